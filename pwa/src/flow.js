@@ -1,0 +1,60 @@
+// Rules read from a flow definition: when an answer counts, when a step is complete, script wording.
+
+/** Tell whether a checklist answer counts as answered for an item of this kind. */
+export function isAnswered(item, value) {
+  switch (item.kind) {
+    case 'check':
+      return value === true;
+    case 'text':
+      return typeof value === 'string' && value.trim() !== '';
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value);
+    case 'choice':
+      return (item.choices || []).some((c) => c.id === value);
+    case 'photo':
+      return typeof value === 'string' && value !== '';
+    default:
+      return false;
+  }
+}
+
+/** List the required items of a step that are not answered yet. */
+export function missingItems(step, answers = {}) {
+  return (step.checklist || []).filter((item) => item.required && !isAnswered(item, answers[item.id]));
+}
+
+/** Tell whether a step may be completed: every required item answered (the server's rule). */
+export function canComplete(step, answers = {}) {
+  return missingItems(step, answers).length === 0;
+}
+
+/** Return the flow's step with this id. */
+export function stepOf(flow, id) {
+  return flow.steps.find((s) => s.id === id);
+}
+
+/** Return the first step not completed yet, or null when all are. */
+export function currentStep(flow, completed = []) {
+  return flow.steps.find((s) => !completed.includes(s.id)) || null;
+}
+
+/** Fill a script's {placeholders}; unknown ones stay visible so a gap is noticed, not hidden. */
+export function fillScript(text, values) {
+  return text.replace(/\{(\w+)\}/g, (m, key) => (values[key] != null && values[key] !== '' ? String(values[key]) : m));
+}
+
+/** Return how the customer is addressed on the phone, e.g. 张先生, from the customer record. */
+export function customerAddress(customer) {
+  return customer?.name || '';
+}
+
+/** Return the placeholder values of a visit's scripts. */
+export function scriptValues({ customer, user, greeting, lang }) {
+  return {
+    customer: customerAddress(customer),
+    branch: user?.branch || '',
+    technician: user?.name || '',
+    employee_no: user?.employee_no || '',
+    greeting: greeting ? greeting[lang] || greeting.zh : '',
+  };
+}

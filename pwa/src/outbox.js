@@ -1,0 +1,108 @@
+// The outbox: every action the technician takes, queued until the server has it.
+import { isoLocal, uuid } from './db.js';
+
+/** Return the local state of a visit as it looks before the technician has done anything. */
+export function emptyVisit(workOrderId) {
+  return {
+    work_order_id: workOrderId,
+    answers: {},
+    completed: [],
+    calls: [],
+    late_notices: [],
+    checkin: null,
+    knocks: [],
+    no_access: null,
+    communicate: null,
+    operate: null,
+    evaluate: null,
+    help: null,
+    photos: [],
+    done: false,
+  };
+}
+
+/** List the attachment ids an op's data refers to (they must upload before the op). */
+export function referencedAttachments(data) {
+  return Object.entries(data || {})
+    .filter(([k, v]) => k.endsWith('attachment_id') && typeof v === 'string' && v)
+    .map(([, v]) => v);
+}
+
+/**
+ * Record one action: its change to the local visit, its op and any new blobs, in ONE transaction.
+ *
+ * `update(visit)` gets a copy of the visit's local state and returns the new state.
+ * `blobs` are [{id, kind, blob, content_type}] to keep until their upload is confirmed.
+ */
+export async function recordAction(db, { workOrderId, type, data = {}, update, blobs = [], at = new Date() }) {
+  const op = {
+    op_id: uuid(),
+    work_order_id: workOrderId,
+    type,
+    at: isoLocal(at),
+    data,
+    attachments: referencedAttachments(data),
+    state: 'pending',
+    result: null,
+    queued_at: Date.now(),
+  };
+  const tx = db.transaction(['visits', 'outbox', 'blobs'], 'readwrite');
+  const visits = tx.objectStore('visits');
+  const current = (await visits.get(workOrderId)) || emptyVisit(workOrderId);
+  const next = update ? update(structuredClone(current), op) : current;
+  if (next) await visits.put(next);
+  for (const b of blobs) {
+    await tx.objectStore('blobs').put({ ...b, work_order_id: workOrderId, uploaded: false, stored_at: Date.now() });
+  }
+  op.seq = await tx.objectStore('outbox').add(op);
+  await tx.done;
+  return op;
+}
+
+/** Return the ops still waiting to be sent, oldest first. */
+export async function pendingOps(db, limit = Infinity) {
+  const out = [];
+  let cursor = await db.transaction('outbox').store.openCursor();
+  while (cursor && out.length < limit) {
+    if (cursor.value.state === 'pending') out.push(cursor.value);
+    cursor = await cursor.continue();
+  }
+  return out;
+}
+
+/** Return every op still in the outbox (pending and refused), oldest first. */
+export function allOps(db) {
+  return db.getAll('outbox');
+}
+
+/** Return the ops the server refused (conflict or rejected), oldest first. */
+export async function refusedOps(db) {
+  return (await db.getAll('outbox')).filter((op) => op.state === 'failed');
+}
+
+/** Count queued ops per work order: {work_order_id: {pending, failed}}. */
+export async function countsByOrder(db) {
+  const counts = {};
+  for (const op of await db.getAll('outbox')) {
+    const c = (counts[op.work_order_id] ||= { pending: 0, failed: 0 });
+    c[op.state === 'failed' ? 'failed' : 'pending'] += 1;
+  }
+  return counts;
+}
+
+/** Put a refused op back in the queue, on the technician's request. */
+export async function retryOp(db, seq) {
+  const op = await db.get('outbox', seq);
+  if (op) await db.put('outbox', { ...op, state: 'pending', result: null });
+}
+
+/** Remove a refused op, on the technician's explicit request after reading why it was refused. */
+export async function discardOp(db, seq) {
+  const op = await db.get('outbox', seq);
+  if (op && op.state === 'failed') await db.delete('outbox', seq);
+}
+
+/** Return the local state of a visit (empty if nothing was done yet). */
+export async function getVisit(db, workOrderId) {
+  return (await db.get('visits', workOrderId)) || emptyVisit(workOrderId);
+}

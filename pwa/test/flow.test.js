@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { canComplete, currentStep, fillScript, isAnswered, missingItems } from '../src/flow.js';
+
+const step = {
+  id: 'operate',
+  checklist: [
+    { id: 'mat', kind: 'check', required: true },
+    { id: 'desc', kind: 'text', required: true },
+    { id: 'db', kind: 'number', required: true },
+    { id: 'res', kind: 'choice', required: true, choices: [{ id: 'fixed' }, { id: 'not_fixed' }] },
+    { id: 'after', kind: 'photo', required: true },
+    { id: 'extra', kind: 'text', required: false },
+  ],
+};
+
+describe('step rules', () => {
+  it('completes a step only when every required item is answered', () => {
+    const answers = { mat: true, desc: '无信号', db: 0, res: 'fixed', after: 'uuid-1' };
+    expect(canComplete(step, answers)).toBe(true);
+    expect(canComplete(step, { ...answers, mat: false })).toBe(false);
+    expect(missingItems(step, { ...answers, desc: '  ', res: 'maybe' }).map((i) => i.id)).toEqual(['desc', 'res']);
+  });
+
+  it('judges each kind of answer', () => {
+    expect(isAnswered({ kind: 'number' }, Number.NaN)).toBe(false);
+    expect(isAnswered({ kind: 'number' }, '3')).toBe(false);
+    expect(isAnswered({ kind: 'photo' }, '')).toBe(false);
+    expect(isAnswered({ kind: 'check' }, 'true')).toBe(false);
+  });
+
+  it('finds the first step not completed', () => {
+    const flow = { steps: [{ id: 'call' }, { id: 'arrive' }] };
+    expect(currentStep(flow, ['call']).id).toBe('arrive');
+    expect(currentStep(flow, ['call', 'arrive'])).toBe(null);
+  });
+
+  it('fills script placeholders and leaves unknown ones visible', () => {
+    expect(fillScript('您好，{customer}，我是{branch}分公司的维护员{technician}{x}', { customer: '张先生', branch: '鼓楼', technician: '李明' }))
+      .toBe('您好，张先生，我是鼓楼分公司的维护员李明{x}');
+  });
+});
