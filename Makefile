@@ -1,0 +1,55 @@
+# Doorstep: `make run` serves the demo, `make test` runs every test. Both install what they need.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app backend
+STAMPS := .stamps
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk poppler-utils qpdf wrk chromium
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.DEFAULT_GOAL := help
+.PHONY: help run test test-python lint system-packages venv db demo
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+$(STAMPS):
+	@mkdir -p $(STAMPS)
+
+system-packages: ## Install the Debian packages (Pango, HarfBuzz subsetter, CJK fonts, poppler, qpdf, wrk, Chromium)
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages: $$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+$(STAMPS)/venv: requirements.txt | $(STAMPS)
+	@[ -x $(PY) ] || python3 -m venv $(VENV)
+	@$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+venv: $(STAMPS)/venv ## Create .venv with the pinned Python packages
+
+db: system-packages venv ## Upgrade the database (instance/doorstep.db unless DATABASE_URL is set)
+	@$(FLASK) db upgrade
+
+demo: db ## Seed demo data when the database is empty and print the demo accounts
+	@$(FLASK) seed-demo --if-empty
+
+run: demo ## Serve the app with demo data on http://127.0.0.1:5000
+	@echo "Doorstep on http://$(HOST):$(PORT)/  (API docs: /api/v1/docs, technician app: /app/)"
+	@$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: system-packages venv test-python ## Run all tests: SQLite, then PostgreSQL when TEST_DATABASE_URL is set
+
+test-python:
+	@$(VENV)/bin/pytest -q -n 2 --dist loadfile
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+	  echo "== PostgreSQL leg: $$TEST_DATABASE_URL"; \
+	  $(VENV)/bin/pytest -q -p no:xdist; \
+	fi
+
+lint: venv ## Check the Python code with ruff
+	@$(VENV)/bin/ruff check backend tests benchmarks

@@ -1,0 +1,98 @@
+"""Doorstep: the field-service backend. `create_app` is the application factory."""
+import os
+
+from flask import Flask, jsonify, send_from_directory
+from sqlalchemy import event
+
+from backend.config import DefaultConfig, database_url
+from backend.errors import register_error_handlers
+from backend.extensions import api, babel, db, limiter, migrate
+
+PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(config=None):
+    """Create and configure the app; `config` overrides everything (tests use it)."""
+    app = Flask(__name__, instance_relative_config=True,
+                template_folder=os.path.join(PROJECT_ROOT, "templates"))
+    app.config.from_object(DefaultConfig)
+    app.config.from_prefixed_env("DOORSTEP")
+    if config:
+        app.config.update(config)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        os.makedirs(app.instance_path, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.instance_path)
+
+    _import_models()
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(PROJECT_ROOT, "migrations"))
+    babel.init_app(app)
+    limiter.init_app(app)
+    api.init_app(app)
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            _configure_sqlite(db.engine)
+
+    register_error_handlers(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    _register_plain_routes(app)
+    return app
+
+
+def _import_models():
+    """Import every model module so metadata (and Alembic) sees all tables."""
+    from backend.auth import models as _auth  # noqa: F401
+    from backend.booking import models as _booking  # noqa: F401
+    from backend.customers import models as _customers  # noqa: F401
+    from backend.workorders import models as _workorders  # noqa: F401
+
+
+def _configure_sqlite(engine):
+    """Make SQLite safe for several writers: WAL, a busy wait, and writes serialised.
+
+    Every transaction starts with BEGIN IMMEDIATE, so a check-then-insert (a booking, an
+    idempotent sync op) cannot interleave with another writer's; PostgreSQL instead relies on
+    its constraints.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _register_blueprints(app):
+    from backend.auth.views import blp as auth_blp
+
+    api.register_blueprint(auth_blp)
+
+
+def _register_cli(app):
+    from backend.auth.cli import user_cli
+
+    app.cli.add_command(user_cli)
+
+
+def _register_plain_routes(app):
+    import swagger_ui_bundle
+
+    @app.get("/api/v1/docs-assets/<path:filename>")
+    def swagger_assets(filename):
+        """Serve Swagger UI from the installed package: the docs page needs no CDN."""
+        return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
+
+    @app.get("/health")
+    def health():
+        """Report that the app and its database answer."""
+        db.session.execute(db.text("SELECT 1"))
+        return jsonify(status="ok", database=db.engine.dialect.name)

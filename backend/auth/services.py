@@ -1,0 +1,65 @@
+"""Passwords, bearer tokens and account creation."""
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+
+from backend.auth.models import ROLES, User
+from backend.errors import Conflict, InvalidInput, Unauthorized
+from backend.extensions import db
+
+_hasher = PasswordHasher()
+# Verifying against a real hash even for unknown users keeps response times alike.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="doorstep-auth")
+
+
+def create_user(username, password, role, *, name="", employee_no=None, branch=None,
+                phone=None, skills=(), areas=()) -> User:
+    """Create an account; the caller commits."""
+    if role not in ROLES:
+        raise InvalidInput(f"Unknown role {role!r}.", errors={"role": [f"Must be one of {', '.join(ROLES)}."]})
+    if not password or len(password) < 8:
+        raise InvalidInput("Password too short.", errors={"password": ["At least 8 characters."]})
+    if db.session.scalar(select(User.id).where(User.username == username)):
+        raise Conflict(f"User {username!r} exists.", code="username_taken")
+    user = User(username=username, password_hash=_hasher.hash(password), role=role, name=name or username,
+                employee_no=employee_no, branch=branch, phone=phone, skills=list(skills), areas=list(areas))
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(username: str, password: str) -> User:
+    """Return the active user with these credentials or raise Unauthorized."""
+    user = db.session.scalar(select(User).where(User.username == username))
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        user = None
+    if user is None or not user.active:
+        raise Unauthorized("Wrong username or password.", code="bad_credentials")
+    return user
+
+
+def issue_token(user: User) -> str:
+    """Return a signed bearer token for the user."""
+    return _serializer().dumps({"uid": user.id, "v": user.token_version})
+
+
+def user_from_token(token: str) -> User:
+    """Return the user a valid, unexpired token names, or raise Unauthorized."""
+    try:
+        claims = _serializer().loads(token, max_age=current_app.config["TOKEN_MAX_AGE_SECONDS"])
+    except SignatureExpired:
+        raise Unauthorized("The session has expired; log in again.", code="token_expired") from None
+    except BadSignature:
+        raise Unauthorized("Invalid token.", code="bad_token") from None
+    user = db.session.get(User, claims.get("uid")) if isinstance(claims, dict) else None
+    if user is None or not user.active or user.token_version != claims.get("v"):
+        raise Unauthorized("Invalid token.", code="bad_token")
+    return user

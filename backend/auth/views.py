@@ -1,0 +1,34 @@
+"""Login and the caller's own account."""
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from backend.auth import services
+from backend.auth.access import current_user, login_required
+from backend.auth.schemas import LoginSchema, TokenSchema, UserSchema
+from backend.extensions import limiter
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Log in and who am I")
+
+
+@blp.route("/auth/login")
+class Login(MethodView):
+    decorators = [limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"])]
+
+    @blp.arguments(LoginSchema)
+    @blp.response(200, TokenSchema)
+    @blp.alt_response(401, description="Wrong username or password")
+    def post(self, credentials):
+        """Exchange a username and password for a bearer token."""
+        user = services.authenticate(credentials["username"], credentials["password"])
+        return {"token": services.issue_token(user), "token_type": "Bearer",
+                "expires_in": current_app.config["TOKEN_MAX_AGE_SECONDS"], "user": user}
+
+
+@blp.route("/me")
+class Me(MethodView):
+    @blp.response(200, UserSchema)
+    @login_required()
+    def get(self):
+        """Return the logged-in user."""
+        return current_user()

@@ -1,0 +1,39 @@
+"""Configuration: defaults, overridden by DOORSTEP_* environment variables and by create_app(config)."""
+import os
+
+
+class DefaultConfig:
+    """Settings a newcomer gets: one machine, SQLite in instance/, everything in-process."""
+
+    SECRET_KEY = "dev-only-change-me"
+    SQLALCHEMY_DATABASE_URI = None  # filled from DATABASE_URL or instance/doorstep.db
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    TOKEN_MAX_AGE_SECONDS = 12 * 3600
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    COMPANY_NAME = "福建广电网络集团"
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_DEFAULT = None
+    LOGIN_RATE_LIMIT = "20/minute"
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+
+    API_TITLE = "Doorstep API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "docs"
+    OPENAPI_SWAGGER_UI_URL = "/api/v1/docs-assets/"  # served locally: no CDN
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+
+
+def database_url(instance_path: str) -> str:
+    """Return the database URL from DATABASE_URL, or the SQLite file in the instance folder."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        # Heroku-style URLs name the driver "postgres"; SQLAlchemy wants psycopg 3 spelled out.
+        if url.startswith("postgres://"):
+            url = "postgresql://" + url[len("postgres://"):]
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        return url
+    return "sqlite:///" + os.path.join(instance_path, "doorstep.db")

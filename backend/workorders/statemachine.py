@@ -1,0 +1,38 @@
+"""The work-order status machine of DESIGN.md, enforced on every move."""
+from backend.errors import Conflict
+from backend.workorders.models import StatusChange
+
+# Allowed moves. Terminal states have no entry.
+TRANSITIONS = {
+    "new": {"scheduled", "resolved_by_phone", "cancelled"},
+    "scheduled": {"en_route", "on_site", "no_access", "cancelled"},
+    "en_route": {"on_site", "no_access", "scheduled", "cancelled"},
+    "on_site": {"completed", "needs_revisit", "no_access", "cancelled"},
+    "no_access": {"scheduled", "cancelled"},
+    "needs_revisit": {"scheduled", "cancelled"},
+    "completed": {"closed", "needs_revisit"},
+}
+
+
+class IllegalTransition(Conflict):
+    code = "illegal_transition"
+
+
+def allowed_targets(status: str) -> set[str]:
+    """Return the statuses an order in `status` may move to."""
+    return TRANSITIONS.get(status, set())
+
+
+def transition(order, to_status, actor, reason=None) -> StatusChange:
+    """Move `order` to `to_status`, recording who, when and why; the caller commits."""
+    allowed = allowed_targets(order.status)
+    if to_status not in allowed:
+        raise IllegalTransition(
+            f"Work order {order.number} cannot go from {order.status} to {to_status}.",
+            errors={"status": [f"Allowed from {order.status}: {', '.join(sorted(allowed)) or 'none'}."]},
+        )
+    change = StatusChange(from_status=order.status, to_status=to_status,
+                          actor_id=actor.id if actor is not None else None, reason=reason)
+    order.history.append(change)
+    order.status = to_status
+    return change
