@@ -82,6 +82,13 @@ def _register_cli(app):
 
     app.cli.add_command(user_cli)
 
+    @app.cli.command("worker")
+    def worker_command():
+        """Run an RQ worker for queued jobs (needs DOORSTEP_REDIS_URL)."""
+        from backend.jobs import run_worker
+
+        run_worker()
+
 
 def _register_plain_routes(app):
     import swagger_ui_bundle

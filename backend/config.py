@@ -15,6 +15,9 @@ class DefaultConfig:
     RATELIMIT_DEFAULT = None
     LOGIN_RATE_LIMIT = "20/minute"
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    # Set to e.g. redis://127.0.0.1:6379/0 to render and seal forms on RQ workers.
+    REDIS_URL = None
+    JOB_QUEUE_NAME = "doorstep"
 
     API_TITLE = "Doorstep API"
     API_VERSION = "v1"

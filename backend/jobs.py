@@ -1,0 +1,42 @@
+"""Background jobs: in-process on one machine, RQ workers on Redis when REDIS_URL is set.
+
+Rendering and sealing forms is the main job; the same function runs either way, so a province
+deployment only changes configuration.
+"""
+import logging
+
+from flask import current_app
+
+log = logging.getLogger(__name__)
+
+
+def enqueue(func, *args, **kwargs):
+    """Run `func(*args, **kwargs)` now, or queue it for an RQ worker when Redis is configured."""
+    redis_url = current_app.config.get("REDIS_URL")
+    if not redis_url:
+        return func(*args, **kwargs)
+    from redis import Redis
+    from rq import Queue
+
+    queue = Queue(current_app.config["JOB_QUEUE_NAME"], connection=Redis.from_url(redis_url))
+    job = queue.enqueue(func, *args, **kwargs)
+    log.info("queued %s as job %s", func.__name__, job.id)
+    return job
+
+
+def run_worker(burst=False):
+    """Process queued jobs, each inside the app context; with `burst`, stop when the queue is empty."""
+    from redis import Redis
+    from rq import Queue, SimpleWorker
+
+    app = current_app._get_current_object()
+    connection = Redis.from_url(app.config["REDIS_URL"])
+
+    # SimpleWorker runs jobs in this process, so loaded fonts and the signer stay warm.
+    class AppContextWorker(SimpleWorker):
+        def perform_job(self, *args, **kwargs):
+            with app.app_context():
+                return super().perform_job(*args, **kwargs)
+
+    queue = Queue(app.config["JOB_QUEUE_NAME"], connection=connection)
+    return AppContextWorker([queue], connection=connection).work(burst=burst)

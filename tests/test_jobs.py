@@ -1,0 +1,37 @@
+"""Jobs run in-process by default and through Redis/RQ when REDIS_URL is set."""
+import uuid
+
+import pytest
+from flask import current_app
+
+from backend.jobs import enqueue, run_worker
+
+RESULTS = []
+
+
+def remember_app_name(tag):
+    """A job that proves it ran inside the app context."""
+    RESULTS.append((tag, current_app.name))
+    return tag
+
+
+def test_without_redis_the_job_runs_at_once(app):
+    assert enqueue(remember_app_name, "inline") == "inline"
+    assert ("inline", app.name) in RESULTS
+
+
+def test_with_redis_a_worker_runs_the_queued_job(app, monkeypatch):
+    redis = pytest.importorskip("redis")
+    try:
+        redis.Redis.from_url("redis://127.0.0.1:6379/15").ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis on localhost")
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:6379/15")
+    monkeypatch.setitem(app.config, "JOB_QUEUE_NAME", f"test-{uuid.uuid4().hex}")
+    tag = uuid.uuid4().hex
+    job = enqueue(remember_app_name, tag)
+    assert (tag, app.name) not in RESULTS  # queued, not yet run
+    run_worker(burst=True)
+    assert (tag, app.name) in RESULTS
+    job.refresh()
+    assert job.get_status() == "finished"
