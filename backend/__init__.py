@@ -47,6 +47,7 @@ def _import_models():
     from backend.booking import models as _booking  # noqa: F401
     from backend.customers import models as _customers  # noqa: F401
     from backend.workorders import models as _workorders  # noqa: F401
+    from backend.visits import models as _visits  # noqa: F401
 
 
 def _configure_sqlite(engine):
