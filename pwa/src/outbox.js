@@ -29,13 +29,14 @@ export function referencedAttachments(data) {
 }
 
 /**
- * Record one action: its change to the local visit, its op and any new blobs, in ONE transaction.
+ * Record one action: its change to the local visit, its op(s) and any new blobs, in ONE transaction.
  *
- * `update(visit)` gets a copy of the visit's local state and returns the new state.
+ * `ops` is [{type, data}] when one action makes several ops (a photo answer links the photo too).
+ * `update(visit, ops)` gets a copy of the visit's local state and returns the new state.
  * `blobs` are [{id, kind, blob, content_type}] to keep until their upload is confirmed.
  */
-export async function recordAction(db, { workOrderId, type, data = {}, update, blobs = [], at = new Date() }) {
-  const op = {
+export async function recordActions(db, { workOrderId, ops, update, blobs = [], at = new Date() }) {
+  const made = ops.map(({ type, data = {} }) => ({
     op_id: uuid(),
     work_order_id: workOrderId,
     type,
@@ -45,17 +46,23 @@ export async function recordAction(db, { workOrderId, type, data = {}, update, b
     state: 'pending',
     result: null,
     queued_at: Date.now(),
-  };
+  }));
   const tx = db.transaction(['visits', 'outbox', 'blobs'], 'readwrite');
   const visits = tx.objectStore('visits');
   const current = (await visits.get(workOrderId)) || emptyVisit(workOrderId);
-  const next = update ? update(structuredClone(current), op) : current;
+  const next = update ? update(structuredClone(current), made) : current;
   if (next) await visits.put(next);
   for (const b of blobs) {
     await tx.objectStore('blobs').put({ ...b, work_order_id: workOrderId, uploaded: false, stored_at: Date.now() });
   }
-  op.seq = await tx.objectStore('outbox').add(op);
+  for (const op of made) op.seq = await tx.objectStore('outbox').add(op);
   await tx.done;
+  return made;
+}
+
+/** Record an action that makes one op; return the op. */
+export async function recordAction(db, { type, data = {}, ...rest }) {
+  const [op] = await recordActions(db, { ...rest, ops: [{ type, data }] });
   return op;
 }
 

@@ -1,0 +1,154 @@
+// What the technician does during a visit: each function records one action (local change + ops).
+import { uuid } from './db.js';
+import { canComplete, missingItems } from './flow.js';
+import { recordAction, recordActions } from './outbox.js';
+
+/** Answer one checklist item of a step. */
+export function answer(db, workOrderId, step, item, value) {
+  return recordAction(db, {
+    workOrderId, type: 'checklist.answer', data: { step, item, value },
+    update: (v) => {
+      v.answers[step] = { ...(v.answers[step] || {}), [item]: value };
+      return v;
+    },
+  });
+}
+
+/** Keep a photo (already compressed) and link it to a step; answers a photo checklist item when given. */
+export async function addPhoto(db, workOrderId, { step, item, blob, kind = 'photo' }) {
+  const id = uuid();
+  const ops = [{ type: 'attachment.link', data: { attachment_id: id, step, kind } }];
+  if (item) ops.push({ type: 'checklist.answer', data: { step, item, value: id } });
+  await recordActions(db, {
+    workOrderId, ops,
+    blobs: [{ id, kind, blob, content_type: blob.type || 'image/jpeg' }],
+    update: (v) => {
+      v.photos.push({ id, step, item: item || null, kind });
+      if (item) v.answers[step] = { ...(v.answers[step] || {}), [item]: id };
+      return v;
+    },
+  });
+  return id;
+}
+
+/** Complete a step; refuse (as the server would) while a required item is unanswered. */
+export function completeStep(db, workOrderId, step, answers) {
+  if (!canComplete(step, answers)) {
+    const missing = missingItems(step, answers).map((i) => i.id);
+    throw Object.assign(new Error(`step ${step.id} has unanswered items: ${missing.join(', ')}`), { missing });
+  }
+  return recordAction(db, {
+    workOrderId, type: 'step.complete', data: { step: step.id },
+    update: (v) => {
+      if (!v.completed.includes(step.id)) v.completed.push(step.id);
+      return v;
+    },
+  });
+}
+
+/** Log one phone call attempt: outcome, the confirmed window, notes. */
+export function callAttempt(db, workOrderId, { outcome, window, notes }) {
+  const data = { outcome };
+  if (window?.start && window?.end) data.window = window;
+  if (notes) data.notes = notes;
+  return recordAction(db, {
+    workOrderId, type: 'call.attempt', data,
+    update: (v) => {
+      v.calls.push({ ...data, at: new Date().toISOString() });
+      return v;
+    },
+  });
+}
+
+/** Record that the customer was told the technician will be late, with the new arrival time. */
+export function lateNotice(db, workOrderId, { reason, new_eta }) {
+  return recordAction(db, {
+    workOrderId, type: 'call.late_notice', data: { reason, new_eta },
+    update: (v) => {
+      v.late_notices.push({ reason, new_eta, at: new Date().toISOString() });
+      return v;
+    },
+  });
+}
+
+/** Check in at the door, with the location when the technician allowed it. */
+export function checkin(db, workOrderId, position) {
+  const data = position ? { lat: position.lat, lng: position.lng, accuracy_m: position.accuracy_m } : {};
+  return recordAction(db, {
+    workOrderId, type: 'arrive.checkin', data,
+    update: (v) => {
+      v.checkin = { ...data, at: new Date().toISOString() };
+      return v;
+    },
+  });
+}
+
+/** Record one knock round at the door. */
+export function knock(db, workOrderId, round) {
+  return recordAction(db, {
+    workOrderId, type: 'arrive.knock', data: { round },
+    update: (v) => {
+      v.knocks.push({ round, at: new Date().toISOString() });
+      return v;
+    },
+  });
+}
+
+/** End the visit as no access, with the photo of the notice left at the door (留单). */
+export async function noAccess(db, workOrderId, noticeBlob) {
+  const id = uuid();
+  await recordActions(db, {
+    workOrderId,
+    ops: [{ type: 'arrive.no_access', data: { notice_attachment_id: id } }],
+    blobs: [{ id, kind: 'notice', blob: noticeBlob, content_type: noticeBlob.type || 'image/jpeg' }],
+    update: (v) => {
+      v.no_access = { notice_attachment_id: id, at: new Date().toISOString() };
+      v.done = true;
+      return v;
+    },
+  });
+  return id;
+}
+
+/** Record what the customer said, their style and needs. */
+export function communicate(db, workOrderId, { customer_description, customer_style, needs }) {
+  const data = { customer_description, customer_style, needs };
+  return recordAction(db, { workOrderId, type: 'communicate.record', data, update: (v) => ({ ...v, communicate: data }) });
+}
+
+/** Record the work done: kinds, equipment swaps, materials, fees from the tariff, result. */
+export function operate(db, workOrderId, data) {
+  return recordAction(db, { workOrderId, type: 'operate.record', data, update: (v) => ({ ...v, operate: data }) });
+}
+
+/** Record the customer's evaluation with their signature (a PNG Blob), or declined with a reason. */
+export async function evaluate(db, workOrderId, { ratings, mot, comments, signature, declined }) {
+  const data = { ratings, mot, comments };
+  const blobs = [];
+  if (declined) {
+    data.declined = declined;
+  } else {
+    data.signature_attachment_id = uuid();
+    blobs.push({ id: data.signature_attachment_id, kind: 'signature', blob: signature, content_type: 'image/png' });
+  }
+  return recordAction(db, { workOrderId, type: 'evaluate.submit', data, blobs, update: (v) => ({ ...v, evaluate: data }) });
+}
+
+/** Record the extra help: checks done, leads, leaflet. */
+export function help(db, workOrderId, data) {
+  return recordAction(db, { workOrderId, type: 'help.record', data, update: (v) => ({ ...v, help: data }) });
+}
+
+/** Finish the visit once every step is complete. */
+export function completeVisit(db, workOrderId) {
+  return recordAction(db, { workOrderId, type: 'visit.complete', data: {}, update: (v) => ({ ...v, done: true }) });
+}
+
+/** Return the fee lines priced from the tariff and their total in cents; unknown codes are left out. */
+export function priceFees(fees, tariff) {
+  const byCode = new Map(tariff.map((t) => [t.code, t]));
+  const lines = fees
+    .filter((f) => byCode.has(f.tariff_code) && f.qty > 0)
+    .map((f) => ({ ...f, item: byCode.get(f.tariff_code), cents: byCode.get(f.tariff_code).price_cents * f.qty }));
+  return { lines, total_cents: lines.reduce((s, l) => s + l.cents, 0) };
+}

@@ -1,0 +1,130 @@
+// Screen wording: zh-CN first, English second. Flow text comes from the flow data itself.
+
+const STRINGS = {
+  zh: {
+    app: '上门服务', lang: 'English', langName: '切换到英文',
+    username: '用户名', password: '密码', login: '登录', loginFailed: '用户名或密码错误',
+    loginOffline: '无网络，无法登录。联网后再试。', logout: '退出登录',
+    reloginNeeded: '登录已过期：工作照常记录并排队，请重新登录以同步。', relogin: '重新登录',
+    agenda: '今日工作', tomorrow: '明日', refreshedAt: '数据更新于', never: '从未', refresh: '刷新',
+    noVisits: '没有预约的上门工作', call: '拨打', map: '地图', unsynced: '未同步', refused: '需处理',
+    online: '在线', offline: '离线', queued: '待同步', lastSync: '上次同步', lastError: '错误', syncNow: '立即同步',
+    back: '返回', steps: '六部曲', step: '步骤', complete: '完成此步骤', completed: '已完成',
+    missing: '还需完成', script: '话术', tips: '提示', do: '做什么', dont: '不做什么', checklist: '检查单',
+    takePhoto: '拍照', photoTaken: '已拍照', yes: '是', save: '保存', saved: '已记录',
+    callAttempt: '记录通话', outcome: '结果', reached: '已接通', no_answer: '无人接听', busy: '占线',
+    wrong_number: '号码错误', rescheduled: '改约', windowStart: '确认时段开始', windowEnd: '结束', notes: '备注',
+    attempts: '通话记录', lateNotice: '迟到通知', lateOffer: '时段即将开始而您尚未到达：请先致电客户致歉并告知新的到达时间。',
+    reason: '原因', newEta: '新的到达时间', sendLate: '记录迟到通知',
+    checkin: '到达签到', checkedIn: '已签到', useLocation: '记录位置',
+    knock: '敲门', startKnock: '开始敲门计时', knockRound: '第{n}轮敲门', nextRound: '下一轮倒计时',
+    knockNow: '现在轻敲3下', callCustomerNow: '已敲门3分钟无人应答：请致电客户。', noAccess: '无人在家（留单）',
+    noticePhoto: '拍摄留单照片', endNoAccess: '结束上门：无人在家', noAccessDone: '已留单，等待重新预约',
+    description: '客户自述', style: '客户类型', needs: '客户需求', physical: '生理', business: '业务',
+    information: '信息', emotional: '情感',
+    workKinds: '作业类型', in_home: '室内现场处理', installation: '安装（打洞、排线）', replacement: '更换设备',
+    outdoor_line: '户外线路排查', swaps: '更换设备', kind: '设备', oldSerial: '旧序列号', newSerial: '新序列号',
+    scan: '扫码', addSwap: '添加', materials: '材料', fees: '收费（按公司资费）', total: '合计', qty: '数量',
+    result: '结果', fixed: '已修复', not_fixed: '未修复', needs_revisit: '需再次上门', stb: '机顶盒', remote: '遥控器', modem: '光猫/CM',
+    evaluateHand: '请将手机交给客户', ratings: '评分', overall: '总体满意度', punctuality: '准时',
+    attitude: '态度', professionalism: '专业', tidiness: '整洁', mot: '关键时刻评分', comments: '意见建议',
+    mot_call: '电话', mot_arrival: '上门', mot_communication: '沟通', mot_operation: '操作',
+    preview: '预览', previewForms: '预览服务单和反馈单', serviceForm: '服务单', feedbackForm: '客户反馈单',
+    sign: '客户签名', clear: '清除', declined: '客户拒绝签名', declineReason: '拒签原因', submit: '提交评价',
+    signFirst: '请客户签名或选择拒签',
+    checks: '主动检查', leads: '意向', product: '产品', interest: '意向程度', leaflet: '已发放宣传单',
+    addLead: '添加意向', finishVisit: '完成上门', visitDone: '上门已完成',
+    update: '有新版本可用', updateNow: '更新', conflicts: '同步被拒', retry: '重试', discard: '放弃此操作',
+    discardConfirm: '确定放弃？该操作不会发送到服务器。',
+    status_new: '新建', status_scheduled: '已预约', status_en_route: '在途', status_on_site: '在现场',
+    status_completed: '已完成', status_closed: '已关闭', status_no_access: '无人在家', status_needs_revisit: '需再次上门',
+    status_cancelled: '已取消', status_resolved_by_phone: '电话解决',
+    next_order_cancelled: '调度已取消此工单：请停止作业并联系调度确认。',
+    next_order_reassigned: '此工单已改派给其他维护员：请联系调度。',
+    next_illegal_transition: '工单状态已在服务器上改变：请刷新并联系调度。',
+    next_not_in_tariff: '收费项目不在公司资费内：请修改收费后重试。',
+    next_validation_error: '记录内容有误：请修改后重试。',
+    next_default: '请阅读原因，必要时联系调度，然后重试或放弃。',
+    mot_scale: { '-3': '导致双方危机关系', '-2': '无法符合期望', '-1': '部分没有符合期望', 0: '中立（没有期望）', 1: '符合期望', 2: '超出期望', 3: '让客户喜悦' },
+    persist: '已申请持久存储',
+  },
+  en: {
+    app: 'Doorstep', lang: '中文', langName: 'Switch to Chinese',
+    username: 'Username', password: 'Password', login: 'Log in', loginFailed: 'Wrong username or password',
+    loginOffline: 'No network: cannot log in. Try again when online.', logout: 'Log out',
+    reloginNeeded: 'Your login expired: work is still recorded and queued. Log in again to sync.', relogin: 'Log in again',
+    agenda: 'Today', tomorrow: 'Tomorrow', refreshedAt: 'Data refreshed at', never: 'never', refresh: 'Refresh',
+    noVisits: 'No visits booked', call: 'Call', map: 'Map', unsynced: 'unsynced', refused: 'needs action',
+    online: 'Online', offline: 'Offline', queued: 'queued', lastSync: 'Last sync', lastError: 'Error', syncNow: 'Sync now',
+    back: 'Back', steps: 'Six steps', step: 'Step', complete: 'Complete this step', completed: 'Done',
+    missing: 'Still to do', script: 'Script', tips: 'Tips', do: 'Do', dont: "Don't", checklist: 'Checklist',
+    takePhoto: 'Take photo', photoTaken: 'Photo taken', yes: 'Yes', save: 'Save', saved: 'Recorded',
+    callAttempt: 'Log call', outcome: 'Outcome', reached: 'Reached', no_answer: 'No answer', busy: 'Busy',
+    wrong_number: 'Wrong number', rescheduled: 'Rescheduled', windowStart: 'Confirmed window start', windowEnd: 'end', notes: 'Notes',
+    attempts: 'Calls', lateNotice: 'Late notice', lateOffer: 'The window starts soon and you have not arrived: call the customer first, apologise and give a new arrival time.',
+    reason: 'Reason', newEta: 'New arrival time', sendLate: 'Record late notice',
+    checkin: 'Check in', checkedIn: 'Checked in', useLocation: 'Record location',
+    knock: 'Knock', startKnock: 'Start knock timer', knockRound: 'Knock round {n}', nextRound: 'Next round in',
+    knockNow: 'Knock lightly three times now', callCustomerNow: 'No answer after 3 minutes: phone the customer.', noAccess: 'Nobody home (leave notice)',
+    noticePhoto: 'Photograph the notice', endNoAccess: 'End visit: no access', noAccessDone: 'Notice left; awaiting a new appointment',
+    description: "Customer's own description", style: 'Customer style', needs: 'Needs', physical: 'Physical', business: 'Business',
+    information: 'Information', emotional: 'Emotional',
+    workKinds: 'Work done', in_home: 'In-home handling', installation: 'Installation (drilling, wiring)', replacement: 'Equipment replacement',
+    outdoor_line: 'Outdoor line check', swaps: 'Equipment swaps', kind: 'Equipment', oldSerial: 'Old serial', newSerial: 'New serial',
+    scan: 'Scan', addSwap: 'Add', materials: 'Materials', fees: 'Fees (operator tariff)', total: 'Total', qty: 'Qty',
+    result: 'Result', fixed: 'Fixed', not_fixed: 'Not fixed', needs_revisit: 'Needs another visit', stb: 'Set-top box', remote: 'Remote', modem: 'Cable modem',
+    evaluateHand: 'Please hand the phone to the customer', ratings: 'Ratings', overall: 'Overall satisfaction', punctuality: 'Punctuality',
+    attitude: 'Attitude', professionalism: 'Professionalism', tidiness: 'Tidiness', mot: 'Moment-of-truth scores', comments: 'Comments',
+    mot_call: 'Call', mot_arrival: 'Arrival', mot_communication: 'Communication', mot_operation: 'Operation',
+    preview: 'PREVIEW', previewForms: 'Preview Service and Feedback forms', serviceForm: 'Service Form', feedbackForm: 'Customer Feedback Form',
+    sign: 'Customer signature', clear: 'Clear', declined: 'Customer declined to sign', declineReason: 'Reason for declining', submit: 'Submit evaluation',
+    signFirst: 'The customer signs, or choose declined',
+    checks: 'Checks done', leads: 'Interest', product: 'Product', interest: 'Interest', leaflet: 'Leaflet given',
+    addLead: 'Add lead', finishVisit: 'Finish visit', visitDone: 'Visit finished',
+    update: 'A new version is ready', updateNow: 'Update', conflicts: 'Refused by the server', retry: 'Retry', discard: 'Discard this action',
+    discardConfirm: 'Discard? This action will not reach the server.',
+    status_new: 'New', status_scheduled: 'Scheduled', status_en_route: 'En route', status_on_site: 'On site',
+    status_completed: 'Completed', status_closed: 'Closed', status_no_access: 'No access', status_needs_revisit: 'Needs revisit',
+    status_cancelled: 'Cancelled', status_resolved_by_phone: 'Resolved by phone',
+    next_order_cancelled: 'The dispatcher cancelled this order: stop work and call dispatch to confirm.',
+    next_order_reassigned: 'This order was given to another technician: call dispatch.',
+    next_illegal_transition: 'The order changed on the server: refresh and call dispatch.',
+    next_not_in_tariff: 'A fee is not in the tariff: correct the fees and retry.',
+    next_validation_error: 'Something recorded is invalid: correct it and retry.',
+    next_default: 'Read the reason, call dispatch if needed, then retry or discard.',
+    mot_scale: { '-3': 'Caused a crisis', '-2': 'Failed expectations', '-1': 'Partly below expectations', 0: 'Neutral (no expectation)', 1: 'Met expectations', 2: 'Exceeded expectations', 3: 'Delighted the customer' },
+    persist: 'Persistent storage requested',
+  },
+};
+
+let lang = 'zh';
+
+/** Choose the screen language ('zh' or 'en'). */
+export function setLang(l) {
+  lang = l === 'en' ? 'en' : 'zh';
+  if (globalThis.document) document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+}
+
+/** Return the current screen language. */
+export function getLang() {
+  return lang;
+}
+
+/** Translate a screen key, filling {n}-style values. */
+export function t(key, values = {}) {
+  const s = STRINGS[lang][key] ?? STRINGS.zh[key] ?? key;
+  return typeof s === 'string' ? s.replace(/\{(\w+)\}/g, (m, k) => (k in values ? values[k] : m)) : s;
+}
+
+/** Pick the current language's text from a {zh, en} object in flow or agenda data. */
+export function L(obj) {
+  if (obj == null) return '';
+  if (typeof obj === 'string') return obj;
+  return obj[lang] ?? obj.zh ?? '';
+}
+
+/** Say in words what the technician should do about a refused op. */
+export function nextStepFor(result) {
+  const key = `next_${result?.code}`;
+  return key in STRINGS[lang] ? t(key) : t('next_default');
+}

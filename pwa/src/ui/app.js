@@ -1,0 +1,128 @@
+// App frame: login, agenda, sync indicator, refused actions, update banner.
+import { html } from 'htm/preact';
+import { useState } from 'preact/hooks';
+import { L, nextStepFor, t } from '../i18n.js';
+import { discardOp, retryOp } from '../outbox.js';
+import { go, login, logout, reload, store, switchLang, syncNow, useStore } from '../store.js';
+import { Visit } from './visit.js';
+
+export function fmtTime(iso) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return d.toLocaleTimeString(store.state.lang === 'zh' ? 'zh-CN' : 'en-GB', { hour: '2-digit', minute: '2-digit' });
+}
+
+function fmtDateTime(iso) {
+  if (!iso) return t('never');
+  const d = new Date(iso);
+  return `${d.getMonth() + 1}/${d.getDate()} ${fmtTime(iso)}`;
+}
+
+/** Return the whole app. */
+export function App() {
+  const s = useStore();
+  if (!s.ready) return null;
+  return html`
+    <header class="top">
+      <h1>${t('app')}</h1>
+      <button class="link" onClick=${switchLang} aria-label=${t('langName')}>${t('lang')}</button>
+      ${s.session && html`<button class="link" onClick=${logout}>${t('logout')}</button>`}
+    </header>
+    ${s.updateReady && html`<div class="banner" role="status">${t('update')}
+      <button onClick=${() => s.updateReady()}>${t('updateNow')}</button></div>`}
+    ${!s.session ? html`<${Login} />` : html`
+      <${SyncBar} s=${s} />
+      ${s.authRequired && html`<${Relogin} />`}
+      <${Refused} s=${s} />
+      <main>${s.route.name === 'visit' ? html`<${Visit} id=${s.route.id} s=${s} />` : html`<${Agenda} s=${s} />`}</main>`}
+  `;
+}
+
+function Login({ relogin = false }) {
+  const session = store.state.session;
+  const [username, setUsername] = useState(session?.user?.username || '');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (e) => {
+    e.preventDefault();
+    setBusy(true);
+    const r = await login(username, password);
+    setBusy(false);
+    setError(r.error || null);
+  };
+  return html`<form class="card login" onSubmit=${submit}>
+    ${relogin && html`<p>${t('reloginNeeded')}</p>`}
+    <label>${t('username')}<input name="username" autocomplete="username" value=${username} onInput=${(e) => setUsername(e.target.value)} required /></label>
+    <label>${t('password')}<input name="password" type="password" autocomplete="current-password" value=${password} onInput=${(e) => setPassword(e.target.value)} required /></label>
+    ${error && html`<p class="error" role="alert">${t(error)}</p>`}
+    <button class="primary" type="submit" disabled=${busy}>${relogin ? t('relogin') : t('login')}</button>
+  </form>`;
+}
+
+function Relogin() {
+  return html`<section class="warn" aria-label=${t('relogin')}><${Login} relogin=${true} /></section>`;
+}
+
+function SyncBar({ s }) {
+  const queued = Object.values(s.counts).reduce((n, c) => n + c.pending, 0);
+  return html`<div class="syncbar" role="status" aria-live="polite">
+    <span class=${s.online ? 'dot on' : 'dot off'}>${s.online ? t('online') : t('offline')}</span>
+    <span data-testid="queued">${t('queued')}: ${queued}</span>
+    <span>${t('lastSync')}: ${fmtDateTime(s.sync.last_success)}</span>
+    ${s.sync.last_error && html`<span class="error">${t('lastError')}: ${s.sync.last_error}</span>`}
+    <button class="small" onClick=${syncNow} disabled=${s.syncing}>${t('syncNow')}</button>
+  </div>`;
+}
+
+function Refused({ s }) {
+  if (!s.refused.length) return null;
+  const order = (id) => s.visits.find((v) => v.work_order.id === id)?.work_order.number || `#${id}`;
+  return html`<section class="card refused" aria-label=${t('conflicts')}>
+    <h2>${t('conflicts')}</h2>
+    ${s.refused.map((op) => html`<div class="refused-op" data-testid="refused">
+      <p><strong>${order(op.work_order_id)}</strong> · ${op.type} · ${op.result.status}</p>
+      <p class="next">${nextStepFor(op.result)}</p>
+      <p class="muted">${op.result.message || op.result.code}</p>
+      <div class="row">
+        <button onClick=${async () => { await retryOp(store.db, op.seq); await reload(); syncNow(); }}>${t('retry')}</button>
+        <button onClick=${async () => { if (confirm(t('discardConfirm'))) { await discardOp(store.db, op.seq); await reload(); } }}>${t('discard')}</button>
+      </div>
+    </div>`)}
+  </section>`;
+}
+
+function mapHref(c) {
+  if (c.lat != null && c.lng != null) return `geo:${c.lat},${c.lng}?q=${encodeURIComponent(c.address || '')}`;
+  return `geo:0,0?q=${encodeURIComponent(c.address || '')}`;
+}
+
+function Agenda({ s }) {
+  const refreshed = s.agendaMeta?.refreshed_at;
+  return html`<section aria-label=${t('agenda')}>
+    <p class="muted" data-testid="refreshed">${t('refreshedAt')}: ${fmtDateTime(refreshed)}</p>
+    ${s.visits.length === 0 && html`<p class="card">${t('noVisits')}</p>`}
+    <ol class="agenda">
+      ${s.visits.map((v) => {
+        const wo = v.work_order;
+        const c = v.customer || {};
+        const counts = s.counts[wo.id];
+        const local = s.local[wo.id];
+        const phone = (c.phones || [])[0];
+        return html`<li class="card visit" data-testid="visit" data-order=${wo.number}>
+          <button class="open" onClick=${() => go({ name: 'visit', id: wo.id })} aria-label=${`${wo.number} ${c.name}`}>
+            <span class="window">${fmtTime(v.appointment?.starts_at)}–${fmtTime(v.appointment?.ends_at)}${v.date !== s.agendaMeta?.dates?.[0] ? ` · ${t('tomorrow')}` : ''}</span>
+            <span class="status">${local?.done ? t('visitDone') : t(`status_${wo.status}`)}</span>
+            ${counts?.pending > 0 && html`<span class="badge" data-testid="unsynced">${counts.pending} ${t('unsynced')}</span>`}
+            ${counts?.failed > 0 && html`<span class="badge bad">${counts.failed} ${t('refused')}</span>`}
+            <strong class="cust">${c.name}</strong>
+            <span class="muted">${wo.number} · ${L({ zh: wo.type === 'install' ? '安装' : '维修', en: wo.type })}</span>
+          </button>
+          <p>${c.address} <a class="small btnlink" href=${mapHref(c)} aria-label=${`${t('map')}: ${c.address}`}>${t('map')}</a></p>
+          ${phone && html`<div class="row"><a class="btnlink" href=${`tel:${phone}`} aria-label=${`${t('call')} ${c.name}`}>📞 ${t('call')}</a>
+            <span class="greeting">${L(v.greeting)}</span></div>`}
+        </li>`;
+      })}
+    </ol>
+  </section>`;
+}

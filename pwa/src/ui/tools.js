@@ -1,0 +1,347 @@
+// Per-step tools: call log and late notice, check-in and knock timer, communicate, operate, evaluate, help.
+import { html } from 'htm/preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import * as actions from '../actions.js';
+import { L, t } from '../i18n.js';
+import { scanSerial } from '../photos.js';
+import { fmtTime } from './app.js';
+import { PhotoInput, Tip, act } from './visit.js';
+
+const LATE_OFFER_MINUTES = 15;
+
+function useNow(periodMs = 1000) {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const h = setInterval(() => setNow(Date.now()), periodMs);
+    return () => clearInterval(h);
+  }, [periodMs]);
+  return now;
+}
+
+function onDay(dayIso, hhmm) {
+  if (!hhmm) return null;
+  const d = dayIso ? new Date(dayIso) : new Date();
+  const [h, m] = hhmm.split(':').map(Number);
+  d.setHours(h, m, 0, 0);
+  return d.toISOString();
+}
+
+function CallTool({ ctx }) {
+  const { v, local, id } = ctx;
+  const [outcome, setOutcome] = useState('reached');
+  const [start, setStart] = useState('');
+  const [end, setEnd] = useState('');
+  const [notes, setNotes] = useState('');
+  const phone = v.customer.phones?.[0];
+  const save = () => act((db) => actions.callAttempt(db, id, {
+    outcome, notes, window: start && end ? { start: onDay(v.appointment?.starts_at, start), end: onDay(v.appointment?.starts_at, end) } : null,
+  })).then(() => setNotes(''));
+  return html`<div class="card tool">
+    ${phone && html`<a class="btnlink big" href=${`tel:${phone}`} aria-label=${`${t('call')} ${v.customer.name}`}>📞 ${t('call')} ${phone}</a>`}
+    <p class="greeting">${L(v.greeting)}</p>
+    <fieldset><legend>${t('outcome')}</legend><div class="seg">
+      ${['reached', 'no_answer', 'busy', 'wrong_number'].map((o) => html`<label class="check"><input type="radio" name="outcome" value=${o}
+        checked=${outcome === o} onChange=${() => setOutcome(o)} /><span>${t(o)}</span></label>`)}
+    </div></fieldset>
+    <div class="row"><label class="field">${t('windowStart')}<input type="time" value=${start} onInput=${(e) => setStart(e.target.value)} /></label>
+      <label class="field">${t('windowEnd')}<input type="time" value=${end} onInput=${(e) => setEnd(e.target.value)} /></label></div>
+    <label class="field">${t('notes')}<input value=${notes} onInput=${(e) => setNotes(e.target.value)} /></label>
+    <button onClick=${save}>${t('callAttempt')}</button>
+    ${local.calls.length > 0 && html`<ul class="log" aria-label=${t('attempts')}>${local.calls.map((c) => html`<li>${fmtTime(c.at)} · ${t(c.outcome)}${c.window ? ` · ${fmtTime(c.window.start)}–${fmtTime(c.window.end)}` : ''}${c.notes ? ` · ${c.notes}` : ''}</li>`)}</ul>`}
+    <${LateNotice} ctx=${ctx} always=${true} />
+  </div>`;
+}
+
+function LateNotice({ ctx, always = false }) {
+  const { v, local, id } = ctx;
+  const now = useNow(30000);
+  const [reason, setReason] = useState('');
+  const [eta, setEta] = useState('');
+  const starts = v.appointment ? Date.parse(v.appointment.starts_at) : null;
+  const near = starts && !local.checkin && starts - now < LATE_OFFER_MINUTES * 60000 && now < Date.parse(v.appointment.ends_at);
+  if (!near && !always) return null;
+  const form = html`<div class="row"><label class="field">${t('reason')}<input value=${reason} onInput=${(e) => setReason(e.target.value)} /></label>
+      <label class="field">${t('newEta')}<input type="time" value=${eta} onInput=${(e) => setEta(e.target.value)} /></label></div>
+    <button disabled=${!reason || !eta} onClick=${() => act((db) => actions.lateNotice(db, id, { reason, new_eta: onDay(v.appointment?.starts_at, eta) }))}>${t('sendLate')}</button>
+    ${local.late_notices.map((n) => html`<p class="muted">${fmtTime(n.at)} · ${n.reason} → ${fmtTime(n.new_eta)}</p>`)}`;
+  if (near) return html`<div class="warn" role="alert"><p>${t('lateOffer')}</p>${form}</div>`;
+  return html`<details><summary>${t('lateNotice')}</summary>${form}</details>`;
+}
+
+function ArriveTool({ ctx }) {
+  const { local, id, v } = ctx;
+  const [useLoc, setUseLoc] = useState(false);
+  const doCheckin = async () => {
+    let pos = null;
+    if (useLoc && navigator.geolocation) {
+      pos = await new Promise((resolve) => navigator.geolocation.getCurrentPosition(
+        (p) => resolve({ lat: p.coords.latitude, lng: p.coords.longitude, accuracy_m: Math.round(p.coords.accuracy) }),
+        () => resolve(null), { timeout: 8000, maximumAge: 60000 }));
+    }
+    await act((db) => actions.checkin(db, id, pos));
+  };
+  return html`<div class="card tool">
+    <${LateNotice} ctx=${ctx} />
+    ${local.checkin
+      ? html`<p class="ok" role="status">✓ ${t('checkedIn')} ${fmtTime(local.checkin.at)}</p>`
+      : html`<label class="check"><input type="checkbox" checked=${useLoc} onChange=${(e) => setUseLoc(e.target.checked)} /><span>${t('useLocation')}</span></label>
+        <button class="primary" onClick=${doCheckin}>${t('checkin')}</button>`}
+    ${!local.no_access && html`<${KnockTimer} ctx=${ctx} phone=${v.customer.phones?.[0]} />`}
+  </div>`;
+}
+
+function KnockTimer({ ctx, phone }) {
+  const { local, id, flow } = ctx;
+  const rules = flow.rules || {};
+  const interval = (rules.knock_interval_seconds || 30) * 1000;
+  const callAfter = (rules.call_after_knocking_seconds || 180) * 1000;
+  const perRound = rules.knocks_per_round || 3;
+  const startedAt = local.knocks.length ? Date.parse(local.knocks[0].at) : null;
+  const now = useNow(250);
+  const recording = useRef(false);
+  const elapsed = startedAt ? now - startedAt : 0;
+  const due = startedAt ? Math.min(Math.floor(elapsed / interval) + 1, Math.ceil(callAfter / interval)) : 0;
+  useEffect(() => {
+    if (!startedAt || recording.current || due <= local.knocks.length || elapsed >= callAfter) return;
+    recording.current = true;
+    navigator.vibrate?.([200, 100, 200, 100, 200]);
+    act((db) => actions.knock(db, id, due)).finally(() => { recording.current = false; });
+  }, [due, local.knocks.length]);
+  if (!startedAt) {
+    return html`<button class="primary" onClick=${() => { navigator.vibrate?.([200, 100, 200, 100, 200]); act((db) => actions.knock(db, id, 1)); }}>🚪 ${t('startKnock')}</button>`;
+  }
+  const timeUp = elapsed >= callAfter;
+  const left = Math.ceil((interval - (elapsed % interval)) / 1000);
+  return html`<div class="knock" data-testid="knock">
+    <p class="big" aria-live="polite">${t('knockRound', { n: local.knocks.length })} · ${t('knockNow').replace('3', String(perRound))}</p>
+    ${!timeUp && html`<p>${t('nextRound')} <span class="countdown" data-testid="countdown" role="timer">${left}s</span></p>
+      <progress max=${callAfter} value=${elapsed} aria-label=${t('knock')}></progress>`}
+    ${timeUp && html`<div class="warn" role="alert"><p>${t('callCustomerNow')}</p>
+      ${phone && html`<a class="btnlink big" href=${`tel:${phone}`}>📞 ${t('call')} ${phone}</a>`}
+      <h4>${t('noAccess')}</h4>
+      <${NoAccess} id=${id} />
+    </div>`}
+  </div>`;
+}
+
+function NoAccess({ id }) {
+  const [notice, setNotice] = useState(null);
+  return html`<${PhotoInput} label=${t('noticePhoto')} taken=${!!notice} testid="notice_photo" onPhoto=${async (b) => setNotice(b)} />
+    <button class="primary danger" disabled=${!notice} onClick=${() => act((db) => actions.noAccess(db, id, notice))}>${t('endNoAccess')}</button>`;
+}
+
+const STYLES = ['dove', 'owl', 'peacock', 'tiger'];
+const NEEDS = ['physical', 'business', 'information', 'emotional'];
+
+function CommunicateTool({ ctx }) {
+  const { local, id, flow } = ctx;
+  const prev = local.communicate || {};
+  const [desc, setDesc] = useState(prev.customer_description || '');
+  const [style, setStyle] = useState(prev.customer_style || '');
+  const [needs, setNeeds] = useState(prev.needs || []);
+  const tips = flow.steps.find((s) => s.id === 'communicate')?.tips || [];
+  const chosenTip = tips.find((x) => x.id === style);
+  return html`<div class="card tool">
+    <label class="field">${t('description')}<textarea name="customer_description" value=${desc} onInput=${(e) => setDesc(e.target.value)}></textarea></label>
+    <fieldset><legend>${t('style')}</legend><div class="seg">
+      ${STYLES.map((st) => html`<label class="check"><input type="radio" name="style" value=${st} checked=${style === st} onChange=${() => setStyle(st)} />
+        <span>${L(tips.find((x) => x.id === st)?.title) || st}</span></label>`)}
+    </div></fieldset>
+    ${chosenTip && html`<${Tip} tip=${chosenTip} />`}
+    <fieldset><legend>${t('needs')}</legend><div class="seg">
+      ${NEEDS.map((n) => html`<label class="check"><input type="checkbox" checked=${needs.includes(n)}
+        onChange=${(e) => setNeeds(e.target.checked ? [...needs, n] : needs.filter((x) => x !== n))} /><span>${t(n)}</span></label>`)}
+    </div></fieldset>
+    <button disabled=${!desc || !style} onClick=${() => act((db) => actions.communicate(db, id, { customer_description: desc, customer_style: style, needs }))}>
+      ${local.communicate ? `✓ ${t('saved')} · ` : ''}${t('save')}</button>
+  </div>`;
+}
+
+const WORK_KINDS = ['in_home', 'installation', 'replacement', 'outdoor_line'];
+
+function money(cents) {
+  return `¥${(cents / 100).toFixed(2)}`;
+}
+
+function OperateTool({ ctx }) {
+  const { local, id, s } = ctx;
+  const prev = local.operate || {};
+  const [kinds, setKinds] = useState(prev.work_kinds || []);
+  const [swaps, setSwaps] = useState(prev.equipment_swaps || []);
+  const [materials, setMaterials] = useState(prev.materials || []);
+  const [fees, setFees] = useState(prev.fees || []);
+  const [result, setResult] = useState(prev.result || '');
+  const [notes, setNotes] = useState(prev.notes || '');
+  const priced = actions.priceFees(fees, s.tariff);
+  const setSwap = (i, patch) => setSwaps(swaps.map((x, j) => (j === i ? { ...x, ...patch } : x)));
+  const setFee = (i, patch) => setFees(fees.map((x, j) => (j === i ? { ...x, ...patch } : x)));
+  const setMat = (i, patch) => setMaterials(materials.map((x, j) => (j === i ? { ...x, ...patch } : x)));
+  return html`<div class="card tool">
+    <fieldset><legend>${t('workKinds')}</legend><div class="seg">
+      ${WORK_KINDS.map((k) => html`<label class="check"><input type="checkbox" value=${k} checked=${kinds.includes(k)}
+        onChange=${(e) => setKinds(e.target.checked ? [...kinds, k] : kinds.filter((x) => x !== k))} /><span>${t(k)}</span></label>`)}
+    </div></fieldset>
+    <fieldset><legend>${t('swaps')}</legend>
+      ${swaps.map((sw, i) => html`<div class="swap">
+        <label class="field">${t('kind')}<select value=${sw.kind} onChange=${(e) => setSwap(i, { kind: e.target.value })}>
+          ${['stb', 'remote', 'modem'].map((k) => html`<option value=${k}>${t(k)}</option>`)}</select></label>
+        <${Serial} label=${t('oldSerial')} value=${sw.old_serial} onValue=${(x) => setSwap(i, { old_serial: x })} />
+        <${Serial} label=${t('newSerial')} value=${sw.new_serial} onValue=${(x) => setSwap(i, { new_serial: x })} />
+      </div>`)}
+      <button class="small" onClick=${() => setSwaps([...swaps, { kind: 'stb', old_serial: '', new_serial: '' }])}>+ ${t('addSwap')}</button>
+    </fieldset>
+    <fieldset><legend>${t('materials')}</legend>
+      ${materials.map((m, i) => html`<div class="row"><label class="field">${t('materials')}<input value=${m.name} onInput=${(e) => setMat(i, { name: e.target.value })} /></label>
+        <label class="field narrow">${t('qty')}<input type="number" min="0" value=${m.qty} onInput=${(e) => setMat(i, { qty: Number(e.target.value) })} /></label></div>`)}
+      <button class="small" onClick=${() => setMaterials([...materials, { name: '', qty: 1 }])}>+ ${t('addSwap')}</button>
+    </fieldset>
+    <fieldset><legend>${t('fees')}</legend>
+      ${fees.map((f, i) => html`<div class="row"><label class="field">${t('fees')}<select data-fee=${i} value=${f.tariff_code} onChange=${(e) => setFee(i, { tariff_code: e.target.value })}>
+          ${s.tariff.map((x) => html`<option value=${x.code}>${L(x.name)} (${money(x.price_cents)}/${L(x.unit)})</option>`)}</select></label>
+        <label class="field narrow">${t('qty')}<input type="number" min="1" value=${f.qty} onInput=${(e) => setFee(i, { qty: Number(e.target.value) })} /></label></div>`)}
+      <button class="small" disabled=${!s.tariff.length} onClick=${() => setFees([...fees, { tariff_code: s.tariff[0].code, qty: 1 }])}>+ ${t('addSwap')}</button>
+      <p class="total" data-testid="fee-total">${t('total')}: ${money(priced.total_cents)}</p>
+    </fieldset>
+    <fieldset><legend>${t('result')}</legend><div class="seg">
+      ${['fixed', 'not_fixed', 'needs_revisit'].map((r) => html`<label class="check"><input type="radio" name="result" value=${r} checked=${result === r}
+        onChange=${() => setResult(r)} /><span>${t(r)}</span></label>`)}
+    </div></fieldset>
+    <label class="field">${t('notes')}<input value=${notes} onInput=${(e) => setNotes(e.target.value)} /></label>
+    <button disabled=${!result || !kinds.length} onClick=${() => act((db) => actions.operate(db, id, {
+      work_kinds: kinds, equipment_swaps: swaps.filter((x) => x.old_serial || x.new_serial),
+      materials: materials.filter((m) => m.name), fees: fees.filter((f) => f.qty > 0), result, notes,
+    }))}>${local.operate ? `✓ ${t('saved')} · ` : ''}${t('save')}</button>
+  </div>`;
+}
+
+function Serial({ label, value, onValue }) {
+  const canScan = 'BarcodeDetector' in globalThis;
+  return html`<div class="row"><label class="field">${label}<input value=${value} onInput=${(e) => onValue(e.target.value)} /></label>
+    ${canScan && html`<label class="btnlink small">${t('scan')}<input class="hidden" type="file" accept="image/*" capture="environment"
+      aria-label=${`${t('scan')}: ${label}`} onChange=${async (e) => { const code = await scanSerial(e.target.files[0]); if (code) onValue(code); }} /></label>`}</div>`;
+}
+
+const RATINGS = ['overall', 'punctuality', 'attitude', 'professionalism', 'tidiness'];
+const MOMENTS = ['call', 'arrival', 'communication', 'operation'];
+
+function EvaluateTool({ ctx }) {
+  const { local, id } = ctx;
+  const [ratings, setRatings] = useState({});
+  const [mot, setMot] = useState({});
+  const [comments, setComments] = useState('');
+  const [declined, setDeclined] = useState(false);
+  const [reason, setReason] = useState('');
+  const [preview, setPreview] = useState(false);
+  const pad = useRef(null);
+  const canvas = useRef(null);
+  const [signed, setSigned] = useState(false);
+  useEffect(() => {
+    if (local.evaluate || declined || !canvas.current) return undefined;
+    let alive = true;
+    import('signature_pad').then(({ default: SignaturePad }) => {
+      if (!alive) return;
+      const c = canvas.current;
+      const ratio = Math.max(globalThis.devicePixelRatio || 1, 1);
+      c.width = c.offsetWidth * ratio;
+      c.height = c.offsetHeight * ratio;
+      c.getContext('2d').scale(ratio, ratio);
+      pad.current = new SignaturePad(c, { backgroundColor: 'rgb(255,255,255)' });
+      pad.current.addEventListener('endStroke', () => setSigned(true));
+    });
+    return () => { alive = false; pad.current?.off(); };
+  }, [declined, !!local.evaluate]);
+  if (local.evaluate) return html`<p class="card ok" role="status">✓ ${t('saved')}</p>`;
+  const complete = RATINGS.every((r) => ratings[r]) && MOMENTS.every((m) => mot[m] != null) && (declined ? reason : signed);
+  const submit = async () => {
+    const signature = declined ? null : await new Promise((r) => canvas.current.toBlob(r, 'image/png'));
+    await act((db) => actions.evaluate(db, id, { ratings, mot, comments, signature, declined: declined ? { reason } : null }));
+  };
+  const scale = t('mot_scale');
+  return html`<div class="card tool evaluate">
+    <p class="hand">${t('evaluateHand')}</p>
+    <fieldset><legend>${t('ratings')}</legend>
+      ${RATINGS.map((r) => html`<div class="rating" role="radiogroup" aria-label=${t(r)}><span>${t(r)}</span>
+        ${[1, 2, 3, 4, 5].map((n) => html`<button class=${ratings[r] >= n ? 'star on' : 'star'} role="radio" aria-checked=${ratings[r] === n}
+          aria-label=${`${t(r)} ${n}`} onClick=${() => setRatings({ ...ratings, [r]: n })}>★</button>`)}</div>`)}
+    </fieldset>
+    <fieldset><legend>${t('mot')}</legend>
+      ${MOMENTS.map((m) => html`<label class="field">${t(`mot_${m}`)}<select data-mot=${m} value=${mot[m] ?? ''}
+        onChange=${(e) => setMot({ ...mot, [m]: Number(e.target.value) })}>
+        <option value="" disabled>—</option>
+        ${[3, 2, 1, 0, -1, -2, -3].map((n) => html`<option value=${n}>${n > 0 ? `+${n}` : n} ${scale[n]}</option>`)}</select></label>`)}
+    </fieldset>
+    <label class="field">${t('comments')}<textarea value=${comments} onInput=${(e) => setComments(e.target.value)}></textarea></label>
+    <button onClick=${() => setPreview(true)}>${t('previewForms')}</button>
+    ${preview && html`<${FormPreview} ctx=${ctx} ratings=${ratings} mot=${mot} comments=${comments} onClose=${() => setPreview(false)} />`}
+    <label class="check"><input type="checkbox" checked=${declined} onChange=${(e) => setDeclined(e.target.checked)} /><span>${t('declined')}</span></label>
+    ${declined
+      ? html`<label class="field">${t('declineReason')}<input value=${reason} onInput=${(e) => setReason(e.target.value)} /></label>`
+      : html`<div class="sigwrap"><span>${t('sign')}</span><canvas ref=${canvas} class="sig" aria-label=${t('sign')} role="img"></canvas>
+        <button class="small" onClick=${() => { pad.current?.clear(); setSigned(false); }}>${t('clear')}</button></div>`}
+    ${!complete && html`<p class="muted">${t('signFirst')}</p>`}
+    <button class="primary" disabled=${!complete} onClick=${submit}>${t('submit')}</button>
+  </div>`;
+}
+
+function FormPreview({ ctx, ratings, mot, comments, onClose }) {
+  const { v, local, s } = ctx;
+  const op = local.operate || {};
+  const priced = actions.priceFees(op.fees || [], s.tariff);
+  const user = s.session?.user || {};
+  const phone = (v.customer.phones?.[0] || '').replace(/^(\d{3})\d+(\d{4})$/, '$1****$2');
+  return html`<div class="preview" role="dialog" aria-modal="true" aria-label=${t('preview')}>
+    <div class="watermark" aria-hidden="true">预览 PREVIEW</div>
+    <p class="previewmark">预览 / PREVIEW</p>
+    <h3>${t('serviceForm')}</h3>
+    <dl>
+      <dt>No.</dt><dd>${v.work_order.number}</dd>
+      <dt>${L({ zh: '客户', en: 'Customer' })}</dt><dd>${v.customer.name} ${phone}</dd>
+      <dt>${L({ zh: '地址', en: 'Address' })}</dt><dd>${v.customer.address}</dd>
+      <dt>${L({ zh: '维护员', en: 'Technician' })}</dt><dd>${user.name} (${user.employee_no})</dd>
+      <dt>${L({ zh: '预约时段', en: 'Window' })}</dt><dd>${fmtTime(v.appointment?.starts_at)}–${fmtTime(v.appointment?.ends_at)}</dd>
+      <dt>${L({ zh: '到达', en: 'Arrived' })}</dt><dd>${fmtTime(local.checkin?.at)}</dd>
+      <dt>${L({ zh: '故障/需求', en: 'Request' })}</dt><dd>${v.work_order.description}</dd>
+      <dt>${t('workKinds')}</dt><dd>${(op.work_kinds || []).map((k) => t(k)).join('、')}</dd>
+      <dt>${t('swaps')}</dt><dd>${(op.equipment_swaps || []).map((x) => `${t(x.kind)} ${x.old_serial} → ${x.new_serial}`).join('; ')}</dd>
+      <dt>${t('result')}</dt><dd>${op.result ? t(op.result) : ''}</dd>
+    </dl>
+    <table><tbody>${priced.lines.map((l) => html`<tr><td>${L(l.item.name)}</td><td>${l.qty}</td><td>${money(l.cents)}</td></tr>`)}
+      <tr><th colspan="2">${t('total')}</th><th>${money(priced.total_cents)}</th></tr></tbody></table>
+    <h3>${t('feedbackForm')}</h3>
+    <dl>${RATINGS.map((r) => html`<dt>${t(r)}</dt><dd>${ratings[r] ? '★'.repeat(ratings[r]) : '—'}</dd>`)}
+      ${MOMENTS.map((m) => html`<dt>${t(`mot_${m}`)}</dt><dd>${mot[m] ?? '—'}</dd>`)}
+      <dt>${t('comments')}</dt><dd>${comments}</dd></dl>
+    <button class="primary" onClick=${onClose}>${t('back')}</button>
+  </div>`;
+}
+
+const PRODUCTS = { broadband_upgrade: { zh: '宽带升级', en: 'Broadband upgrade' }, hd_box: { zh: '高清机顶盒', en: 'HD box' }, iptv: { zh: 'IPTV', en: 'IPTV' } };
+const INTEREST = { high: { zh: '高', en: 'High' }, medium: { zh: '中', en: 'Medium' }, low: { zh: '低', en: 'Low' } };
+
+function HelpTool({ ctx }) {
+  const { local, id } = ctx;
+  const prev = local.help || {};
+  const [checks, setChecks] = useState((prev.checks || []).join('\n'));
+  const [leads, setLeads] = useState(prev.leads || []);
+  const [leaflet, setLeaflet] = useState(!!prev.leaflet_given);
+  const setLead = (i, patch) => setLeads(leads.map((x, j) => (j === i ? { ...x, ...patch } : x)));
+  return html`<div class="card tool">
+    <label class="field">${t('checks')}<textarea name="checks" value=${checks} onInput=${(e) => setChecks(e.target.value)}></textarea></label>
+    <fieldset><legend>${t('leads')}</legend>
+      ${leads.map((ld, i) => html`<div class="row">
+        <label class="field">${t('product')}<select value=${ld.product} onChange=${(e) => setLead(i, { product: e.target.value })}>
+          ${Object.entries(PRODUCTS).map(([k, v]) => html`<option value=${k}>${L(v)}</option>`)}</select></label>
+        <label class="field">${t('interest')}<select value=${ld.interest} onChange=${(e) => setLead(i, { interest: e.target.value })}>
+          ${Object.entries(INTEREST).map(([k, v]) => html`<option value=${k}>${L(v)}</option>`)}</select></label></div>`)}
+      <button class="small" onClick=${() => setLeads([...leads, { product: 'broadband_upgrade', interest: 'medium', notes: '' }])}>+ ${t('addLead')}</button>
+    </fieldset>
+    <label class="check"><input type="checkbox" checked=${leaflet} onChange=${(e) => setLeaflet(e.target.checked)} /><span>${t('leaflet')}</span></label>
+    <button onClick=${() => act((db) => actions.help(db, id, {
+      checks: checks.split('\n').map((x) => x.trim()).filter(Boolean), leads, leaflet_given: leaflet,
+    }))}>${local.help ? `✓ ${t('saved')} · ` : ''}${t('save')}</button>
+  </div>`;
+}
+
+export const TOOLS = {
+  call: CallTool, arrive: ArriveTool, communicate: CommunicateTool, operate: OperateTool, evaluate: EvaluateTool, help: HelpTool,
+};

@@ -1,0 +1,134 @@
+// A visit: the six-step stepper, driven wholly by the flow definition.
+import { html } from 'htm/preact';
+import { useState } from 'preact/hooks';
+import * as actions from '../actions.js';
+import { missingItems, canComplete, currentStep, fillScript, scriptValues } from '../flow.js';
+import { L, t } from '../i18n.js';
+import { compressPhoto } from '../photos.js';
+import { go, reload, store } from '../store.js';
+import { TOOLS } from './tools.js';
+
+/** Run an action, then re-read the local state so every screen shows it. */
+export async function act(fn) {
+  await fn(store.db);
+  await reload();
+  dispatchEvent(new Event('doorstep:queued'));
+  if (navigator.onLine) store.syncer.kick();
+}
+
+/** Return the visit screen for one work order. */
+export function Visit({ id, s }) {
+  const v = s.visits.find((x) => x.work_order.id === id);
+  const flow = v && s.flows[v.work_order.type];
+  const local = s.local[id] || { answers: {}, completed: [], calls: [], late_notices: [], knocks: [], photos: [] };
+  const [chosen, setChosen] = useState(null);
+  if (!v || !flow) return html`<p class="card">…</p>`;
+  const step = flow.steps.find((x) => x.id === chosen) || currentStep(flow, local.completed) || flow.steps[flow.steps.length - 1];
+  const values = scriptValues({ customer: v.customer, user: s.session?.user, greeting: v.greeting, lang: s.lang });
+  const ctx = { v, flow, local, s, id, values };
+  const allDone = flow.steps.every((x) => local.completed.includes(x.id));
+  return html`<section class="visitview" aria-label=${v.work_order.number}>
+    <button class="link" onClick=${() => go({ name: 'agenda' })}>← ${t('back')}</button>
+    <h2>${v.customer.name} · ${v.work_order.number}</h2>
+    <p class="muted">${v.work_order.description}</p>
+    <nav aria-label=${t('steps')}><ol class="stepper">
+      ${flow.steps.map((x, i) => html`<li><button
+          class=${`${x.id === step.id ? 'cur' : ''} ${local.completed.includes(x.id) ? 'done' : ''}`}
+          aria-current=${x.id === step.id ? 'step' : undefined}
+          aria-label=${`${t('step')} ${i + 1}: ${L(x.title)}${local.completed.includes(x.id) ? ` (${t('completed')})` : ''}`}
+          onClick=${() => setChosen(x.id)}>${i + 1}<span>${L(x.title)}</span></button></li>`)}
+    </ol></nav>
+    ${local.no_access
+      ? html`<p class="card ok" role="status">${t('noAccessDone')}</p>`
+      : html`<${Step} step=${step} ctx=${ctx} onDone=${() => setChosen(null)} />`}
+    ${allDone && !local.done && html`<button class="primary" onClick=${() => act((db) => actions.completeVisit(db, id))}>${t('finishVisit')}</button>`}
+    ${local.done && !local.no_access && html`<p class="card ok" role="status" data-testid="visit-done">${t('visitDone')}</p>`}
+  </section>`;
+}
+
+function Step({ step, ctx, onDone }) {
+  const { local, id, values } = ctx;
+  const answers = local.answers[step.id] || {};
+  const done = local.completed.includes(step.id);
+  const missing = missingItems(step, answers);
+  const Tool = TOOLS[step.id];
+  return html`<article class="step" data-step=${step.id}>
+    <h3>${L(step.title)} ${done && html`<span class="badge ok">${t('completed')}</span>`}</h3>
+    ${(step.scripts || []).map((sc) => html`<div class="card script" aria-label=${`${t('script')}: ${L(sc.title)}`}>
+      <h4>${L(sc.title)}</h4><p>${fillScript(L(sc.text), values)}</p></div>`)}
+    ${Tool && html`<${Tool} ctx=${ctx} />`}
+    <${Checklist} step=${step} answers=${answers} id=${id} />
+    <${Tips} tips=${step.tips} />
+    ${!done && html`<div class="complete">
+      ${missing.length > 0 && html`<p class="muted">${t('missing')}: ${missing.length}</p>`}
+      <button class="primary" disabled=${!canComplete(step, answers)}
+        onClick=${async () => { await act((db) => actions.completeStep(db, id, step, answers)); onDone(); }}>${t('complete')}</button>
+    </div>`}
+  </article>`;
+}
+
+function Checklist({ step, answers, id }) {
+  if (!step.checklist?.length) return null;
+  return html`<fieldset class="card checklist"><legend>${t('checklist')}</legend>
+    ${step.checklist.map((item) => html`<${Item} item=${item} value=${answers[item.id]} step=${step.id} id=${id} />`)}
+  </fieldset>`;
+}
+
+function Item({ item, value, step, id }) {
+  const label = `${L(item.label)}${item.required ? ' *' : ''}`;
+  const save = (val) => act((db) => actions.answer(db, id, step, item.id, val));
+  switch (item.kind) {
+    case 'check':
+      return html`<label class="check"><input type="checkbox" checked=${value === true} data-item=${item.id}
+        onChange=${(e) => save(e.target.checked)} /><span>${label}</span></label>`;
+    case 'text':
+      return html`<label class="field">${label}<textarea data-item=${item.id} value=${value || ''}
+        onChange=${(e) => save(e.target.value)}></textarea></label>`;
+    case 'number':
+      return html`<label class="field">${label}<input type="number" inputmode="decimal" data-item=${item.id} value=${value ?? ''}
+        onChange=${(e) => save(e.target.value === '' ? null : Number(e.target.value))} /></label>`;
+    case 'choice':
+      return html`<fieldset class="field choice"><legend>${label}</legend>
+        ${item.choices.map((c) => html`<label class="check"><input type="radio" name=${`${step}-${item.id}`} data-item=${item.id}
+          value=${c.id} checked=${value === c.id} onChange=${() => save(c.id)} /><span>${L(c.label)}</span></label>`)}
+      </fieldset>`;
+    case 'photo':
+      return html`<${PhotoInput} label=${label} taken=${!!value} testid=${item.id}
+        onPhoto=${(blob) => act((db) => actions.addPhoto(db, id, { step, item: item.id, blob }))} />`;
+    default:
+      return null;
+  }
+}
+
+/** Return a camera button that compresses the photo before handing it on. */
+export function PhotoInput({ label, taken, onPhoto, testid }) {
+  const [busy, setBusy] = useState(false);
+  return html`<label class=${`field photo ${taken ? 'taken' : ''}`}>
+    <span>${label} ${taken ? `✓ ${t('photoTaken')}` : ''}</span>
+    <input type="file" accept="image/*" capture="environment" data-item=${testid} disabled=${busy} aria-label=${`${t('takePhoto')}: ${label}`}
+      onChange=${async (e) => {
+        const file = e.target.files[0];
+        if (!file) return;
+        setBusy(true);
+        try {
+          await onPhoto(await compressPhoto(file));
+        } finally {
+          setBusy(false);
+          e.target.value = '';
+        }
+      }} />
+  </label>`;
+}
+
+function Tips({ tips }) {
+  if (!tips?.length) return null;
+  return html`<details class="card tips"><summary>${t('tips')}</summary>
+    ${tips.map((tip) => html`<${Tip} tip=${tip} />`)}</details>`;
+}
+
+/** Return one tip with its do and don't lists. */
+export function Tip({ tip }) {
+  return html`<div class="tip"><h4>${L(tip.title)}</h4>
+    <div class="dodont"><div><strong>${t('do')}</strong><ul>${(L(tip.do) || []).map((x) => html`<li>${x}</li>`)}</ul></div>
+    <div><strong>${t('dont')}</strong><ul>${(L(tip.dont) || []).map((x) => html`<li>✗ ${x}</li>`)}</ul></div></div></div>`;
+}
