@@ -76,6 +76,8 @@ def _register_blueprints(app):
     from backend.auth.views import blp as auth_blp
 
     api.register_blueprint(auth_blp)
+    from backend.pwa import bp as pwa_bp
+    app.register_blueprint(pwa_bp)
 
 
 def _register_cli(app):
