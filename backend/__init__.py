@@ -7,6 +7,7 @@ from sqlalchemy import event
 from backend.config import DefaultConfig, database_url
 from backend.errors import register_error_handlers
 from backend.extensions import api, babel, db, limiter, migrate
+from backend.i18n import select_locale
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -26,7 +27,7 @@ def create_app(config=None):
     _import_models()
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(PROJECT_ROOT, "migrations"))
-    babel.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})

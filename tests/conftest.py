@@ -7,9 +7,11 @@ Tests that need data other threads can see (parallel requests) mark themselves
 import os
 import tempfile
 
+import flask
 import flask_migrate
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 from sqlalchemy import orm
 
 from backend import create_app
@@ -83,8 +85,22 @@ def _empty_all_tables():
             connection.execute(table.delete())
 
 
+class FreshRequestClient(FlaskClient):
+    """A test client whose every request starts with an empty `g`.
+
+    The tests keep one app context open (to call services directly), and Flask reuses it for
+    requests; in production each request has its own, so nothing cached on `g` (the user, the
+    locale) may leak from one request into the next here either.
+    """
+
+    def open(self, *args, **kwargs):
+        flask.g._get_current_object().__dict__.clear()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app):
+    app.test_client_class = FreshRequestClient
     return app.test_client()
 
 
