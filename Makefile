@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-python lint system-packages venv db demo
+.PHONY: help run test test-python lint system-packages venv db demo pwa test-pwa
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -38,11 +38,11 @@ db: system-packages venv ## Upgrade the database (instance/doorstep.db unless DA
 demo: db ## Seed demo data when the database is empty and print the demo accounts
 	@$(FLASK) seed-demo --if-empty
 
-run: demo ## Serve the app with demo data on http://127.0.0.1:5000
+run: demo pwa ## Serve the app with demo data on http://127.0.0.1:5000
 	@echo "Doorstep on http://$(HOST):$(PORT)/  (API docs: /api/v1/docs, technician app: /app/)"
 	@$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: system-packages venv test-python ## Run all tests: SQLite, then PostgreSQL when TEST_DATABASE_URL is set
+test: system-packages venv pwa test-pwa test-python ## Run all tests: SQLite, then PostgreSQL when TEST_DATABASE_URL is set
 
 test-python:
 	@$(VENV)/bin/pytest -q -n 2 --dist loadfile
@@ -53,3 +53,17 @@ test-python:
 
 lint: venv ## Check the Python code with ruff
 	@$(VENV)/bin/ruff check backend tests benchmarks
+
+# --- technician app (pwa/): rebuilt only when its sources change ---
+PWA_SOURCES := $(shell find pwa/src pwa/public pwa/scripts -type f 2>/dev/null) pwa/index.html pwa/vite.config.js pwa/package.json
+
+pwa/node_modules/.package-lock.json: pwa/package-lock.json
+	@cd pwa && npm ci --no-audit --no-fund --loglevel=error
+
+pwa/dist/sw.js: pwa/node_modules/.package-lock.json $(PWA_SOURCES)
+	@cd pwa && npm run --silent build
+
+pwa: pwa/dist/sw.js ## Build the technician app into pwa/dist (only when its sources changed)
+
+test-pwa: pwa/node_modules/.package-lock.json ## Run the app's unit tests (Vitest)
+	@cd pwa && npx vitest run

@@ -47,9 +47,10 @@ export function completeStep(db, workOrderId, step, answers) {
 }
 
 /** Log one phone call attempt: outcome, the confirmed window, notes. */
-export function callAttempt(db, workOrderId, { outcome, window, notes }) {
+export function callAttempt(db, workOrderId, { outcome, window, notes, fault_description }) {
   const data = { outcome };
   if (window?.start && window?.end) data.window = window;
+  if (fault_description) data.fault_description = fault_description;
   if (notes) data.notes = notes;
   return recordAction(db, {
     workOrderId, type: 'call.attempt', data,

@@ -32,19 +32,21 @@ function CallTool({ ctx }) {
   const [start, setStart] = useState('');
   const [end, setEnd] = useState('');
   const [notes, setNotes] = useState('');
+  const [fault, setFault] = useState('');
   const phone = v.customer.phones?.[0];
   const save = () => act((db) => actions.callAttempt(db, id, {
-    outcome, notes, window: start && end ? { start: onDay(v.appointment?.starts_at, start), end: onDay(v.appointment?.starts_at, end) } : null,
-  })).then(() => setNotes(''));
+    outcome, notes, fault_description: fault, window: start && end ? { start: onDay(v.appointment?.starts_at, start), end: onDay(v.appointment?.starts_at, end) } : null,
+  })).then(() => { setNotes(''); setFault(''); });
   return html`<div class="card tool">
     ${phone && html`<a class="btnlink big" href=${`tel:${phone}`} aria-label=${`${t('call')} ${v.customer.name}`}>📞 ${t('call')} ${phone}</a>`}
     <p class="greeting">${L(v.greeting)}</p>
     <fieldset><legend>${t('outcome')}</legend><div class="seg">
-      ${['reached', 'no_answer', 'busy', 'wrong_number'].map((o) => html`<label class="check"><input type="radio" name="outcome" value=${o}
+      ${['reached', 'no_answer', 'busy', 'wrong_number', 'rescheduled'].map((o) => html`<label class="check"><input type="radio" name="outcome" value=${o}
         checked=${outcome === o} onChange=${() => setOutcome(o)} /><span>${t(o)}</span></label>`)}
     </div></fieldset>
     <div class="row"><label class="field">${t('windowStart')}<input type="time" value=${start} onInput=${(e) => setStart(e.target.value)} /></label>
       <label class="field">${t('windowEnd')}<input type="time" value=${end} onInput=${(e) => setEnd(e.target.value)} /></label></div>
+    ${v.work_order.type !== 'install' && html`<label class="field">${t('faultOnPhone')}<input value=${fault} onInput=${(e) => setFault(e.target.value)} /></label>`}
     <label class="field">${t('notes')}<input value=${notes} onInput=${(e) => setNotes(e.target.value)} /></label>
     <button onClick=${save}>${t('callAttempt')}</button>
     ${local.calls.length > 0 && html`<ul class="log" aria-label=${t('attempts')}>${local.calls.map((c) => html`<li>${fmtTime(c.at)} · ${t(c.outcome)}${c.window ? ` · ${fmtTime(c.window.start)}–${fmtTime(c.window.end)}` : ''}${c.notes ? ` · ${c.notes}` : ''}</li>`)}</ul>`}
@@ -157,7 +159,7 @@ function CommunicateTool({ ctx }) {
   </div>`;
 }
 
-const WORK_KINDS = ['in_home', 'installation', 'replacement', 'outdoor_line'];
+const WORK_KINDS = ['in_home', 'installation', 'equipment_replacement', 'outdoor_line_check'];
 
 function money(cents) {
   return `¥${(cents / 100).toFixed(2)}`;
@@ -184,11 +186,11 @@ function OperateTool({ ctx }) {
     <fieldset><legend>${t('swaps')}</legend>
       ${swaps.map((sw, i) => html`<div class="swap">
         <label class="field">${t('kind')}<select value=${sw.kind} onChange=${(e) => setSwap(i, { kind: e.target.value })}>
-          ${['stb', 'remote', 'modem'].map((k) => html`<option value=${k}>${t(k)}</option>`)}</select></label>
+          ${['set_top_box', 'remote_control', 'cable_modem', 'other'].map((k) => html`<option value=${k}>${t(k)}</option>`)}</select></label>
         <${Serial} label=${t('oldSerial')} value=${sw.old_serial} onValue=${(x) => setSwap(i, { old_serial: x })} />
         <${Serial} label=${t('newSerial')} value=${sw.new_serial} onValue=${(x) => setSwap(i, { new_serial: x })} />
       </div>`)}
-      <button class="small" onClick=${() => setSwaps([...swaps, { kind: 'stb', old_serial: '', new_serial: '' }])}>+ ${t('addSwap')}</button>
+      <button class="small" onClick=${() => setSwaps([...swaps, { kind: 'set_top_box', old_serial: '', new_serial: '' }])}>+ ${t('addSwap')}</button>
     </fieldset>
     <fieldset><legend>${t('materials')}</legend>
       ${materials.map((m, i) => html`<div class="row"><label class="field">${t('materials')}<input value=${m.name} onInput=${(e) => setMat(i, { name: e.target.value })} /></label>
