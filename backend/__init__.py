@@ -77,6 +77,8 @@ def _register_blueprints(app):
     from backend.auth.views import blp as auth_blp
 
     api.register_blueprint(auth_blp)
+    from backend.visits.views import blp as visits_blp
+    api.register_blueprint(visits_blp)
     from backend.pwa import bp as pwa_bp
     app.register_blueprint(pwa_bp)
 

@@ -1,0 +1,184 @@
+"""Marshmallow schemas: the sync envelope, each action type's data, and the API's replies."""
+from marshmallow import Schema, fields, validate
+
+from backend.visits.definitions import CUSTOMER_STYLES, STEP_IDS
+from backend.visits.models import RESULTS
+
+CALL_OUTCOMES = ("reached", "no_answer", "busy", "wrong_number", "rescheduled")
+NEEDS = ("physical", "business", "information", "emotional")
+WORK_KINDS = ("in_home", "installation", "equipment_replacement", "outdoor_line_check")
+SWAP_KINDS = ("set_top_box", "remote_control", "cable_modem", "other")
+ATTACHMENT_KINDS = ("photo", "signature", "notice")
+LEAD_INTEREST = ("high", "medium", "low")
+RATING_KEYS = ("overall", "punctuality", "attitude", "professionalism", "tidiness")
+MOT_KEYS = ("call", "arrival", "communication", "operation")
+OP_TYPES = ("call.attempt", "call.late_notice", "arrive.checkin", "arrive.knock", "arrive.no_access",
+            "checklist.answer", "communicate.record", "operate.record", "attachment.link",
+            "evaluate.submit", "help.record", "step.complete", "visit.complete")
+
+NonEmpty = validate.Length(min=1)
+Uuid = fields.UUID
+
+
+class WindowSchema(Schema):
+    start = fields.AwareDateTime(required=True)
+    end = fields.AwareDateTime(required=True)
+
+
+class CallAttemptData(Schema):
+    outcome = fields.String(required=True, validate=validate.OneOf(CALL_OUTCOMES))
+    window = fields.Nested(WindowSchema)
+    fault_description = fields.String()
+    notes = fields.String()
+
+
+class LateNoticeData(Schema):
+    reason = fields.String(required=True, validate=NonEmpty)
+    new_eta = fields.AwareDateTime(required=True)
+
+
+class CheckinData(Schema):
+    lat = fields.Float(validate=validate.Range(-90, 90), allow_none=True)
+    lng = fields.Float(validate=validate.Range(-180, 180), allow_none=True)
+    accuracy_m = fields.Float(validate=validate.Range(min=0), allow_none=True)
+
+
+class KnockData(Schema):
+    round = fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class NoAccessData(Schema):
+    notice_attachment_id = Uuid(required=True)
+
+
+class ChecklistAnswerData(Schema):
+    step = fields.String(required=True, validate=validate.OneOf(STEP_IDS))
+    item = fields.String(required=True, validate=NonEmpty)
+    value = fields.Raw(required=True, allow_none=True)
+
+
+class CommunicateData(Schema):
+    customer_description = fields.String(required=True, validate=NonEmpty)
+    customer_style = fields.String(required=True, validate=validate.OneOf(CUSTOMER_STYLES))
+    needs = fields.List(fields.String(validate=validate.OneOf(NEEDS)), load_default=list)
+
+
+class SwapData(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(SWAP_KINDS))
+    # Serials are checked by the engine, so a missing one gets its own code.
+    old_serial = fields.String(allow_none=True)
+    new_serial = fields.String(allow_none=True)
+
+
+class MaterialData(Schema):
+    name = fields.String(required=True, validate=NonEmpty)
+    qty = fields.Float(required=True, validate=validate.Range(min=0, min_inclusive=False))
+    unit = fields.String()
+
+
+class FeeData(Schema):
+    tariff_code = fields.String(required=True, validate=NonEmpty)
+    qty = fields.Float(required=True, validate=validate.Range(min=0, min_inclusive=False))
+
+
+class OperateData(Schema):
+    work_kinds = fields.List(fields.String(validate=validate.OneOf(WORK_KINDS)), load_default=list)
+    equipment_swaps = fields.List(fields.Nested(SwapData), load_default=list)
+    materials = fields.List(fields.Nested(MaterialData), load_default=list)
+    fees = fields.List(fields.Nested(FeeData), load_default=list)
+    result = fields.String(required=True, validate=validate.OneOf(RESULTS))
+    notes = fields.String(load_default="")
+
+
+class LinkData(Schema):
+    attachment_id = Uuid(required=True)
+    step = fields.String(required=True, validate=validate.OneOf(STEP_IDS))
+    kind = fields.String(required=True, validate=validate.OneOf(ATTACHMENT_KINDS))
+
+
+class EvaluateData(Schema):
+    # Ranges are checked by the engine (codes rating_out_of_range, mot_out_of_range).
+    ratings = fields.Dict(keys=fields.String(), values=fields.Integer(strict=True), required=True)
+    mot = fields.Dict(keys=fields.String(), values=fields.Integer(strict=True), required=True)
+    comments = fields.String(load_default="")
+    signature_attachment_id = Uuid(allow_none=True)
+    # `declined` is either {"reason": "..."} or true with `declined_reason`.
+    declined = fields.Raw(allow_none=True)
+    declined_reason = fields.String(allow_none=True)
+
+
+class LeadData(Schema):
+    product = fields.String(required=True, validate=NonEmpty)
+    interest = fields.String(required=True, validate=validate.OneOf(LEAD_INTEREST))
+    notes = fields.String(load_default="")
+
+
+class HelpData(Schema):
+    checks = fields.List(fields.String(), load_default=list)
+    leads = fields.List(fields.Nested(LeadData), load_default=list)
+    leaflet_given = fields.Boolean(load_default=False)
+
+
+class StepCompleteData(Schema):
+    step = fields.String(required=True, validate=validate.OneOf(STEP_IDS))
+
+
+class EmptyData(Schema):
+    pass
+
+
+DATA_SCHEMAS = {
+    "call.attempt": CallAttemptData(),
+    "call.late_notice": LateNoticeData(),
+    "arrive.checkin": CheckinData(),
+    "arrive.knock": KnockData(),
+    "arrive.no_access": NoAccessData(),
+    "checklist.answer": ChecklistAnswerData(),
+    "communicate.record": CommunicateData(),
+    "operate.record": OperateData(),
+    "attachment.link": LinkData(),
+    "evaluate.submit": EvaluateData(),
+    "help.record": HelpData(),
+    "step.complete": StepCompleteData(),
+    "visit.complete": EmptyData(),
+}
+
+
+# --- HTTP ---------------------------------------------------------------------------------
+
+class SyncOpSchema(Schema):
+    op_id = fields.String(required=True, validate=validate.Length(min=8, max=64))
+    work_order_id = fields.Integer(required=True)
+    type = fields.String(required=True, validate=validate.OneOf(OP_TYPES))
+    at = fields.String(required=True, metadata={"description": "device time, ISO 8601 with offset"})
+    data = fields.Dict(load_default=dict, metadata={"description": "payload of the action type"})
+
+
+class SyncRequestSchema(Schema):
+    device_id = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    ops = fields.List(fields.Dict(), required=True, validate=validate.Length(max=1000),
+                      metadata={"description": "SyncOp objects; each is validated on its own"})
+
+
+class OpResultSchema(Schema):
+    op_id = fields.String()
+    status = fields.String(metadata={"description": "applied, duplicate, conflict or rejected"})
+    code = fields.String()
+    message = fields.String()
+    errors = fields.Dict()
+    flags = fields.List(fields.String(), metadata={"description": "e.g. late_without_notice"})
+    first_result = fields.Dict(metadata={"description": "for a duplicate: the result it had when applied"})
+
+
+class SyncResponseSchema(Schema):
+    results = fields.List(fields.Nested(OpResultSchema))
+    server_time = fields.String()
+
+
+class AttachmentSchema(Schema):
+    id = fields.String()
+    sha256 = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    uploaded_at = fields.DateTime()
+    work_order_id = fields.Integer(allow_none=True)
