@@ -1,0 +1,170 @@
+"""Plain data the form templates are rendered from, independent of the database."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+MAX_PHOTOS = 4
+MOT_MOMENTS = ("call", "arrival", "communication", "operation")
+RATING_ASPECTS = ("overall", "punctuality", "attitude", "professionalism", "tidiness")
+
+
+@dataclass(frozen=True)
+class Company:
+    """The operator as printed in a form's header."""
+
+    name: str
+    hotline: str
+    branch: str = ""
+
+
+@dataclass(frozen=True)
+class EquipmentSwap:
+    """One piece of equipment replaced, with the old and new serial numbers."""
+
+    kind: str
+    old_serial: str = ""
+    new_serial: str = ""
+
+
+@dataclass(frozen=True)
+class Material:
+    """A material used, e.g. cable by the metre."""
+
+    name: str
+    quantity: str = ""
+
+
+@dataclass(frozen=True)
+class Fee:
+    """One line of the itemised fees, priced from the operator's tariff."""
+
+    code: str
+    name: str
+    quantity: int
+    unit: str
+    unit_price_cents: int
+
+    @property
+    def amount_cents(self) -> int:
+        """Return the line total in cents."""
+        return self.quantity * self.unit_price_cents
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A photo shown on the Service Form."""
+
+    content: bytes
+    mime_type: str = "image/jpeg"
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class Signature:
+    """A signature image and when it was given."""
+
+    image: bytes
+    mime_type: str = "image/png"
+    signed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ServiceFormData:
+    """Everything printed on a Service Form (服务单)."""
+
+    company: Company
+    form_number: str
+    work_order_number: str
+    work_order_type: str
+    customer_name: str
+    customer_phone: str
+    address: str
+    technician_name: str
+    technician_employee_no: str
+    verify_url: str
+    appointment_start: datetime | None = None
+    appointment_end: datetime | None = None
+    arrived_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    fault: str = ""
+    diagnosis: str = ""
+    work_done: str = ""
+    equipment_swaps: tuple[EquipmentSwap, ...] = ()
+    materials: tuple[Material, ...] = ()
+    fees: tuple[Fee, ...] = ()
+    result: str = ""
+    customer_signature: Signature | None = None
+    technician_signature: Signature | None = None
+    photos: tuple[Photo, ...] = ()
+
+    def __post_init__(self):
+        if len(self.photos) > MAX_PHOTOS:
+            raise ValueError(f"a Service Form shows at most {MAX_PHOTOS} photos")
+
+    @property
+    def total_cents(self) -> int:
+        """Return the sum of all fee lines in cents."""
+        return sum(fee.amount_cents for fee in self.fees)
+
+
+@dataclass(frozen=True)
+class Lead:
+    """A customer's interest in another product, passed to the sales team."""
+
+    product: str
+    interest: str = ""
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class FeedbackFormData:
+    """Everything printed on a Customer Feedback Form (客户反馈单)."""
+
+    company: Company
+    form_number: str
+    work_order_number: str
+    customer_name: str
+    technician_name: str
+    technician_employee_no: str
+    verify_url: str
+    ratings: dict[str, int] = field(default_factory=dict)
+    mot: dict[str, int] = field(default_factory=dict)
+    comments: str = ""
+    leads: tuple[Lead, ...] = ()
+    declined_reason: str = ""
+    customer_signature: Signature | None = None
+    signed_on: date | None = None
+
+    def __post_init__(self):
+        for aspect, value in self.ratings.items():
+            if aspect not in RATING_ASPECTS or not 1 <= value <= 5:
+                raise ValueError(f"rating {aspect}={value} is not an aspect rated 1–5")
+        for moment, value in self.mot.items():
+            if moment not in MOT_MOMENTS or not -3 <= value <= 3:
+                raise ValueError(f"moment-of-truth {moment}={value} is not a moment scored −3…+3")
+
+
+@dataclass(frozen=True)
+class NoAccessNoticeData:
+    """The notice left at the door when nobody is home (留单)."""
+
+    company: Company
+    form_number: str
+    work_order_number: str
+    customer_name: str
+    address: str
+    technician_name: str
+    technician_employee_no: str
+    technician_phone: str
+    came_at: datetime
+    verify_url: str
+    note: str = ""
+
+
+def mask_phone(phone: str) -> str:
+    """Return the phone number with its middle digits hidden, e.g. 138****5678."""
+    digits = phone.strip()
+    if len(digits) < 7:
+        return "*" * len(digits)
+    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
