@@ -77,6 +77,12 @@ def _register_blueprints(app):
     from backend.auth.views import blp as auth_blp
 
     api.register_blueprint(auth_blp)
+    from backend.customers.views import blp as customers_blp
+    from backend.workorders.views import blp as work_orders_blp
+    from backend.booking.views import blp as booking_blp
+    from backend.accounts.views import blp as accounts_blp
+    for blp in (customers_blp, work_orders_blp, booking_blp, accounts_blp):
+        api.register_blueprint(blp)
     from backend.visits.views import blp as visits_blp
     api.register_blueprint(visits_blp)
     from backend.pwa import bp as pwa_bp
@@ -87,6 +93,8 @@ def _register_cli(app):
     from backend.auth.cli import user_cli
 
     app.cli.add_command(user_cli)
+    from backend.demo.cli import seed_demo_command
+    app.cli.add_command(seed_demo_command)
 
     @app.cli.command("worker")
     def worker_command():

@@ -1,0 +1,22 @@
+"""Marshmallow fields every area's request schemas share, so bad input is refused the same way."""
+from marshmallow import fields
+from marshmallow import validate as mvalidate
+
+# Ids are 32-bit integers in the database; anything larger cannot exist, and PostgreSQL would refuse it.
+MAX_ID = 2**31 - 1
+
+
+def db_id(**kwargs):
+    """Return an integer field for a row id: strict (no "3" or 3.5), positive, within the column's range."""
+    return fields.Integer(strict=True, validate=mvalidate.Range(min=1, max=MAX_ID), **kwargs)
+
+
+def text(max_length, *, min_length=0, validate=None, **kwargs):
+    """Return a string field with a maximum length (the database column's, or a sane bound for Text)."""
+    checks = [mvalidate.Length(min=min_length, max=max_length)] + ([validate] if validate else [])
+    return fields.String(validate=checks, **kwargs)
+
+
+def id_exists_in_range(value: int) -> bool:
+    """Return whether a path id can name a row at all (larger ids would overflow the column type)."""
+    return 1 <= value <= MAX_ID

@@ -1,0 +1,153 @@
+"""Request and response bodies of booking, technicians, availability and the agenda."""
+from datetime import UTC, datetime
+
+from marshmallow import Schema, fields, validate
+
+from backend.apifields import db_id, text
+from backend.booking.services import REQUESTERS
+from backend.timeutil import LOCAL_TZ
+from backend.workorders.models import PRIORITIES
+
+WINDOW_TIME = {"description": "ISO 8601; without an offset it is local time (Asia/Shanghai)"}
+# Far-off years would overflow time-zone arithmetic; no visit is booked outside this range.
+PLAUSIBLE = validate.Range(min=datetime(2000, 1, 1, tzinfo=UTC), max=datetime(2100, 1, 1, tzinfo=UTC))
+
+
+class BookingSchema(Schema):
+    technician_id = db_id(required=True)
+    starts_at = fields.AwareDateTime(required=True, default_timezone=LOCAL_TZ,
+                                  validate=PLAUSIBLE, metadata=WINDOW_TIME)
+    ends_at = fields.AwareDateTime(required=True, default_timezone=LOCAL_TZ,
+                                  validate=PLAUSIBLE, metadata=WINDOW_TIME)
+    requested_by = fields.String(validate=validate.OneOf(REQUESTERS), allow_none=True,
+                                 metadata={"description": "Who asked for a reschedule; required when rescheduling"})
+    reason = text(500, allow_none=True)
+
+
+class AppointmentSchema(Schema):
+    id = fields.Integer()
+    work_order_id = fields.Integer()
+    technician_id = fields.Integer()
+    starts_at = fields.DateTime()
+    ends_at = fields.DateTime()
+    status = fields.String()
+    requested_by = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    previous_id = fields.Integer(allow_none=True, metadata={"description": "The appointment this one replaced"})
+    booked_by_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class TechnicianSchema(Schema):
+    id = fields.Integer()
+    username = fields.String()
+    name = fields.String()
+    employee_no = fields.String(allow_none=True)
+    branch = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    skills = fields.List(fields.String())
+    areas = fields.List(fields.String())
+
+
+class TechnicianQuerySchema(Schema):
+    branch = text(64)
+    area = text(64)
+    skill = text(32, metadata={"description": "A work-order type the technician does"})
+
+
+class AvailabilityQuerySchema(TechnicianQuerySchema):
+    date = fields.Date(required=True, metadata={"description": "Local day (Asia/Shanghai)"})
+
+
+class WindowSchema(Schema):
+    starts_at = fields.DateTime()
+    ends_at = fields.DateTime()
+
+
+class BookedWindowSchema(WindowSchema):
+    appointment_id = fields.Integer()
+    work_order_id = fields.Integer()
+    number = fields.String()
+
+
+class TechnicianDaySchema(Schema):
+    technician = fields.Nested(TechnicianSchema)
+    free = fields.List(fields.Nested(WindowSchema), metadata={"description": "Bookable windows, buffers removed"})
+    booked = fields.List(fields.Nested(BookedWindowSchema))
+
+
+class WorkingHoursSchema(Schema):
+    start = fields.String(metadata={"example": "08:00"})
+    end = fields.String(metadata={"example": "20:00"})
+
+
+class AvailabilitySchema(Schema):
+    date = fields.Date()
+    working_hours = fields.Nested(WorkingHoursSchema)
+    travel_buffer_minutes = fields.Integer()
+    technicians = fields.List(fields.Nested(TechnicianDaySchema))
+
+
+class AgendaQuerySchema(Schema):
+    date = fields.Date(metadata={"description": "Local day (Asia/Shanghai); today when absent"})
+
+
+class AgendaTechnicianSchema(Schema):
+    id = fields.Integer()
+    username = fields.String()
+    name = fields.String()
+    employee_no = fields.String(allow_none=True)
+    branch = fields.String(allow_none=True)
+
+
+class AgendaWorkOrderSchema(Schema):
+    id = fields.Integer()
+    number = fields.String()
+    type = fields.String()
+    priority = fields.String(validate=validate.OneOf(PRIORITIES))
+    status = fields.String()
+    description = fields.String()
+    address = fields.String()
+    customer_id = fields.Integer()
+    technician_id = fields.Integer(allow_none=True)
+    version = fields.Integer()
+
+
+class AgendaAppointmentSchema(Schema):
+    id = fields.Integer()
+    starts_at = fields.DateTime()
+    ends_at = fields.DateTime()
+    status = fields.String()
+
+
+class AgendaCustomerSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    title = fields.String(allow_none=True)
+    phones = fields.List(fields.String())
+    address = fields.String()
+    lat = fields.Float(allow_none=True)
+    lng = fields.Float(allow_none=True)
+    account_no = fields.String(allow_none=True)
+
+
+class LocalizedSchema(Schema):
+    zh = fields.String()
+    en = fields.String()
+
+
+class AgendaVisitSchema(Schema):
+    work_order = fields.Nested(AgendaWorkOrderSchema)
+    appointment = fields.Nested(AgendaAppointmentSchema, allow_none=True)
+    customer = fields.Nested(AgendaCustomerSchema)
+    greeting = fields.Nested(LocalizedSchema, allow_none=True)
+
+
+class AgendaSchema(Schema):
+    date = fields.Date()
+    server_time = fields.DateTime()
+    technician = fields.Nested(AgendaTechnicianSchema)
+    visits = fields.List(fields.Nested(AgendaVisitSchema))
+    flows = fields.Dict(keys=fields.String(), values=fields.Raw(),
+                        metadata={"description": "Flow definition per work-order type (see GET /flows/{type})"})
+    tariff = fields.List(fields.Raw(), metadata={"description": "[{code, name: {zh,en}, unit: {zh,en}, price_cents}]"})

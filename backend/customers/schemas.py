@@ -1,0 +1,37 @@
+"""Request and response bodies of the customer endpoints."""
+from marshmallow import Schema, fields, validate
+
+from backend.apifields import text
+
+PHONE = fields.String(validate=[
+    validate.Length(min=3, max=32),
+    validate.Regexp(r"^\+?[0-9][0-9 \-]*$", error="Digits, spaces, '-' and a leading '+'."),
+])
+
+
+class CustomerSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    name = text(64, min_length=1, required=True)
+    title = text(16, allow_none=True, metadata={"description": "先生 / 小姐 / 女士, used in the call script"})
+    phones = fields.List(PHONE, validate=validate.Length(max=5), load_default=list)
+    address = text(500, min_length=1, required=True)
+    account_no = text(32, min_length=1, allow_none=True)
+    area = text(64, allow_none=True)
+    branch = text(64, allow_none=True)
+    lat = fields.Float(allow_none=True, validate=validate.Range(min=-90, max=90))
+    lng = fields.Float(allow_none=True, validate=validate.Range(min=-180, max=180))
+    created_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
+
+
+class CustomerUpdateSchema(CustomerSchema):
+    """Every field optional: PATCH changes only what it names."""
+
+    class Meta:
+        partial = True
+
+
+class CustomerQuerySchema(Schema):
+    q = text(64, min_length=1, metadata={"description": "Part of the name, a phone number, or the account number"})
+    branch = text(64)
+    area = text(64)

@@ -1,0 +1,64 @@
+"""Customers: search, create, read and correct their details."""
+from sqlalchemy import String, cast, exists, or_, select
+
+from backend.apifields import id_exists_in_range
+from backend.customers.models import Customer
+from backend.errors import Conflict, NotFound
+from backend.extensions import db
+from backend.workorders.models import WorkOrder
+
+OFFICE_ROLES = ("dispatcher", "manager", "admin")
+
+
+def search_query(*, q=None, branch=None, area=None):
+    """Return the SELECT of customers matching a name fragment, phone or account number."""
+    query = select(Customer).order_by(Customer.name, Customer.id)
+    if q:
+        # Phones live in a JSON list; its text form is enough to find a number in it.
+        query = query.where(or_(Customer.name.contains(q, autoescape=True),
+                                cast(Customer.phones, String).contains(q, autoescape=True),
+                                Customer.account_no == q))
+    if branch:
+        query = query.where(Customer.branch == branch)
+    if area:
+        query = query.where(Customer.area == area)
+    return query
+
+
+def visible_customer(user, customer_id: int) -> Customer:
+    """Return the customer if `user` may see them: office staff always, a technician only for own orders."""
+    customer = db.session.get(Customer, customer_id) if id_exists_in_range(customer_id) else None
+    if customer is None:
+        raise NotFound(f"No customer {customer_id}.")
+    if user.role not in OFFICE_ROLES:
+        mine = db.session.scalar(select(exists().where(WorkOrder.customer_id == customer.id,
+                                                       WorkOrder.technician_id == user.id)))
+        if not mine:
+            # Same answer as a missing customer: a technician learns nothing about others' customers.
+            raise NotFound(f"No customer {customer_id}.")
+    return customer
+
+
+def create_customer(data: dict) -> Customer:
+    """Create a customer from validated fields and commit."""
+    _ensure_account_no_free(data.get("account_no"))
+    customer = Customer(**data)
+    db.session.add(customer)
+    db.session.commit()
+    return customer
+
+
+def update_customer(customer: Customer, changes: dict) -> Customer:
+    """Apply validated changes to a customer and commit."""
+    if changes.get("account_no") and changes["account_no"] != customer.account_no:
+        _ensure_account_no_free(changes["account_no"])
+    for field, value in changes.items():
+        setattr(customer, field, value)
+    db.session.commit()
+    return customer
+
+
+def _ensure_account_no_free(account_no):
+    if account_no and db.session.scalar(select(Customer.id).where(Customer.account_no == account_no)):
+        raise Conflict(f"Account number {account_no} belongs to another customer.", code="account_no_taken",
+                       errors={"json": {"account_no": ["Already used by another customer."]}})

@@ -1,0 +1,50 @@
+"""HTTP: /api/v1/customers."""
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from backend.auth.access import current_user, login_required
+from backend.customers import services
+from backend.customers.schemas import CustomerQuerySchema, CustomerSchema, CustomerUpdateSchema
+from backend.pagination import page_of
+
+blp = Blueprint("customers", __name__, url_prefix="/api/v1/customers", description="Customers")
+
+READERS = ("dispatcher", "manager", "admin")
+WRITERS = ("dispatcher", "admin")
+
+
+@blp.route("")
+class Customers(MethodView):
+    @login_required(*READERS)
+    @blp.arguments(CustomerQuerySchema, location="query")
+    @blp.response(200, CustomerSchema(many=True))
+    @blp.paginate()
+    def get(self, args, pagination_parameters):
+        """Search customers by name, phone or account number."""
+        return page_of(services.search_query(**args), pagination_parameters)
+
+    @login_required(*WRITERS)
+    @blp.arguments(CustomerSchema)
+    @blp.response(201, CustomerSchema)
+    @blp.alt_response(409, description="Account number already used (account_no_taken)")
+    def post(self, data):
+        """Create a customer."""
+        return services.create_customer(data)
+
+
+@blp.route("/<int:customer_id>")
+class CustomerItem(MethodView):
+    @login_required()
+    @blp.response(200, CustomerSchema)
+    @blp.alt_response(404, description="No such customer, or not a customer of the technician's orders")
+    def get(self, customer_id):
+        """Return a customer; a technician sees only customers of their own work orders."""
+        return services.visible_customer(current_user(), customer_id)
+
+    @login_required(*WRITERS)
+    @blp.arguments(CustomerUpdateSchema)
+    @blp.response(200, CustomerSchema)
+    def patch(self, changes, customer_id):
+        """Correct a customer's details."""
+        customer = services.visible_customer(current_user(), customer_id)
+        return services.update_customer(customer, changes)
