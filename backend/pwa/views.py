@@ -12,7 +12,7 @@ MIMETYPES = {".webmanifest": "application/manifest+json", ".js": "text/javascrip
 def _dist():
     """Return the directory of the built app (config `PWA_DIST`, default `pwa/dist`)."""
     default = os.path.join(os.path.dirname(current_app.root_path), "pwa", "dist")
-    dist = current_app.config.get("PWA_DIST") or default
+    dist = os.path.abspath(current_app.config.get("PWA_DIST") or default)
     if not os.path.isfile(os.path.join(dist, "index.html")):
         abort(503, description="The app is not built: run `make pwa`.")
     return dist

@@ -14,13 +14,14 @@ export function answer(db, workOrderId, step, item, value) {
   });
 }
 
-/** Keep a photo (already compressed) and link it to a step; answers a photo checklist item when given. */
+/** Keep a photo (already compressed): as the answer of a photo checklist item, or linked to a step. */
 export async function addPhoto(db, workOrderId, { step, item, blob, kind = 'photo' }) {
   const id = uuid();
-  const ops = [{ type: 'attachment.link', data: { attachment_id: id, step, kind } }];
-  if (item) ops.push({ type: 'checklist.answer', data: { step, item, value: id } });
+  const op = item
+    ? { type: 'checklist.answer', data: { step, item, value: id }, attachments: [id] }
+    : { type: 'attachment.link', data: { attachment_id: id, step, kind } };
   await recordActions(db, {
-    workOrderId, ops,
+    workOrderId, ops: [op],
     blobs: [{ id, kind, blob, content_type: blob.type || 'image/jpeg' }],
     update: (v) => {
       v.photos.push({ id, step, item: item || null, kind });
@@ -31,9 +32,9 @@ export async function addPhoto(db, workOrderId, { step, item, blob, kind = 'phot
   return id;
 }
 
-/** Complete a step; refuse (as the server would) while a required item is unanswered. */
-export function completeStep(db, workOrderId, step, answers) {
-  if (!canComplete(step, answers)) {
+/** Complete a step; refuse (as the server would) while a required item is unanswered or its record missing. */
+export function completeStep(db, workOrderId, step, answers, visit) {
+  if (!canComplete(step, answers, visit)) {
     const missing = missingItems(step, answers).map((i) => i.id);
     throw Object.assign(new Error(`step ${step.id} has unanswered items: ${missing.join(', ')}`), { missing });
   }

@@ -23,9 +23,25 @@ export function missingItems(step, answers = {}) {
   return (step.checklist || []).filter((item) => item.required && !isAnswered(item, answers[item.id]));
 }
 
-/** Tell whether a step may be completed: every required item answered (the server's rule). */
-export function canComplete(step, answers = {}) {
-  return missingItems(step, answers).length === 0;
+// What each step must have recorded, besides its checklist, before it completes (as the server checks).
+export const STEP_RECORDS = {
+  call: (v) => (v.calls || []).some((c) => c.outcome === 'reached'),
+  arrive: (v) => !!v.checkin,
+  communicate: (v) => !!v.communicate,
+  operate: (v) => !!v.operate,
+  evaluate: (v) => !!v.evaluate,
+  help: (v) => !!v.help,
+};
+
+/** Tell whether the step's own record (a reached call, the check-in, the evaluation...) exists. */
+export function hasStepRecord(stepId, visit) {
+  const rule = STEP_RECORDS[stepId];
+  return !rule || rule(visit || {});
+}
+
+/** Tell whether a step may be completed: every required item answered and its record made (the server's rule). */
+export function canComplete(step, answers = {}, visit = null) {
+  return missingItems(step, answers).length === 0 && (visit === null || hasStepRecord(step.id, visit));
 }
 
 /** Return the flow's step with this id. */

@@ -47,6 +47,9 @@ const STRINGS = {
     next_default: '请阅读原因，必要时联系调度，然后重试或放弃。',
     mot_scale: { '-3': '导致双方危机关系', '-2': '无法符合期望', '-1': '部分没有符合期望', 0: '中立（没有期望）', 1: '符合期望', 2: '超出期望', 3: '让客户喜悦' },
     persist: '已申请持久存储',
+    record_call: '一次接通客户的通话记录', record_arrive: '到达签到', record_communicate: '保存沟通记录',
+    record_operate: '保存操作记录', record_evaluate: '提交客户评价', record_help: '保存帮助记录',
+    logNoAnswer: '已致电：无人接听', logReached: '已致电：已接通',
   },
   en: {
     app: 'Doorstep', lang: '中文', langName: 'Switch to Chinese',
@@ -94,6 +97,9 @@ const STRINGS = {
     next_default: 'Read the reason, call dispatch if needed, then retry or discard.',
     mot_scale: { '-3': 'Caused a crisis', '-2': 'Failed expectations', '-1': 'Partly below expectations', 0: 'Neutral (no expectation)', 1: 'Met expectations', 2: 'Exceeded expectations', 3: 'Delighted the customer' },
     persist: 'Persistent storage requested',
+    record_call: 'a logged call that reached the customer', record_arrive: 'the check-in', record_communicate: 'the saved conversation record',
+    record_operate: 'the saved work record', record_evaluate: "the customer's evaluation", record_help: 'the saved help record',
+    logNoAnswer: 'Called: no answer', logReached: 'Called: reached',
   },
 };
 

@@ -31,18 +31,19 @@ export function referencedAttachments(data) {
 /**
  * Record one action: its change to the local visit, its op(s) and any new blobs, in ONE transaction.
  *
- * `ops` is [{type, data}] when one action makes several ops (a photo answer links the photo too).
+ * `ops` is [{type, data, attachments?}]; `attachments` lists blob ids the op needs uploaded first
+ * (found from `*attachment_id` fields when not given).
  * `update(visit, ops)` gets a copy of the visit's local state and returns the new state.
  * `blobs` are [{id, kind, blob, content_type}] to keep until their upload is confirmed.
  */
 export async function recordActions(db, { workOrderId, ops, update, blobs = [], at = new Date() }) {
-  const made = ops.map(({ type, data = {} }) => ({
+  const made = ops.map(({ type, data = {}, attachments }) => ({
     op_id: uuid(),
     work_order_id: workOrderId,
     type,
     at: isoLocal(at),
     data,
-    attachments: referencedAttachments(data),
+    attachments: attachments || referencedAttachments(data),
     state: 'pending',
     result: null,
     queued_at: Date.now(),

@@ -39,3 +39,19 @@ describe('step rules', () => {
       .toBe('您好，张先生，我是鼓楼分公司的维护员李明{x}');
   });
 });
+
+describe('step records (the server checks them too)', () => {
+  const call = { id: 'call', checklist: [{ id: 'no_wei', kind: 'check', required: true }] };
+
+  it('needs a call that reached the customer before the call step completes', () => {
+    const answers = { no_wei: true };
+    expect(canComplete(call, answers, { calls: [{ outcome: 'no_answer' }] })).toBe(false);
+    expect(canComplete(call, answers, { calls: [{ outcome: 'no_answer' }, { outcome: 'reached' }] })).toBe(true);
+  });
+
+  it('needs the check-in before the arrive step completes', () => {
+    const arrive = { id: 'arrive', checklist: [] };
+    expect(canComplete(arrive, {}, { checkin: null })).toBe(false);
+    expect(canComplete(arrive, {}, { checkin: { at: 'x' } })).toBe(true);
+  });
+});

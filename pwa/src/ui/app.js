@@ -119,7 +119,7 @@ function Agenda({ s }) {
             <span class="muted">${wo.number} · ${L({ zh: wo.type === 'install' ? '安装' : '维修', en: wo.type })}</span>
           </button>
           <p>${c.address} <a class="small btnlink" href=${mapHref(c)} aria-label=${`${t('map')}: ${c.address}`}>${t('map')}</a></p>
-          ${phone && html`<div class="row"><a class="btnlink" href=${`tel:${phone}`} aria-label=${`${t('call')} ${c.name}`}>📞 ${t('call')}</a>
+          ${phone && html`<div class="row"><a class="btnlink" href=${`tel:${phone}`} aria-label=${`${t('call')} ${c.name}`}>${t('call')} ${phone}</a>
             <span class="greeting">${L(v.greeting)}</span></div>`}
         </li>`;
       })}

@@ -38,7 +38,7 @@ function CallTool({ ctx }) {
     outcome, notes, fault_description: fault, window: start && end ? { start: onDay(v.appointment?.starts_at, start), end: onDay(v.appointment?.starts_at, end) } : null,
   })).then(() => { setNotes(''); setFault(''); });
   return html`<div class="card tool">
-    ${phone && html`<a class="btnlink big" href=${`tel:${phone}`} aria-label=${`${t('call')} ${v.customer.name}`}>📞 ${t('call')} ${phone}</a>`}
+    ${phone && html`<a class="btnlink big" href=${`tel:${phone}`} aria-label=${`${t('call')} ${v.customer.name}`}>${t('call')} ${phone}</a>`}
     <p class="greeting">${L(v.greeting)}</p>
     <fieldset><legend>${t('outcome')}</legend><div class="seg">
       ${['reached', 'no_answer', 'busy', 'wrong_number', 'rescheduled'].map((o) => html`<label class="check"><input type="radio" name="outcome" value=${o}
@@ -88,7 +88,7 @@ function ArriveTool({ ctx }) {
       ? html`<p class="ok" role="status">✓ ${t('checkedIn')} ${fmtTime(local.checkin.at)}</p>`
       : html`<label class="check"><input type="checkbox" checked=${useLoc} onChange=${(e) => setUseLoc(e.target.checked)} /><span>${t('useLocation')}</span></label>
         <button class="primary" onClick=${doCheckin}>${t('checkin')}</button>`}
-    ${!local.no_access && html`<${KnockTimer} ctx=${ctx} phone=${v.customer.phones?.[0]} />`}
+    ${!local.no_access && !local.checkin && html`<${KnockTimer} ctx=${ctx} phone=${v.customer.phones?.[0]} />`}
   </div>`;
 }
 
@@ -110,18 +110,23 @@ function KnockTimer({ ctx, phone }) {
     act((db) => actions.knock(db, id, due)).finally(() => { recording.current = false; });
   }, [due, local.knocks.length]);
   if (!startedAt) {
-    return html`<button class="primary" onClick=${() => { navigator.vibrate?.([200, 100, 200, 100, 200]); act((db) => actions.knock(db, id, 1)); }}>🚪 ${t('startKnock')}</button>`;
+    return html`<button class="primary" onClick=${() => { navigator.vibrate?.([200, 100, 200, 100, 200]); act((db) => actions.knock(db, id, 1)); }}>${t('startKnock')}</button>`;
   }
   const timeUp = elapsed >= callAfter;
+  // The server accepts no access only after a call made once the knocking time is over.
+  const calledAfter = local.calls.some((c) => Date.parse(c.at) - startedAt >= callAfter && c.outcome !== 'reached');
   const left = Math.ceil((interval - (elapsed % interval)) / 1000);
   return html`<div class="knock" data-testid="knock">
     <p class="big" aria-live="polite">${t('knockRound', { n: local.knocks.length })} · ${t('knockNow').replace('3', String(perRound))}</p>
     ${!timeUp && html`<p>${t('nextRound')} <span class="countdown" data-testid="countdown" role="timer">${left}s</span></p>
       <progress max=${callAfter} value=${elapsed} aria-label=${t('knock')}></progress>`}
     ${timeUp && html`<div class="warn" role="alert"><p>${t('callCustomerNow')}</p>
-      ${phone && html`<a class="btnlink big" href=${`tel:${phone}`}>📞 ${t('call')} ${phone}</a>`}
-      <h4>${t('noAccess')}</h4>
-      <${NoAccess} id=${id} />
+      ${phone && html`<a class="btnlink big" href=${`tel:${phone}`}>${t('call')} ${phone}</a>`}
+      <div class="row">
+        <button onClick=${() => act((db) => actions.callAttempt(db, id, { outcome: 'no_answer', notes: 'after knocking' }))}>${t('logNoAnswer')}</button>
+        <button onClick=${() => act((db) => actions.callAttempt(db, id, { outcome: 'reached', notes: 'after knocking' }))}>${t('logReached')}</button>
+      </div>
+      ${calledAfter && html`<h4>${t('noAccess')}</h4><${NoAccess} id=${id} />`}
     </div>`}
   </div>`;
 }

@@ -2,7 +2,7 @@
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import * as actions from '../actions.js';
-import { missingItems, canComplete, currentStep, fillScript, scriptValues } from '../flow.js';
+import { canComplete, currentStep, fillScript, hasStepRecord, missingItems, scriptValues } from '../flow.js';
 import { L, t } from '../i18n.js';
 import { compressPhoto } from '../photos.js';
 import { go, reload, store } from '../store.js';
@@ -23,7 +23,10 @@ export function Visit({ id, s }) {
   const local = s.local[id] || { answers: {}, completed: [], calls: [], late_notices: [], knocks: [], photos: [] };
   const [chosen, setChosen] = useState(null);
   if (!v || !flow) return html`<p class="card">…</p>`;
-  const step = flow.steps.find((x) => x.id === chosen) || currentStep(flow, local.completed) || flow.steps[flow.steps.length - 1];
+  const current = currentStep(flow, local.completed);
+  const step = flow.steps.find((x) => x.id === chosen) || current || flow.steps[flow.steps.length - 1];
+  // Steps run in order (the server refuses actions of a later step): later steps are not open yet.
+  const reachable = (x) => local.completed.includes(x.id) || x.id === current?.id;
   const values = scriptValues({ customer: v.customer, user: s.session?.user, greeting: v.greeting, lang: s.lang });
   const ctx = { v, flow, local, s, id, values };
   const allDone = flow.steps.every((x) => local.completed.includes(x.id));
@@ -36,7 +39,7 @@ export function Visit({ id, s }) {
           class=${`${x.id === step.id ? 'cur' : ''} ${local.completed.includes(x.id) ? 'done' : ''}`}
           aria-current=${x.id === step.id ? 'step' : undefined}
           aria-label=${`${t('step')} ${i + 1}: ${L(x.title)}${local.completed.includes(x.id) ? ` (${t('completed')})` : ''}`}
-          onClick=${() => setChosen(x.id)}>${i + 1}<span>${L(x.title)}</span></button></li>`)}
+          disabled=${!reachable(x)} onClick=${() => setChosen(x.id)}>${i + 1}<span>${L(x.title)}</span></button></li>`)}
     </ol></nav>
     ${local.no_access
       ? html`<p class="card ok" role="status">${t('noAccessDone')}</p>`
@@ -51,6 +54,7 @@ function Step({ step, ctx, onDone }) {
   const answers = local.answers[step.id] || {};
   const done = local.completed.includes(step.id);
   const missing = missingItems(step, answers);
+  const recorded = hasStepRecord(step.id, local);
   const Tool = TOOLS[step.id];
   return html`<article class="step" data-step=${step.id}>
     <h3>${L(step.title)} ${done && html`<span class="badge ok">${t('completed')}</span>`}</h3>
@@ -60,9 +64,10 @@ function Step({ step, ctx, onDone }) {
     <${Checklist} step=${step} answers=${answers} id=${id} />
     <${Tips} tips=${step.tips} />
     ${!done && html`<div class="complete">
-      ${missing.length > 0 && html`<p class="muted">${t('missing')}: ${missing.length}</p>`}
-      <button class="primary" disabled=${!canComplete(step, answers)}
-        onClick=${async () => { await act((db) => actions.completeStep(db, id, step, answers)); onDone(); }}>${t('complete')}</button>
+      ${(missing.length > 0 || !recorded) && html`<p class="muted" data-testid="missing">${t('missing')}: ${[
+        ...missing.map((i) => L(i.label)), ...(recorded ? [] : [t(`record_${step.id}`)])].join('；')}</p>`}
+      <button class="primary" data-testid="complete-step" disabled=${!canComplete(step, answers, local)}
+        onClick=${async () => { await act((db) => actions.completeStep(db, id, step, answers, local)); onDone(); }}>${t('complete')}</button>
     </div>`}
   </article>`;
 }

@@ -1,0 +1,81 @@
+"""A live Doorstep server for the browser tests: migrated database, a seeded day, werkzeug on a port.
+
+Run as a subprocess (the pytest process swaps the database session per test, which a server
+thread must not share). Prints one JSON line with the seeded ids, then serves until killed.
+"""
+import argparse
+import datetime as dt
+import json
+import sys
+
+import flask_migrate
+from werkzeug.serving import make_server
+
+from backend import create_app
+from backend.auth.services import create_user
+from backend.booking.models import Appointment
+from backend.customers.models import Customer
+from backend.extensions import db
+from backend.timeutil import LOCAL_TZ
+from backend.workorders.models import WorkOrder
+from backend.workorders.statemachine import transition
+
+PASSWORD = "correct-horse-9"
+
+
+def _at(day, hour, minute=0):
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=LOCAL_TZ).astimezone(dt.UTC)
+
+
+def seed(orders_per_type):
+    """Create a technician, a dispatcher, a manager and today's booked install and repair orders."""
+    tech = create_user("tech", PASSWORD, "technician", name="李明", employee_no="FZ0042", branch="鼓楼")
+    dispatcher = create_user("dispatch", PASSWORD, "dispatcher", name="王芳")
+    create_user("manager", PASSWORD, "manager", name="陈主管")
+    today = dt.datetime.now(LOCAL_TZ).date()
+    orders = []
+    n = 0
+    for kind, description in (("install", "新装高清机顶盒"), ("repair", "电视无信号")):
+        for _ in range(orders_per_type):
+            n += 1
+            customer = Customer(name=f"张{n}先生", phones=[f"1380000{n:04d}"], address=f"福州市鼓楼区五四路{n}号",
+                                account_no=f"ACC{n:05d}", area="鼓楼", branch="鼓楼", lat=26.08, lng=119.30)
+            db.session.add(customer)
+            db.session.flush()
+            order = WorkOrder(number=f"WO-{today:%Y%m%d}-{n:04d}", type=kind, priority="normal",
+                              description=description, status="new", customer_id=customer.id,
+                              address=customer.address, branch="鼓楼", area="鼓楼", technician_id=tech.id,
+                              created_by_id=dispatcher.id)
+            db.session.add(order)
+            db.session.flush()
+            transition(order, "scheduled", dispatcher, reason="booked")
+            hour = 8 + (n % 10)
+            db.session.add(Appointment(work_order_id=order.id, technician_id=tech.id, starts_at=_at(today, hour),
+                                       ends_at=_at(today, hour, 59), status="active", booked_by_id=dispatcher.id))
+            orders.append({"id": order.id, "number": order.number, "type": kind})
+    db.session.commit()
+    return {"technician_id": tech.id, "orders": orders, "password": PASSWORD}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--pwa-dist", required=True)
+    parser.add_argument("--orders-per-type", type=int, default=3)
+    args = parser.parse_args()
+    app = create_app({
+        "SQLALCHEMY_DATABASE_URI": args.database_url, "SECRET_KEY": "e2e-secret", "RATELIMIT_ENABLED": False,
+        "PWA_DIST": args.pwa_dist, "PUBLIC_BASE_URL": f"http://127.0.0.1:{args.port}",
+    })
+    with app.app_context():
+        flask_migrate.upgrade()
+        info = seed(args.orders_per_type)
+    server = make_server("127.0.0.1", args.port, app, threaded=True)
+    print(json.dumps(info), flush=True)
+    sys.stdout.flush()
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
