@@ -28,9 +28,11 @@ async function registerWorker() {
       if (worker.state === 'installed' && navigator.serviceWorker.controller) offer(worker);
     });
   });
+  // The first worker claims the page without a reload; a new version reloads onto its own files.
+  const hadController = !!navigator.serviceWorker.controller;
   let reloading = false;
   navigator.serviceWorker.addEventListener('controllerchange', () => {
-    if (reloading) return;
+    if (reloading || !hadController) return;
     reloading = true;
     location.reload();
   });

@@ -1,0 +1,158 @@
+"""Browser tests: Debian's Chromium driven by Playwright against a live Doorstep server.
+
+The server runs in a subprocess on a free port with its own database (a temp SQLite file, or a
+separate PostgreSQL database next to TEST_DATABASE_URL), serving the built app from pwa/dist.
+"""
+import json
+import os
+import pathlib
+import select
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+import sqlalchemy as sa
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+DIST = ROOT / "pwa" / "dist"
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True,
+         "timezone_id": "Asia/Shanghai", "locale": "zh-CN"}
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _database_url(tmp_path):
+    """Return a fresh database for the live server: SQLite, or a sibling of TEST_DATABASE_URL."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_path / 'e2e.db'}"
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    base = sa.engine.make_url(url)
+    name = f"{base.database}_e2e_{os.getpid()}"
+    engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+class LiveServer:
+    """A running server: its base URL, seeded ids, and a database handle to inspect what it stored."""
+
+    def __init__(self, tmp_path, orders_per_type=3):
+        if not (DIST / "sw.js").is_file():
+            raise RuntimeError("The app is not built: run `make pwa` first.")
+        self.database_url = _database_url(tmp_path)
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = open(tmp_path / "server.log", "w")  # noqa: SIM115 (closed in stop)
+        self.proc = subprocess.Popen(
+            [sys.executable, str(pathlib.Path(__file__).with_name("server.py")), "--database-url", self.database_url,
+             "--port", str(self.port), "--pwa-dist", str(DIST), "--orders-per-type", str(orders_per_type)],
+            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, stderr=self.log, text=True)
+        ready, _, _ = select.select([self.proc.stdout], [], [], 90)
+        if not ready:
+            self.stop()
+            raise RuntimeError(f"live server did not start; see {tmp_path / 'server.log'}")
+        self.seed = json.loads(self.proc.stdout.readline())
+        self.engine = sa.create_engine(self.database_url)
+
+    def order(self, kind, index=0):
+        """Return the seeded order of this type (install/repair), by position."""
+        return [o for o in self.seed["orders"] if o["type"] == kind][index]
+
+    def scalar(self, sql, **params):
+        """Run one SQL query on the server's database and return its first column."""
+        with self.engine.connect() as connection:
+            return connection.execute(sa.text(sql), params).scalar()
+
+    def rows(self, sql, **params):
+        """Run one SQL query on the server's database and return its rows."""
+        with self.engine.connect() as connection:
+            return connection.execute(sa.text(sql), params).all()
+
+    def token(self, username, password=None):
+        """Log in through the API and return a bearer token."""
+        import urllib.request
+        body = json.dumps({"username": username, "password": password or self.seed["password"]}).encode()
+        request = urllib.request.Request(f"{self.url}/api/v1/auth/login", body, {"Content-Type": "application/json"})
+        with urllib.request.urlopen(request) as response:
+            return json.load(response)["token"]
+
+    def api(self, method, path, token, body=None):
+        """Call the API; return (status, JSON body)."""
+        import urllib.error
+        import urllib.request
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(f"{self.url}{path}", data, method=method, headers={
+            "Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+        try:
+            with urllib.request.urlopen(request) as response:
+                return response.status, json.load(response)
+        except urllib.error.HTTPError as err:
+            return err.code, json.load(err)
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        if getattr(self, "engine", None) is not None:
+            self.engine.dispose()
+        self.log.close()
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    """Start a fresh server (fresh database, seeded day) for one test."""
+    server = LiveServer(tmp_path)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Launch Debian's Chromium once per test session (never a downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def phone(browser):
+    """Return a fresh phone-sized browser context (its own storage, service worker and IndexedDB)."""
+    context = browser.new_context(**PHONE)
+    yield context
+    context.close()
+
+
+def screenshot(page, name):
+    """Save a phone-size screenshot into docs/screenshots/ for the README."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+def wait_until(predicate, timeout=30, interval=0.2, message="condition"):
+    """Poll `predicate` until it is truthy; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {message}")
