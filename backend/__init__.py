@@ -49,6 +49,7 @@ def _import_models():
     from backend.customers import models as _customers  # noqa: F401
     from backend.workorders import models as _workorders  # noqa: F401
     from backend.visits import models as _visits  # noqa: F401
+    from backend.forms import models as _forms  # noqa: F401
 
 
 def _configure_sqlite(engine):
@@ -87,6 +88,8 @@ def _register_blueprints(app):
     api.register_blueprint(visits_blp)
     from backend.pwa import bp as pwa_bp
     app.register_blueprint(pwa_bp)
+    from backend.forms import init_app as init_forms
+    init_forms(app)
 
 
 def _register_cli(app):

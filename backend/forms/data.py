@@ -40,14 +40,10 @@ class Fee:
 
     code: str
     name: str
-    quantity: int
+    quantity: float
     unit: str
     unit_price_cents: int
-
-    @property
-    def amount_cents(self) -> int:
-        """Return the line total in cents."""
-        return self.quantity * self.unit_price_cents
+    amount_cents: int
 
 
 @dataclass(frozen=True)

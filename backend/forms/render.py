@@ -92,6 +92,7 @@ class Renderer:
             local_window=self._local_window,
             local_date=self._local_date,
             money=_money,
+            number=_number,
             data_uri=_data_uri,
             fill=_fill,
         )
@@ -159,6 +160,10 @@ def _money(cents: int, t: dict) -> str:
     return f"{t['currency']}{cents // 100}.{cents % 100:02d}"
 
 
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
 def _fill(label: str, **values) -> Markup:
     """Put values into a label's {placeholders}, escaping the values."""
     return Markup.escape(label).format(**values)
@@ -189,6 +194,7 @@ class LockedURLFetcher:
 
 
 _renderer: Renderer | None = None
+_renderer_settings: "RenderSettings | None" = None
 _renderer_lock = threading.Lock()
 
 
@@ -202,10 +208,16 @@ class RenderSettings:
 
 def configure(settings: RenderSettings) -> Renderer:
     """Create the process's renderer (fonts and stylesheet loaded once) and return it."""
-    global _renderer
+    global _renderer, _renderer_settings
     with _renderer_lock:
         _renderer = Renderer(settings.font_dir, ZoneInfo(settings.timezone))
+        _renderer_settings = settings
         return _renderer
+
+
+def get_renderer_settings() -> RenderSettings:
+    """Return the settings the process's renderer uses (or will use)."""
+    return _renderer_settings or RenderSettings()
 
 
 def get_renderer() -> Renderer:

@@ -84,7 +84,8 @@ class Sealer:
         # Reserve the signature's room up front so pyHanko signs once, not twice to measure it.
         certs_size = len(cert.public_bytes(serialization.Encoding.DER)) + sum(
             len(c.dump()) for c in chain)
-        self.bytes_reserved = 4096 + certs_size + (12288 if self.timestamper else 0)
+        reserved = 4096 + certs_size + (12288 if self.timestamper else 0)
+        self.bytes_reserved = (reserved + 255) // 256 * 256  # pyHanko wants an even count
 
     def seal(self, pdf: bytes) -> bytes:
         """Return pdf with the operator's PAdES signature appended."""

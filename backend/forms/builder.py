@@ -1,0 +1,168 @@
+"""Build the forms' plain data from a work order, its visit and what the customer gave."""
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+
+from backend.extensions import db
+from backend.forms.data import (
+    MAX_PHOTOS,
+    Company,
+    EquipmentSwap,
+    Fee,
+    FeedbackFormData,
+    Lead,
+    Material,
+    NoAccessNoticeData,
+    Photo,
+    ServiceFormData,
+    Signature,
+    mask_phone,
+)
+from backend.timeutil import LOCAL_TZ
+from backend.visits.models import Attachment, Visit, VisitEvent
+
+
+@dataclass(frozen=True)
+class CustomerInput:
+    """What the customer gave through a signing link, replacing the visit's evaluation."""
+
+    signature_png: bytes
+    signed_at: datetime
+    ratings: dict = field(default_factory=dict)
+    mot: dict = field(default_factory=dict)
+    comments: str = ""
+
+
+def verify_url(form_id: str) -> str:
+    """Return the public verification address of a form (the QR code's target)."""
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + f"/verify/{form_id}"
+
+
+def company(order, lang: str) -> Company:
+    """Return the operator as printed in the header of order's forms."""
+    name = current_app.config.get("COMPANY_NAME") or ""
+    if lang == "en":
+        name = current_app.config.get("COMPANY_NAME_EN") or name
+    return Company(name=name, hotline=current_app.config.get("FORMS_HOTLINE", ""),
+                   branch=order.branch or "")
+
+
+def customer_name(customer) -> str:
+    """Return the customer's name as addressed on a form, e.g. 张先生 or 张三 先生."""
+    return f"{customer.name}{customer.title or ''}" if customer.title else customer.name
+
+
+def _attachment_bytes(attachment_id: str | None) -> tuple[bytes, str] | None:
+    if not attachment_id:
+        return None
+    attachment = db.session.get(Attachment, attachment_id)
+    return (attachment.data, attachment.content_type) if attachment else None
+
+
+def _event_time(visit: Visit, event_type: str) -> datetime | None:
+    return db.session.scalar(
+        select(VisitEvent.client_at).where(VisitEvent.visit_id == visit.id, VisitEvent.type == event_type)
+        .order_by(VisitEvent.id).limit(1))
+
+
+def _photos(visit: Visit) -> tuple[Photo, ...]:
+    links = [a for a in visit.attachments or [] if a.get("kind") == "photo"]
+    # The operate step's before/after photos first: they are the ones the customer confirmed.
+    links.sort(key=lambda a: a.get("step") != "operate")
+    photos = []
+    for link in links[:MAX_PHOTOS]:
+        found = _attachment_bytes(link["id"])
+        if found:
+            photos.append(Photo(content=found[0], mime_type=found[1]))
+    return tuple(photos)
+
+
+def _signature(visit: Visit, step: str) -> Signature | None:
+    link = next((a for a in visit.attachments or []
+                 if a.get("kind") == "signature" and a.get("step") == step), None)
+    found = _attachment_bytes(link["id"] if link else None)
+    return Signature(found[0], found[1]) if found else None
+
+
+def service_form_data(order, visit: Visit, *, form_id: str, number: str, lang: str,
+                      customer_input: CustomerInput | None = None) -> ServiceFormData:
+    """Return the Service Form of a completed visit."""
+    customer = order.customer
+    customer_signature = None
+    if customer_input:
+        customer_signature = Signature(customer_input.signature_png, signed_at=customer_input.signed_at)
+    else:
+        found = _attachment_bytes(visit.signature_attachment_id)
+        if found:
+            customer_signature = Signature(found[0], found[1], signed_at=visit.evaluated_at)
+    fault = order.description or ""
+    if visit.customer_description and visit.customer_description != fault:
+        fault = f"{fault}\n{visit.customer_description}".strip()
+    diagnosis = (visit.checklist or {}).get("operate", {}).get("fault_diagnosed", {}).get("value") or ""
+    return ServiceFormData(
+        company=company(order, lang), form_number=number, work_order_number=order.number,
+        work_order_type=order.type, customer_name=customer_name(customer),
+        customer_phone=mask_phone(customer.phones[0]) if customer.phones else "",
+        address=order.address, technician_name=visit.technician.name,
+        technician_employee_no=visit.technician.employee_no or "", verify_url=verify_url(form_id),
+        appointment_start=visit.window_starts_at, appointment_end=visit.window_ends_at,
+        arrived_at=visit.checked_in_at, started_at=_event_time(visit, "communicate.record"),
+        finished_at=visit.ended_at, fault=fault, diagnosis=str(diagnosis),
+        work_done=visit.operate_notes or "",
+        equipment_swaps=tuple(EquipmentSwap(s["kind"], s["old_serial"], s["new_serial"])
+                              for s in visit.equipment_swaps or []),
+        materials=tuple(Material(m["name"], f"{m['qty']:g} {m.get('unit') or ''}".strip())
+                        for m in visit.materials or []),
+        fees=tuple(Fee(f["tariff_code"], f["name"][lang], f["qty"], f["unit"][lang],
+                       f["unit_price_cents"], f["amount_cents"]) for f in visit.fees or []),
+        result=visit.result or "",
+        customer_signature=customer_signature,
+        technician_signature=_signature(visit, "operate"),
+        photos=_photos(visit),
+    )
+
+
+def feedback_form_data(order, visit: Visit, *, form_id: str, number: str, lang: str,
+                       customer_input: CustomerInput | None = None) -> FeedbackFormData:
+    """Return the Customer Feedback Form of a completed visit."""
+    if customer_input:
+        ratings, mot, comments = customer_input.ratings, customer_input.mot, customer_input.comments
+        signature = Signature(customer_input.signature_png, signed_at=customer_input.signed_at)
+        signed_on, declined = customer_input.signed_at.astimezone(LOCAL_TZ).date(), ""
+    else:
+        ratings, mot, comments = visit.ratings or {}, visit.mot or {}, visit.comments or ""
+        found = _attachment_bytes(visit.signature_attachment_id)
+        signature = Signature(found[0], found[1]) if found else None
+        signed_on = visit.evaluated_at.astimezone(LOCAL_TZ).date() if visit.evaluated_at else None
+        declined = visit.signature_declined_reason or ""
+    return FeedbackFormData(
+        company=company(order, lang), form_number=number, work_order_number=order.number,
+        customer_name=customer_name(order.customer), technician_name=visit.technician.name,
+        technician_employee_no=visit.technician.employee_no or "", verify_url=verify_url(form_id),
+        ratings=ratings, mot=mot, comments=comments,
+        leads=tuple(Lead(lead.product, lead.interest, lead.notes) for lead in visit.leads),
+        declined_reason=declined if not signature else "", customer_signature=signature,
+        signed_on=signed_on,
+    )
+
+
+def no_access_notice_data(order, visit: Visit, *, form_id: str, number: str, lang: str,
+                          customer_input: CustomerInput | None = None) -> NoAccessNoticeData:
+    """Return the notice left at the door when nobody was home (留单)."""
+    technician = visit.technician
+    return NoAccessNoticeData(
+        company=company(order, lang), form_number=number, work_order_number=order.number,
+        customer_name=customer_name(order.customer), address=order.address,
+        technician_name=technician.name, technician_employee_no=technician.employee_no or "",
+        technician_phone=technician.phone or "", came_at=visit.checked_in_at or visit.ended_at,
+        verify_url=verify_url(form_id),
+    )
+
+
+BUILDERS = {
+    "service": service_form_data,
+    "feedback": feedback_form_data,
+    "no_access": no_access_notice_data,
+}

@@ -1,0 +1,254 @@
+"""Seal a visit's forms, list and fetch them, verify copies, and run customer signing links."""
+import hashlib
+import logging
+import uuid
+from datetime import timedelta
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from backend.errors import Conflict, DomainError, InvalidInput, NotFound
+from backend.extensions import db
+from backend.forms import configure_for_app
+from backend.forms.builder import BUILDERS, CustomerInput
+from backend.forms.data import MOT_MOMENTS, RATING_ASPECTS
+from backend.forms.models import Form, SigningLink
+from backend.forms.render import render_pdf
+from backend.forms.seal import get_sealer, sha256_hex
+from backend.timeutil import utcnow
+from backend.visits.models import Visit, VisitEvent
+from backend.workorders.models import WorkOrder
+
+log = logging.getLogger(__name__)
+
+NUMBER_PREFIX = {"service": "SF", "feedback": "FB", "no_access": "NA"}
+LINK_SALT = "doorstep.forms.signing-link"
+DEFAULT_LINK_HOURS = 72
+MAX_SIGNATURE_BYTES = 512 * 1024
+
+
+class NoFinishedVisit(Conflict):
+    code = "nofinished_visit"
+
+
+class LinkUnusable(DomainError):
+    """A signing link that is expired, used or forged; `reason` says which."""
+
+    status = 410
+    code = "signing_link_unusable"
+
+    def __init__(self, reason: str):
+        super().__init__(f"This signing link cannot be used: {reason}.")
+        self.reason = reason
+
+
+def finished_visit(order_id: int) -> Visit:
+    visit = db.session.scalar(select(Visit).where(Visit.work_order_id == order_id, Visit.ended_at.is_not(None))
+                              .order_by(Visit.ended_at.desc(), Visit.id.desc()).limit(1))
+    if visit is None:
+        raise NoFinishedVisit(f"Work order {order_id} has no finished visit to make forms from.")
+    return visit
+
+
+def current_form(order_id: int, kind: str) -> Form | None:
+    """Return the current (not superseded) form of a kind for a work order."""
+    return db.session.scalar(select(Form).where(Form.work_order_id == order_id, Form.kind == kind,
+                                                Form.superseded_by_id.is_(None))
+                             .order_by(Form.version.desc()).limit(1))
+
+
+def _device_of(visit: Visit) -> str | None:
+    return db.session.scalar(select(VisitEvent.device_id).where(
+        VisitEvent.visit_id == visit.id, VisitEvent.type.in_(("visit.complete", "arrive.no_access")))
+        .order_by(VisitEvent.id.desc()).limit(1))
+
+
+def seal_visit_forms(work_order_id: int, *, actor_id: int | None = None, device_id: str | None = None,
+                     signing_link_id: str | None = None, reason: str | None = None) -> list[str]:
+    """Render and seal the forms of a work order's finished visit; return the current form ids.
+
+    The job a queue worker runs when a visit completes. Running it again for the same visit
+    changes nothing; a correction (`reason`) or a customer's signature through a link
+    (`signing_link_id`) makes new versions that supersede the current ones.
+    """
+    configure_for_app(current_app)
+    order = db.session.get(WorkOrder, work_order_id)
+    if order is None:
+        raise NotFound(f"No work order {work_order_id}.")
+    visit = finished_visit(order.id)
+    kinds = ("no_access",) if visit.outcome == "no_access" else ("service", "feedback")
+    link = db.session.get(SigningLink, signing_link_id) if signing_link_id else None
+    customer_input = _customer_input(link) if link else None
+    ids = []
+    for kind in kinds:
+        existing = current_form(order.id, kind)
+        if existing and existing.visit_id == visit.id and not reason and not link:
+            ids.append(existing.id)
+            continue
+        if customer_input is None and link is not None and kind == "no_access":
+            continue
+        ids.append(_seal_one(order, visit, kind, existing, actor_id=actor_id,
+                             device_id=device_id or _device_of(visit), link=link,
+                             customer_input=customer_input, reason=reason))
+    return ids
+
+
+def _customer_input(link: SigningLink) -> CustomerInput:
+    feedback = link.feedback or {}
+    return CustomerInput(signature_png=link.signature_png, signed_at=link.used_at,
+                         ratings=feedback.get("ratings", {}), mot=feedback.get("mot", {}),
+                         comments=feedback.get("comments", ""))
+
+
+def _seal_one(order, visit, kind, previous, *, actor_id, device_id, link, customer_input, reason) -> str:
+    lang = current_app.config.get("FORMS_LANG", "zh")
+    version = (db.session.scalar(select(func.max(Form.version)).where(
+        Form.work_order_id == order.id, Form.kind == kind)) or 0) + 1
+    form_id = str(uuid.uuid4())
+    number = f"{NUMBER_PREFIX[kind]}-{order.number.removeprefix('WO-')}-{version}"
+    data = BUILDERS[kind](order, visit, form_id=form_id, number=number, lang=lang,
+                          customer_input=customer_input)
+    sealer = get_sealer()
+    pdf = sealer.seal(render_pdf(data, lang))
+    digest = sha256_hex(pdf)
+    now = utcnow()
+    customer_signed_at = (customer_input.signed_at if customer_input
+                          else (visit.evaluated_at if visit.signature_attachment_id else None))
+    form = Form(
+        id=form_id, work_order_id=order.id, visit_id=visit.id, kind=kind, version=version, number=number,
+        lang=lang, supersedes_id=previous.id if previous else None, correction_reason=reason,
+        sha256=digest, size=len(pdf), pdf=pdf, sealed_at=now, sealed_by_id=actor_id,
+        signer_subject=sealer.subject,
+        audit={
+            "document_sha256": digest,
+            "sealed_at": now.isoformat(),
+            "sealed_by_id": actor_id,
+            "signer_subject": sealer.subject,
+            "technician_id": visit.technician_id,
+            "device_id": device_id,
+            "visit_id": visit.id,
+            "customer_signed": customer_signed_at is not None,
+            "customer_signed_at": customer_signed_at.isoformat() if customer_signed_at else None,
+            "customer_signed_via": "signing_link" if link else ("technician_device" if customer_signed_at
+                                                                  else None),
+            "signing_link_id": link.id if link else None,
+            "signing_link_used_from": link.used_from if link else None,
+            "correction_reason": reason,
+        },
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(form)
+            if previous is not None:
+                previous.superseded_by_id, previous.superseded_at = form_id, now
+    except IntegrityError:
+        # Another worker sealed this version first; keep theirs.
+        db.session.rollback()
+        raise Conflict(f"The {kind} form of {order.number} was sealed meanwhile; try again.") from None
+    db.session.commit()
+    log.info("forms: sealed %s v%s of %s (%s)", kind, version, order.number, digest)
+    return form_id
+
+
+def forms_of(order_id: int) -> list[Form]:
+    """Return every version of every form of a work order, newest first per kind."""
+    return list(db.session.scalars(select(Form).where(Form.work_order_id == order_id)
+                                   .order_by(Form.kind, Form.version.desc())))
+
+
+def current_pdf(order_id: int, kind: str) -> Form:
+    """Return the current form of a kind, with its PDF, or raise NotFound."""
+    form = current_form(order_id, kind)
+    if form is None:
+        raise NotFound(f"Work order {order_id} has no sealed {kind} form yet.")
+    return form
+
+
+def get_form(form_id: str) -> Form:
+    """Return a form by its public id, or raise NotFound."""
+    try:
+        uuid.UUID(form_id)
+    except ValueError:
+        raise NotFound("No such form.") from None
+    form = db.session.get(Form, form_id)
+    if form is None:
+        raise NotFound("No such form.")
+    return form
+
+
+def matches(form: Form, uploaded: bytes) -> bool:
+    """Tell whether uploaded is byte for byte the sealed PDF of form."""
+    return hashlib.sha256(uploaded).hexdigest() == form.sha256
+
+
+# --- customer signing links -------------------------------------------------------------------
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=LINK_SALT)
+
+
+def create_signing_link(order: WorkOrder, actor, *, hours: int | None = None) -> tuple[SigningLink, str]:
+    """Create a single-use link for the customer to sign; return it and its token."""
+    finished_visit(order.id)
+    hours = hours or int(current_app.config.get("SIGNING_LINK_HOURS", DEFAULT_LINK_HOURS))
+    link = SigningLink(id=str(uuid.uuid4()), work_order_id=order.id, created_by_id=actor.id,
+                       created_at=utcnow(), expires_at=utcnow() + timedelta(hours=hours))
+    db.session.add(link)
+    db.session.commit()
+    return link, _serializer().dumps({"l": link.id, "h": hours})
+
+
+def signing_link_url(token: str) -> str:
+    """Return the address the customer opens for a token."""
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + f"/sign/{token}"
+
+
+def open_signing_link(token: str) -> SigningLink:
+    """Return the link a token stands for if it can still be used, else raise LinkUnusable."""
+    try:
+        payload = _serializer().loads(token, max_age=DEFAULT_LINK_HOURS * 3600 * 30)
+    except SignatureExpired:
+        raise LinkUnusable("expired") from None
+    except BadSignature:
+        raise LinkUnusable("invalid") from None
+    link = db.session.get(SigningLink, payload.get("l"))
+    if link is None:
+        raise LinkUnusable("invalid")
+    if link.used_at is not None:
+        raise LinkUnusable("used")
+    if utcnow() >= link.expires_at:
+        raise LinkUnusable("expired")
+    return link
+
+
+def submit_signing_link(token: str, *, signature_png: bytes, ratings: dict, mot: dict, comments: str,
+                        used_from: dict) -> list[str]:
+    """Record the customer's signature and feedback once, then seal new versions of the forms."""
+    link = open_signing_link(token)
+    if not signature_png.startswith(b"\x89PNG\r\n\x1a\n") or len(signature_png) > MAX_SIGNATURE_BYTES:
+        raise InvalidInput("The signature must be a drawn PNG image.", errors={"signature": ["Sign first."]})
+    errors = {}
+    for key, value in ratings.items():
+        if key not in RATING_ASPECTS or not 1 <= value <= 5:
+            errors.setdefault("ratings", {})[key] = ["Must be from 1 to 5."]
+    for key, value in mot.items():
+        if key not in MOT_MOMENTS or not -3 <= value <= 3:
+            errors.setdefault("mot", {})[key] = ["Must be from −3 to +3."]
+    if errors:
+        raise InvalidInput("Some answers are out of range.", errors=errors)
+    # Mark the link used in the same statement that checks it is unused, so two submits race safely.
+    now = utcnow()
+    claimed = db.session.execute(
+        SigningLink.__table__.update()
+        .where(SigningLink.id == link.id, SigningLink.used_at.is_(None))
+        .values(used_at=now, used_from=used_from, signature_png=signature_png,
+                feedback={"ratings": ratings, "mot": mot, "comments": comments}))
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        raise LinkUnusable("used")
+    db.session.commit()
+    db.session.refresh(link)
+    return seal_visit_forms(link.work_order_id, signing_link_id=link.id,
+                            reason="客户通过签名链接签名 / signed by the customer through a link")
