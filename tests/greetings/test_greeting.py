@@ -1,0 +1,88 @@
+"""The call-step greeting: time of day, and 新年好 from 除夕 through 元宵."""
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from lunardate import LunarDate
+
+from backend.greetings import greeting_for, new_year_window
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def at(y, m, d, hh=10, mm=0):
+    return dt.datetime(y, m, d, hh, mm, tzinfo=SHANGHAI)
+
+
+@pytest.mark.parametrize(("clock", "zh", "en"), [
+    ((0, 0), "晚上好", "Good evening"),
+    ((4, 59), "晚上好", "Good evening"),
+    ((5, 0), "早上好", "Good morning"),
+    ((8, 59), "早上好", "Good morning"),
+    ((9, 0), "上午好", "Good morning"),
+    ((11, 29), "上午好", "Good morning"),
+    ((11, 30), "中午好", "Good day"),
+    ((13, 29), "中午好", "Good day"),
+    ((13, 30), "下午好", "Good afternoon"),
+    ((17, 59), "下午好", "Good afternoon"),
+    ((18, 0), "晚上好", "Good evening"),
+    ((23, 59), "晚上好", "Good evening"),
+])
+def test_greeting_follows_the_time_of_day(clock, zh, en):
+    assert greeting_for(at(2026, 6, 15, *clock)) == {"zh": zh, "en": en}
+
+
+@pytest.mark.parametrize(("eve", "lantern"), [
+    (dt.date(2026, 2, 16), dt.date(2026, 3, 3)),   # 12th month of 乙巳 has 29 days
+    (dt.date(2025, 1, 28), dt.date(2025, 2, 12)),  # 12th month of 甲辰 has 29 days
+    (dt.date(2024, 2, 9), dt.date(2024, 2, 24)),   # 30-day 12th month
+    (dt.date(2023, 1, 21), dt.date(2023, 2, 5)),
+    (dt.date(2020, 1, 24), dt.date(2020, 2, 8)),
+    (dt.date(2050, 1, 22), dt.date(2050, 2, 6)),
+])
+def test_new_year_window_of_known_years(eve, lantern):
+    assert new_year_window(eve.year) == (eve, lantern)
+
+
+@pytest.mark.parametrize("year", [2025, 2026, 2024])
+def test_new_year_greeting_from_eve_through_lantern_festival(year):
+    eve, lantern = new_year_window(year)
+    day_before, day_after = eve - dt.timedelta(days=1), lantern + dt.timedelta(days=1)
+    # Whole days count, from the first minute of 除夕 to the last of 元宵.
+    assert greeting_for(at(day_before.year, day_before.month, day_before.day, 23, 59))["zh"] == "晚上好"
+    assert greeting_for(at(eve.year, eve.month, eve.day, 0, 0)) == {"zh": "新年好", "en": "Happy New Year"}
+    assert greeting_for(at(lantern.year, lantern.month, lantern.day, 23, 59))["zh"] == "新年好"
+    assert greeting_for(at(day_after.year, day_after.month, day_after.day, 0, 0))["zh"] == "晚上好"
+
+
+def test_every_year_2020_to_2050_matches_the_lunar_calendar():
+    for year in range(2020, 2051):
+        eve, lantern = new_year_window(year)
+        lunar_eve = LunarDate.from_solar_date(eve.year, eve.month, eve.day)
+        assert (lunar_eve.month, lunar_eve.is_leap_month) == (12, False)
+        assert lunar_eve.day in (29, 30)  # the last day of the 12th month, whatever its length
+        next_day = eve + dt.timedelta(days=1)
+        assert LunarDate.from_solar_date(next_day.year, next_day.month, next_day.day) == LunarDate(year, 1, 1)
+        assert (lantern - eve).days == 15
+        season = [eve + dt.timedelta(days=n) for n in range(16)]
+        assert all(greeting_for(at(d.year, d.month, d.day, 15))["zh"] == "新年好" for d in season)
+
+
+def test_aware_times_are_read_in_shanghai():
+    # 2026-02-15 17:30 UTC is 01:30 on 除夕 in Shanghai.
+    assert greeting_for(dt.datetime(2026, 2, 15, 17, 30, tzinfo=dt.UTC))["zh"] == "新年好"
+    # 01:00 UTC is 09:00 in Shanghai.
+    assert greeting_for(dt.datetime(2026, 6, 15, 1, 0, tzinfo=dt.UTC))["zh"] == "上午好"
+
+
+def test_naive_times_are_taken_as_shanghai_wall_clock():
+    assert greeting_for(dt.datetime(2026, 6, 15, 14, 0))["zh"] == "下午好"
+
+
+def test_outside_the_lunar_tables_the_time_of_day_still_answers():
+    assert greeting_for(at(2150, 2, 1, 10)) == {"zh": "上午好", "en": "Good morning"}
+
+
+def test_never_wei():
+    minutes = [at(2026, 2, 16) + dt.timedelta(minutes=m) for m in range(0, 60 * 24 * 20, 7)]
+    assert all("喂" not in greeting_for(t)["zh"] and greeting_for(t)["zh"] for t in minutes)
