@@ -105,3 +105,9 @@ def list_leads(since=None, until=None, technician_id=None, limit=500) -> list[Le
     if technician_id is not None:
         query = query.where(Lead.technician_id == technician_id)
     return list(db.session.scalars(query))
+
+
+def visit_for_work_order(order) -> dict | None:
+    """Return the work-order detail's `visit` field: visit_summary, or None before any visit."""
+    summary = visit_summary(order)
+    return summary if summary["visits"] else None

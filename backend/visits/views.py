@@ -70,8 +70,8 @@ class AttachmentResource(MethodView):
         data = request.stream.read(limit + 1)
         attachment, created = attachments.store_attachment(
             str(attachment_id), data, current_user(), request.headers.get("X-Content-SHA256"))
-        body = AttachmentSchema().dump(attachment) | {"created": created}
-        return body, 201 if created else 200
+        attachment.created = created
+        return attachment, 201 if created else 200
 
     @blp.response(200, description="The image bytes")
     @login_required()

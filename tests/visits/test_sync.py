@@ -1,0 +1,172 @@
+"""POST /api/v1/sync: whole visits, exactly-once under replays and races, conflicts, refusals."""
+import threading
+import uuid
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from backend.visits.models import SyncOp, Visit, VisitEvent
+from backend.workorders.models import StatusChange, WorkOrder
+from tests.visits.conftest import PNG, WINDOW_START, as_sync_ops, whole_visit_ops
+
+
+@pytest.fixture
+def put_image(client, auth_headers):
+    """Upload an image through the API, as the PWA does before the ops that use it."""
+
+    def put(user, data=PNG):
+        attachment_id = str(uuid.uuid4())
+        response = client.put(f"/api/v1/attachments/{attachment_id}", data=data, headers=auth_headers(user),
+                              content_type="application/octet-stream")
+        assert response.status_code == 201, response.json
+        return attachment_id
+
+    return put
+
+
+def post(client, headers, ops, device_id="phone-1"):
+    response = client.post("/api/v1/sync", json={"device_id": device_id, "ops": ops}, headers=headers)
+    assert response.status_code == 200, response.json
+    return response.json["results"]
+
+
+def counts(db, order_id):
+    """Return what a replay must not change: events, status moves, sync ops, the visit's state."""
+    db.session.expire_all()
+    visit = db.session.scalar(select(Visit).where(Visit.work_order_id == order_id))
+    return (db.session.scalar(select(func.count()).select_from(VisitEvent).where(VisitEvent.work_order_id == order_id)),
+            db.session.scalar(select(func.count()).select_from(StatusChange)
+                              .where(StatusChange.work_order_id == order_id)),
+            db.session.scalar(select(func.count()).select_from(SyncOp).where(SyncOp.work_order_id == order_id)),
+            visit.completed_steps if visit else None, visit.compliance if visit else None,
+            db.session.get(WorkOrder, order_id).status)
+
+
+@pytest.mark.parametrize("order_type", ["install", "repair"])
+def test_whole_visit_through_sync(client, db, make_order, technician, auth_headers, put_image, order_type):
+    order = make_order(order_type)
+    ops = as_sync_ops(order, whole_visit_ops(order_type, lambda **kw: put_image(technician)))
+    results = post(client, auth_headers(technician), ops)
+    assert [r["status"] for r in results] == ["applied"] * len(ops), [r for r in results if r["status"] != "applied"]
+    assert [r["op_id"] for r in results] == [op["op_id"] for op in ops]
+
+    detail = client.get(f"/api/v1/work-orders/{order.id}/visits", headers=auth_headers(technician)).json
+    assert detail["compliance"]["score"] == 100
+    assert detail["visits"][0]["outcome"] == "completed"
+    assert len(detail["events"]) == len(ops)
+    event = detail["events"][0]
+    assert event["device_id"] == "phone-1" and event["client_at"] != event["server_at"]
+    db.session.expire_all()
+    assert db.session.get(WorkOrder, order.id).status == "completed"
+
+
+def test_a_batch_replayed_ten_times_changes_nothing_after_the_first(client, db, make_order, technician,
+                                                                    auth_headers, put_image):
+    order = make_order("install")
+    ops = as_sync_ops(order, whole_visit_ops("install", lambda **kw: put_image(technician)))
+    first = post(client, auth_headers(technician), ops)
+    after_first = counts(db, order.id)
+    for _ in range(10):
+        again = post(client, auth_headers(technician), ops)
+        assert {r["status"] for r in again} == {"duplicate"}
+        assert [r["first_result"] for r in again] == first
+    assert counts(db, order.id) == after_first
+
+
+def test_same_op_id_with_a_different_body_is_rejected(client, db, make_order, technician, auth_headers):
+    order = make_order("install")
+    op = {"op_id": str(uuid.uuid4()), "work_order_id": order.id, "type": "call.attempt",
+          "at": (WINDOW_START - timedelta(days=1)).isoformat(), "data": {"outcome": "reached"}}
+    assert post(client, auth_headers(technician), [op])[0]["status"] == "applied"
+    changed = {**op, "data": {"outcome": "busy"}}
+    result = post(client, auth_headers(technician), [changed])[0]
+    assert (result["status"], result["code"]) == ("rejected", "op_id_reused")
+
+
+def test_one_bad_op_does_not_sink_the_others_and_applies_nothing(client, db, make_order, technician, auth_headers):
+    order = make_order("install")
+    day_before = WINDOW_START - timedelta(days=1)
+    ops = [
+        {"op_id": str(uuid.uuid4()), "work_order_id": order.id, "type": "call.attempt",
+         "at": day_before.isoformat(), "data": {"outcome": "reached"}},
+        {"op_id": str(uuid.uuid4()), "work_order_id": order.id, "type": "step.complete",
+         "at": day_before.isoformat(), "data": {"step": "call"}},
+        {"op_id": str(uuid.uuid4()), "work_order_id": order.id, "type": "checklist.answer",
+         "at": day_before.isoformat(), "data": {"step": "call", "item": "no_wei", "value": True}},
+        {"op_id": "short", "work_order_id": order.id, "type": "call.attempt", "at": "x", "data": {}},
+    ]
+    results = post(client, auth_headers(technician), ops)
+    assert [r["status"] for r in results] == ["applied", "rejected", "applied", "rejected"]
+    assert results[1]["code"] == "checklist_incomplete" and "identity_confirmed" in results[1]["errors"]["items"]
+    assert results[3]["code"] == "validation_error"
+    db.session.expire_all()
+    visit = db.session.scalar(select(Visit).where(Visit.work_order_id == order.id))
+    assert visit.completed_steps == [] and list(visit.checklist["call"]) == ["no_wei"]
+    # A refused op is not remembered: once fixed, the same op_id may be sent again.
+    assert db.session.scalar(select(SyncOp).where(SyncOp.op_id == ops[1]["op_id"])) is None
+
+
+def test_order_cancelled_meanwhile_is_a_conflict(client, db, make_order, technician, auth_headers):
+    order = make_order("install")
+    order.status = "cancelled"
+    db.session.commit()
+    op = {"op_id": str(uuid.uuid4()), "work_order_id": order.id, "type": "call.attempt",
+          "at": WINDOW_START.isoformat(), "data": {"outcome": "reached"}}
+    result = post(client, auth_headers(technician), [op])[0]
+    assert (result["status"], result["code"]) == ("conflict", "order_cancelled")
+
+
+def test_order_reassigned_meanwhile_is_a_conflict(client, db, make_order, technician, make_user, auth_headers):
+    order = make_order("install")
+    order.technician_id = make_user("technician").id
+    db.session.commit()
+    op = {"op_id": str(uuid.uuid4()), "work_order_id": order.id, "type": "call.attempt",
+          "at": WINDOW_START.isoformat(), "data": {"outcome": "reached"}}
+    result = post(client, auth_headers(technician), [op])[0]
+    assert (result["status"], result["code"]) == ("conflict", "order_reassigned")
+
+
+def test_only_technicians_sync(client, make_user, auth_headers):
+    response = client.post("/api/v1/sync", json={"device_id": "d", "ops": []},
+                           headers=auth_headers(make_user("dispatcher")))
+    assert response.status_code == 403
+
+
+def test_late_flag_is_returned_with_the_checkin(client, db, make_order, technician, auth_headers, put_image):
+    order = make_order("repair")
+    ops = as_sync_ops(order, whole_visit_ops("repair", lambda **kw: put_image(technician), arrive_minutes_early=-15))
+    checkin = next(i for i, op in enumerate(ops) if op["type"] == "arrive.checkin")
+    results = post(client, auth_headers(technician), ops[:checkin + 1])
+    assert results[-1] == {"op_id": ops[checkin]["op_id"], "status": "applied", "flags": ["late_without_notice"]}
+
+
+@pytest.mark.committed
+def test_two_threads_posting_the_same_batch_apply_each_op_once(app, client, db, make_order, technician,
+                                                               auth_headers, put_image):
+    order = make_order("install")
+    ops = as_sync_ops(order, whole_visit_ops("install", lambda **kw: put_image(technician)))
+    headers = auth_headers(technician)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def send():
+        with app.app_context(), app.test_client() as thread_client:
+            barrier.wait()
+            response = thread_client.post("/api/v1/sync", json={"device_id": "phone-1", "ops": ops}, headers=headers)
+            body = response.json or {}
+            outcomes.append((response.status_code, [r["status"] for r in body.get("results", [])], body))
+
+    # Release this thread's transaction: on SQLite even a read holds the write lock (BEGIN IMMEDIATE).
+    db.session.close()
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert [code for code, _, _ in outcomes] == [200, 200], outcomes
+    for i in range(len(ops)):
+        assert sorted(statuses[i] for _, statuses, _ in outcomes) == ["applied", "duplicate"]
+    events, moves, synced, steps, _, status = counts(db, order.id)
+    assert (events, synced, moves, status) == (len(ops), len(ops), 3, "completed")
