@@ -23,9 +23,13 @@ COMPOUND_SURNAMES = frozenset({
 # The standard's own wording when the name is not known.
 UNKNOWN_CUSTOMER = {"zh": "××先生/小姐", "en": "Sir/Madam"}
 
+# Keys are a gender or the customer's recorded title (Customer.title).
 TITLES = {
     "male": {"zh": "先生", "en": "Mr."},
     "female": {"zh": "小姐", "en": "Ms."},
+    "先生": {"zh": "先生", "en": "Mr."},
+    "小姐": {"zh": "小姐", "en": "Ms."},
+    "女士": {"zh": "女士", "en": "Ms."},
 }
 
 
@@ -46,13 +50,14 @@ def surname(name: str) -> str:
 def customer_title(name: str | None, gender: str | None = None, lang: str = "zh") -> str:
     """Return how to address the customer: 张先生 / 李小姐, or the full name when gender is unknown.
 
-    ``gender`` is ``"male"`` or ``"female"``; anything else (or None) means unknown, and the full
-    name is used because guessing 先生/小姐 wrong is worse than not using a title.
+    ``gender`` is ``"male"``, ``"female"`` or the customer's recorded title (先生 / 小姐 / 女士);
+    anything else (or None) means unknown, and the full name is used because guessing 先生/小姐
+    wrong is worse than not using a title.
     """
     if not name or not name.strip():
         return UNKNOWN_CUSTOMER[lang]
     name = name.strip()
-    title = TITLES.get(gender or "")
+    title = TITLES.get((gender or "").strip())
     if title is None:
         return name
     if lang == "zh":

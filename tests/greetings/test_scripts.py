@@ -17,6 +17,8 @@ FLOWS = Path(__file__).resolve().parents[2] / "backend" / "visits" / "flows"
     ("欧阳娜娜", "female", "欧阳小姐", "Ms. 欧阳"),
     ("欧阳", "male", "欧先生", "Mr. 欧"),  # two characters: surname 欧, given name 阳
     ("张伟", None, "张伟", "张伟"),
+    ("王芳", "女士", "王女士", "Ms. 王"),  # the customer's recorded title
+    ("王芳", "小姐", "王小姐", "Ms. 王"),
     ("张伟", "unknown", "张伟", "张伟"),
     ("John Smith", "male", "Smith先生", "Mr. Smith"),
     ("", "male", "××先生/小姐", "Sir/Madam"),
