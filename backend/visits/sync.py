@@ -146,9 +146,9 @@ def _apply_one(user, device_id, order, op, digest, received_at):
 
 
 def _after_commit(results, raw_ops):
-    """Hand completed visits to the forms area, which renders and seals their PDFs."""
+    """Hand finished visits (completed, or no access) to the forms area, which renders and seals their PDFs."""
     completed = {raw["work_order_id"] for raw, result in zip(raw_ops, results, strict=True)
-                 if result.get("status") == "applied" and raw.get("type") == "visit.complete"}
+                 if result.get("status") == "applied" and raw.get("type") in ("visit.complete", "arrive.no_access")}
     if not completed:
         return
     try:

@@ -1,0 +1,62 @@
+"""Flow definitions and the tariff are data: validated on load, served by the API, editable by the operator."""
+import shutil
+
+import pytest
+
+from backend.visits import definitions
+from backend.visits.definitions import DefinitionError, get_flow
+
+
+def test_both_flows_carry_the_standard(db):
+    install, repair = get_flow("install"), get_flow("repair")
+    assert [s["id"] for s in install["steps"]] == ["call", "arrive", "communicate", "operate", "evaluate", "help"]
+    scripts = {s["id"]: s["text"]["zh"] for s in install["steps"][0]["scripts"]}
+    assert "想和您预约一下上门安装机顶盒的时间" in scripts["opening"]
+    assert scripts["closing"] == "非常感谢您的配合，我会尽快上门为您服务。"
+    assert "想了解一下您家的故障情况" in repair["steps"][0]["scripts"][0]["text"]["zh"]
+    arrive = [i["id"] for i in install["steps"][1]["checklist"]]
+    assert {"floor_mat", "cover_cloth", "cleaning_cloth", "shoe_covers_packed"} <= set(arrive)  # 四个一
+    tips = {t["id"] for t in install["steps"][2]["tips"]}
+    assert {"dove", "owl", "peacock", "tiger"} <= tips
+    evaluate = {s["text"]["zh"] for s in install["steps"][4]["scripts"]}
+    assert evaluate == {"您对我这次服务满意吗？", "还有其他问题吗？"}
+    assert install["rules"] == {"arrive_early_min_minutes": 5, "arrive_early_max_minutes": 10,
+                                "knock_interval_seconds": 30, "knocks_per_round": 3, "call_after_knocking_seconds": 180}
+
+
+def test_flow_endpoint(client, technician, auth_headers):
+    response = client.get("/api/v1/flows/repair", headers=auth_headers(technician))
+    assert response.status_code == 200 and response.json["type"] == "repair"
+    missing = client.get("/api/v1/flows/relocation", headers=auth_headers(technician))
+    assert (missing.status_code, missing.json["code"]) == (404, "flow_not_found")
+
+
+def test_tariff_in_the_agenda_shape(db):
+    items = definitions.tariff_for_agenda()
+    assert {"code", "name", "unit", "price_cents"} == set(items[0])
+    assert set(definitions.flows_for_agenda()) >= {"install", "repair"}
+
+
+@pytest.fixture
+def flows_copy(app, tmp_path):
+    target = tmp_path / "flows"
+    shutil.copytree(definitions.DEFAULT_FLOWS_DIR, target)
+    app.config["FLOWS_DIR"] = str(target)
+    yield target
+    app.config.pop("FLOWS_DIR")
+
+
+def test_operator_edits_a_checklist_without_a_release(db, flows_copy):
+    path = flows_copy / "install.yaml"
+    edited = path.read_text(encoding="utf-8").replace("四个一：一块垫布", "四个一：一块新垫布")
+    path.write_text(edited, encoding="utf-8")
+    labels = [i["label"]["zh"] for i in get_flow("install")["steps"][1]["checklist"]]
+    assert "四个一：一块新垫布" in labels
+
+
+def test_an_invalid_flow_names_the_file_and_field(db, flows_copy):
+    path = flows_copy / "repair.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("kind: check", "kind: tickbox", 1), encoding="utf-8")
+    with pytest.raises(DefinitionError) as info:
+        get_flow("repair")
+    assert "repair.yaml" in str(info.value) and "kind" in str(info.value)
