@@ -124,13 +124,28 @@ def live_server(tmp_path):
 
 
 @pytest.fixture(scope="session")
-def browser():
-    """Launch Debian's Chromium once per test session (never a downloaded browser)."""
+def playwright():
+    """Start Playwright once per test session."""
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    """Launch Debian's Chromium once per test session (never a downloaded browser)."""
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def installed_phone(playwright, tmp_path):
+    """Return a phone context with a real profile on disk (Chromium will not install from incognito)."""
+    context = playwright.chromium.launch_persistent_context(
+        str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS, **PHONE)
+    yield context
+    context.close()
 
 
 @pytest.fixture

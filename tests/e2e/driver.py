@@ -5,10 +5,18 @@ import random
 from tests.e2e.conftest import screenshot
 
 OUTBOX_COUNT_JS = """async () => {
-  const db = await new Promise((ok, err) => { const r = indexedDB.open('doorstep'); r.onsuccess = () => ok(r.result); r.onerror = err; });
-  const ops = await new Promise((ok) => { const q = db.transaction('outbox').objectStore('outbox').getAll(); q.onsuccess = () => ok(q.result); });
+  const db = await new Promise((ok, err) => {
+    const r = indexedDB.open('doorstep');
+    r.onsuccess = () => ok(r.result);
+    r.onerror = err;
+  });
+  const ops = await new Promise((ok) => {
+    const q = db.transaction('outbox').objectStore('outbox').getAll();
+    q.onsuccess = () => ok(q.result);
+  });
   db.close();
-  return ops.map((o) => ({ type: o.type, work_order_id: o.work_order_id, state: o.state, op_id: o.op_id, result: o.result }));
+  return ops.map((o) => ({
+    type: o.type, work_order_id: o.work_order_id, state: o.state, op_id: o.op_id, result: o.result }));
 }"""
 
 
