@@ -1,0 +1,1 @@
+"""After the visit: return visits (回访) that close completed orders, and complaints (投诉) with a 3-hour answer rule."""

@@ -1,0 +1,138 @@
+"""Request and response bodies of the return-visit and complaint endpoints."""
+from marshmallow import Schema, fields, validate
+
+from backend.aftercare.models import COMPLAINT_CHANNELS, COMPLAINT_STATUSES, UNREACHED_REASONS
+from backend.apifields import db_id, text
+from backend.greetings import customer_title
+
+NOT_BLANK = validate.Regexp(r"\S", error="Must not be blank.")
+
+
+class AftercareLocalizedSchema(Schema):
+    zh = fields.String()
+    en = fields.String()
+
+
+class AftercareOrderSchema(Schema):
+    id = fields.Integer()
+    number = fields.String(metadata={"example": "WO-20261122-0042"})
+    type = fields.String()
+    status = fields.String()
+    description = fields.String()
+    address = fields.String()
+    branch = fields.String(allow_none=True)
+
+
+class AftercareCustomerSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    addressed_as = fields.Function(lambda customer: customer_title(customer.name, customer.title),
+                                   metadata={"description": "How to address the customer, e.g. 张先生"})
+    phones = fields.List(fields.String())
+
+
+class AftercarePersonSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    employee_no = fields.String(allow_none=True)
+
+
+class ReturnVisitCallSchema(Schema):
+    id = fields.Integer()
+    work_order_id = fields.Integer()
+    caller = fields.Nested(AftercarePersonSchema)
+    called_at = fields.DateTime()
+    reached = fields.Boolean()
+    unreached_reason = fields.String(allow_none=True)
+    satisfaction = fields.Integer(allow_none=True)
+    satisfied = fields.Boolean(allow_none=True, metadata={"description": "satisfaction 4 or 5"})
+    resolved = fields.Boolean(allow_none=True)
+    notes = fields.String()
+    order_status_after = fields.String(allow_none=True,
+                                       metadata={"description": "closed / needs_revisit, or null when not reached"})
+
+
+class ReturnVisitQueueEntrySchema(Schema):
+    work_order = fields.Nested(AftercareOrderSchema)
+    customer = fields.Nested(AftercareCustomerSchema)
+    technician = fields.Nested(AftercarePersonSchema, allow_none=True)
+    completed_at = fields.DateTime()
+    due_on = fields.Date(metadata={"description": "Local day the return visit fell due"})
+    attempts = fields.Integer(metadata={"description": "Calls since completion that did not reach the customer"})
+    last_attempt = fields.Nested(ReturnVisitCallSchema, allow_none=True)
+
+
+class ReturnVisitQuerySchema(Schema):
+    due = fields.Date(metadata={"description": "Local day (Asia/Shanghai); orders due on or before it. "
+                                               "Default: today"})
+
+
+class ScriptStepSchema(Schema):
+    id = fields.String()
+    title = fields.Nested(AftercareLocalizedSchema)
+    text = fields.Nested(AftercareLocalizedSchema)
+
+
+class ReturnVisitSheetSchema(Schema):
+    """What the call centre sees for one order's return visit."""
+
+    work_order = fields.Nested(AftercareOrderSchema)
+    customer = fields.Nested(AftercareCustomerSchema)
+    technician = fields.Nested(AftercarePersonSchema, allow_none=True)
+    completed_at = fields.DateTime(allow_none=True)
+    due_on = fields.Date(allow_none=True)
+    awaiting_return_visit = fields.Boolean()
+    script = fields.List(fields.Nested(ScriptStepSchema),
+                         metadata={"description": "The standard's return-visit wording, filled for this call"})
+    calls = fields.List(fields.Nested(ReturnVisitCallSchema))
+    call = fields.Nested(ReturnVisitCallSchema, metadata={"description": "The call just recorded (POST only)"})
+
+
+class ReturnVisitInSchema(Schema):
+    reached = fields.Boolean(required=True, metadata={
+        "description": "The customer was reached and took the return-visit call"})
+    unreached_reason = fields.String(validate=validate.OneOf(UNREACHED_REASONS), load_default=None,
+                                     metadata={"description": "Required when not reached"})
+    satisfaction = fields.Integer(strict=True, validate=validate.Range(min=1, max=5), load_default=None,
+                                  metadata={"description": "1–5, required when reached"})
+    resolved = fields.Boolean(load_default=None, metadata={
+        "description": "The customer confirms the problem is solved; required when reached. "
+                       "false sends the order to needs_revisit"})
+    notes = text(2000, load_default="")
+
+
+class ComplaintSchema(Schema):
+    id = fields.Integer()
+    work_order = fields.Nested(AftercareOrderSchema)
+    channel = fields.String()
+    description = fields.String()
+    status = fields.String()
+    opened_by = fields.Nested(AftercarePersonSchema)
+    opened_at = fields.DateTime()
+    due_at = fields.DateTime(metadata={"description": "An answer is due by then (3 hours after opening)"})
+    overdue = fields.Boolean(metadata={"description": "Still unanswered past due_at"})
+    answered_late = fields.Boolean()
+    answered_by = fields.Nested(AftercarePersonSchema, allow_none=True)
+    answered_at = fields.DateTime(allow_none=True)
+    answer_notes = fields.String(allow_none=True)
+    resolved_by = fields.Nested(AftercarePersonSchema, allow_none=True)
+    resolved_at = fields.DateTime(allow_none=True)
+    resolution_notes = fields.String(allow_none=True)
+
+
+class ComplaintInSchema(Schema):
+    work_order_id = db_id(required=True)
+    channel = fields.String(required=True, validate=validate.OneOf(COMPLAINT_CHANNELS))
+    description = text(4000, min_length=1, required=True, validate=NOT_BLANK)
+    answer = text(4000, min_length=1, validate=NOT_BLANK, load_default=None,
+                  metadata={"description": "An answer given at once, on the same call"})
+
+
+class ComplaintQuerySchema(Schema):
+    overdue = fields.Boolean(metadata={"description": "true: only unanswered past due; false: the others"})
+    status = fields.String(validate=validate.OneOf(COMPLAINT_STATUSES))
+    work_order_id = db_id(strict=False)
+
+
+class ComplaintNotesSchema(Schema):
+    notes = text(4000, min_length=1, required=True, validate=NOT_BLANK)
