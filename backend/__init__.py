@@ -50,6 +50,7 @@ def _import_models():
     from backend.workorders import models as _workorders  # noqa: F401
     from backend.visits import models as _visits  # noqa: F401
     from backend.forms import models as _forms  # noqa: F401
+    from backend.aftercare import models as _aftercare  # noqa: F401
 
 
 def _configure_sqlite(engine):
@@ -86,6 +87,8 @@ def _register_blueprints(app):
         api.register_blueprint(blp)
     from backend.visits.views import blp as visits_blp
     api.register_blueprint(visits_blp)
+    from backend.aftercare.views import blp as aftercare_blp
+    api.register_blueprint(aftercare_blp)
     from backend.pwa import bp as pwa_bp
     app.register_blueprint(pwa_bp)
     from backend.forms import init_app as init_forms
