@@ -6,9 +6,12 @@ from marshmallow import validate as mvalidate
 MAX_ID = 2**31 - 1
 
 
-def db_id(**kwargs):
-    """Return an integer field for a row id: strict (no "3" or 3.5), positive, within the column's range."""
-    return fields.Integer(strict=True, validate=mvalidate.Range(min=1, max=MAX_ID), **kwargs)
+def db_id(*, strict=True, **kwargs):
+    """Return an integer field for a row id: positive, within the column's range; strict (no "3") in JSON.
+
+    Query strings carry text, so their id parameters pass strict=False.
+    """
+    return fields.Integer(strict=strict, validate=mvalidate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 def text(max_length, *, min_length=0, validate=None, **kwargs):

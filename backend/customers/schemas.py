@@ -9,12 +9,14 @@ PHONE = fields.String(validate=[
 ])
 
 
-class CustomerSchema(Schema):
+class CustomerUpdateSchema(Schema):
+    """A customer's fields, all optional: PATCH changes only what it names."""
+
     id = fields.Integer(dump_only=True)
-    name = text(64, min_length=1, required=True)
+    name = text(64, min_length=1)
     title = text(16, allow_none=True, metadata={"description": "先生 / 小姐 / 女士, used in the call script"})
-    phones = fields.List(PHONE, validate=validate.Length(max=5), load_default=list)
-    address = text(500, min_length=1, required=True)
+    phones = fields.List(PHONE, validate=validate.Length(max=5))
+    address = text(500, min_length=1)
     account_no = text(32, min_length=1, allow_none=True)
     area = text(64, allow_none=True)
     branch = text(64, allow_none=True)
@@ -24,11 +26,10 @@ class CustomerSchema(Schema):
     updated_at = fields.DateTime(dump_only=True)
 
 
-class CustomerUpdateSchema(CustomerSchema):
-    """Every field optional: PATCH changes only what it names."""
-
-    class Meta:
-        partial = True
+class CustomerSchema(CustomerUpdateSchema):
+    name = text(64, min_length=1, required=True)
+    phones = fields.List(PHONE, validate=validate.Length(max=5), load_default=list)
+    address = text(500, min_length=1, required=True)
 
 
 class CustomerQuerySchema(Schema):

@@ -118,8 +118,8 @@ class WorkOrderUpdateSchema(Schema):
 
 class WorkOrderQuerySchema(Schema):
     status = fields.String(validate=validate.OneOf(STATUSES))
-    technician_id = db_id()
-    customer_id = db_id()
+    technician_id = db_id(strict=False)
+    customer_id = db_id(strict=False)
     date = fields.Date(metadata={"description": "Day of the appointment, local time (Asia/Shanghai)"})
     type = text(32)
     q = text(24, min_length=1, metadata={"description": "Part of the work-order number"})

@@ -1,0 +1,71 @@
+from backend.customers import services
+from backend.extensions import db
+from tests.factories import make_customer, make_order
+
+NEW_CUSTOMER = {"name": "林秀英", "title": "女士", "phones": ["13905910001"], "address": "福州市台江区八一七中路88号",
+                "account_no": "FZ20260001", "area": "台江区", "branch": "福州"}
+
+
+def test_search_finds_by_name_phone_and_account():
+    lin = make_customer(name="林志强", phones=["13800001111"], account_no="FZ-A-1")
+    make_customer(name="黄美玲", phones=["13900002222"], account_no="FZ-A-2")
+
+    def found(q):
+        return [c.id for c in db.session.scalars(services.search_query(q=q))]
+
+    assert found("志强") == [lin.id]
+    assert found("00001111") == [lin.id]
+    assert found("FZ-A-1") == [lin.id]
+    assert found("%") == []  # wildcards are searched literally
+
+
+def test_dispatcher_creates_lists_and_corrects_a_customer(client, make_user, auth_headers):
+    headers = auth_headers(make_user("dispatcher"))
+    created = client.post("/api/v1/customers", json=NEW_CUSTOMER, headers=headers)
+    assert created.status_code == 201
+    customer_id = created.get_json()["id"]
+
+    listed = client.get("/api/v1/customers?q=秀英", headers=headers)
+    assert [c["id"] for c in listed.get_json()] == [customer_id]
+    assert '"total": 1' in listed.headers["X-Pagination"]
+
+    patched = client.patch(f"/api/v1/customers/{customer_id}", json={"phones": ["13905910002"]}, headers=headers)
+    assert patched.status_code == 200 and patched.get_json()["phones"] == ["13905910002"]
+    assert patched.get_json()["name"] == "林秀英"
+
+
+def test_duplicate_account_number_is_409(client, make_user, auth_headers):
+    headers = auth_headers(make_user("dispatcher"))
+    assert client.post("/api/v1/customers", json=NEW_CUSTOMER, headers=headers).status_code == 201
+    again = client.post("/api/v1/customers", json={**NEW_CUSTOMER, "name": "别人"}, headers=headers)
+    assert again.status_code == 409 and again.get_json()["code"] == "account_no_taken"
+
+
+def test_manager_reads_but_does_not_write(client, make_user, auth_headers):
+    headers = auth_headers(make_user("manager"))
+    customer = make_customer()
+    assert client.get("/api/v1/customers", headers=headers).status_code == 200
+    assert client.get(f"/api/v1/customers/{customer.id}", headers=headers).status_code == 200
+    assert client.post("/api/v1/customers", json=NEW_CUSTOMER, headers=headers).status_code == 403
+    assert client.patch(f"/api/v1/customers/{customer.id}", json={"name": "x"}, headers=headers).status_code == 403
+
+
+def test_technician_sees_only_customers_of_own_orders(client, make_user, auth_headers):
+    dispatcher, me, other = make_user("dispatcher"), make_user("technician"), make_user("technician")
+    mine, theirs = make_customer(), make_customer()
+    make_order(dispatcher, mine).technician_id = me.id
+    make_order(dispatcher, theirs).technician_id = other.id
+    db.session.commit()
+    headers = auth_headers(me)
+    assert client.get(f"/api/v1/customers/{mine.id}", headers=headers).status_code == 200
+    assert client.get(f"/api/v1/customers/{theirs.id}", headers=headers).status_code == 404
+    assert client.get("/api/v1/customers", headers=headers).status_code == 403
+    assert client.patch(f"/api/v1/customers/{mine.id}", json={"name": "x"}, headers=headers).status_code == 403
+    assert client.post("/api/v1/customers", json=NEW_CUSTOMER, headers=headers).status_code == 403
+
+
+def test_no_token_is_401(client):
+    assert client.get("/api/v1/customers").status_code == 401
+    assert client.get("/api/v1/customers/1").status_code == 401
+    assert client.post("/api/v1/customers", json=NEW_CUSTOMER).status_code == 401
+    assert client.get("/api/v1/customers", headers={"Authorization": "Bearer nope"}).status_code == 401
