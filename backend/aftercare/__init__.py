@@ -1,1 +1,1 @@
-"""After the visit: return visits (回访) that close completed orders, and complaints (投诉) with a 3-hour answer rule."""
+"""After the visit: return visits (回访) that close completed orders, and complaints (投诉) due in 3 hours."""

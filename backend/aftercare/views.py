@@ -9,8 +9,8 @@ from backend.aftercare.schemas import (
     ComplaintQuerySchema,
     ComplaintSchema,
     ReturnVisitInSchema,
-    ReturnVisitQueueEntrySchema,
     ReturnVisitQuerySchema,
+    ReturnVisitQueueEntrySchema,
     ReturnVisitSheetSchema,
 )
 from backend.auth.access import current_user, login_required

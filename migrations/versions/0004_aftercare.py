@@ -3,8 +3,8 @@
 Revision ID: 0004_aftercare
 Revises: 0003_forms
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0004_aftercare"
 down_revision = "0003_forms"
