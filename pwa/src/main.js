@@ -19,8 +19,15 @@ function watchNetwork() {
 async function registerWorker() {
   if (!('serviceWorker' in navigator)) return;
   const reg = await navigator.serviceWorker.register('/app/sw.js', { scope: '/app/' });
-  // A new version waits until the technician chooses to update, so nothing is cut mid-action.
-  const offer = (worker) => store.set({ updateReady: () => worker.postMessage({ type: 'SKIP_WAITING' }) });
+  // A new version waits until the technician chooses to update, so nothing is cut mid-action;
+  // then the page reloads onto the new files. The first worker claims the page without a reload.
+  let updating = false;
+  const offer = (worker) => store.set({
+    updateReady: () => {
+      updating = true;
+      worker.postMessage({ type: 'SKIP_WAITING' });
+    },
+  });
   if (reg.waiting && navigator.serviceWorker.controller) offer(reg.waiting);
   reg.addEventListener('updatefound', () => {
     const worker = reg.installing;
@@ -28,13 +35,8 @@ async function registerWorker() {
       if (worker.state === 'installed' && navigator.serviceWorker.controller) offer(worker);
     });
   });
-  // The first worker claims the page without a reload; a new version reloads onto its own files.
-  const hadController = !!navigator.serviceWorker.controller;
-  let reloading = false;
   navigator.serviceWorker.addEventListener('controllerchange', () => {
-    if (reloading || !hadController) return;
-    reloading = true;
-    location.reload();
+    if (updating) location.reload();
   });
   // Background Sync drains the outbox even after the app is closed, where the browser has it.
   addEventListener('doorstep:queued', () => reg.sync?.register('outbox').catch(() => {}));

@@ -7,6 +7,7 @@ import json
 import os
 import pathlib
 import select
+import shutil
 import socket
 import subprocess
 import sys
@@ -51,16 +52,21 @@ def _database_url(tmp_path):
 class LiveServer:
     """A running server: its base URL, seeded ids, and a database handle to inspect what it stored."""
 
-    def __init__(self, tmp_path, orders_per_type=3):
+    def __init__(self, tmp_path, orders_per_type=3, own_dist=False):
         if not (DIST / "sw.js").is_file():
             raise RuntimeError("The app is not built: run `make pwa` first.")
+        # A test that deploys a new app version gets its own copy of the build to change.
+        self.dist = DIST
+        if own_dist:
+            self.dist = tmp_path / "dist"
+            shutil.copytree(DIST, self.dist)
         self.database_url = _database_url(tmp_path)
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = open(tmp_path / "server.log", "w")  # noqa: SIM115 (closed in stop)
         self.proc = subprocess.Popen(
             [sys.executable, str(pathlib.Path(__file__).with_name("server.py")), "--database-url", self.database_url,
-             "--port", str(self.port), "--pwa-dist", str(DIST), "--orders-per-type", str(orders_per_type)],
+             "--port", str(self.port), "--pwa-dist", str(self.dist), "--orders-per-type", str(orders_per_type)],
             cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, stderr=self.log, text=True)
         ready, _, _ = select.select([self.proc.stdout], [], [], 90)
         if not ready:

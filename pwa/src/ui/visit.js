@@ -84,14 +84,12 @@ function Item({ item, value, step, id }) {
   const save = (val) => act((db) => actions.answer(db, id, step, item.id, val));
   switch (item.kind) {
     case 'check':
-      return html`<label class="check"><input type="checkbox" checked=${value === true} data-item=${item.id}
-        onChange=${(e) => save(e.target.checked)} /><span>${label}</span></label>`;
+      return html`<${Check} label=${label} id=${item.id} stored=${value === true} onSave=${save} />`;
     case 'text':
-      return html`<label class="field">${label}<textarea data-item=${item.id} value=${value || ''}
-        onChange=${(e) => save(e.target.value)}></textarea></label>`;
+      return html`<${Typed} label=${label} id=${item.id} stored=${value || ''} onSave=${save} />`;
     case 'number':
-      return html`<label class="field">${label}<input type="number" inputmode="decimal" data-item=${item.id} value=${value ?? ''}
-        onChange=${(e) => save(e.target.value === '' ? null : Number(e.target.value))} /></label>`;
+      return html`<${Typed} label=${label} id=${item.id} stored=${value ?? ''} number=${true}
+        onSave=${(v) => save(v === '' ? null : Number(v))} />`;
     case 'choice':
       return html`<fieldset class="field choice"><legend>${label}</legend>
         ${item.choices.map((c) => html`<label class="check"><input type="radio" name=${`${step}-${item.id}`} data-item=${item.id}
@@ -103,6 +101,28 @@ function Item({ item, value, step, id }) {
     default:
       return null;
   }
+}
+
+/** Return a checkbox that shows the tap at once, even if a sync re-renders before the save lands. */
+function Check({ label, id, stored, onSave }) {
+  const [draft, setDraft] = useState(null);
+  return html`<label class="check"><input type="checkbox" data-item=${id} checked=${draft ?? stored}
+    onChange=${async (e) => { setDraft(e.target.checked); await onSave(e.target.checked); setDraft(null); }} />
+    <span>${label}</span></label>`;
+}
+
+/** Return a text or number field that keeps what is typed while other data re-renders the screen. */
+function Typed({ label, id, stored, number = false, onSave }) {
+  const [draft, setDraft] = useState(null);
+  const value = draft ?? stored;
+  const props = {
+    'data-item': id, value,
+    onInput: (e) => setDraft(e.target.value),
+    onChange: async (e) => { await onSave(e.target.value); setDraft(null); },
+  };
+  return html`<label class="field">${label}${number
+    ? html`<input type="number" inputmode="decimal" ...${props} />`
+    : html`<textarea ...${props}></textarea>`}</label>`;
 }
 
 /** Return a camera button that compresses the photo before handing it on. */
