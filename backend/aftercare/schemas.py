@@ -1,4 +1,6 @@
 """Request and response bodies of the return-visit and complaint endpoints."""
+from datetime import date
+
 from marshmallow import Schema, fields, validate
 
 from backend.aftercare.models import COMPLAINT_CHANNELS, COMPLAINT_STATUSES, UNREACHED_REASONS
@@ -63,8 +65,9 @@ class ReturnVisitQueueEntrySchema(Schema):
 
 
 class ReturnVisitQuerySchema(Schema):
-    due = fields.Date(metadata={"description": "Local day (Asia/Shanghai); orders due on or before it. "
-                                               "Default: today"})
+    due = fields.Date(
+        validate=validate.Range(min=date(2000, 1, 1), max=date(2999, 12, 31)),
+        metadata={"description": "Local day (Asia/Shanghai); orders due on or before it. Default: today"})
 
 
 class ScriptStepSchema(Schema):
