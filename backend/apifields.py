@@ -23,3 +23,12 @@ def text(max_length, *, min_length=0, validate=None, **kwargs):
 def id_exists_in_range(value: int) -> bool:
     """Return whether a path id can name a row at all (larger ids would overflow the column type)."""
     return 1 <= value <= MAX_ID
+
+
+class StrictFloat(fields.Float):
+    """A JSON number, refusing numbers written as strings ("1.5") like strict integers do."""
+
+    def _validated(self, value):
+        if isinstance(value, str | bool):
+            raise self.make_error("invalid")
+        return super()._validated(value)

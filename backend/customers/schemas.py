@@ -1,7 +1,7 @@
 """Request and response bodies of the customer endpoints."""
 from marshmallow import Schema, fields, validate
 
-from backend.apifields import text
+from backend.apifields import StrictFloat, text
 
 PHONE = fields.String(validate=[
     validate.Length(min=3, max=32),
@@ -20,8 +20,8 @@ class CustomerUpdateSchema(Schema):
     account_no = text(32, min_length=1, allow_none=True)
     area = text(64, allow_none=True)
     branch = text(64, allow_none=True)
-    lat = fields.Float(allow_none=True, validate=validate.Range(min=-90, max=90))
-    lng = fields.Float(allow_none=True, validate=validate.Range(min=-180, max=180))
+    lat = StrictFloat(allow_none=True, validate=validate.Range(min=-90, max=90))
+    lng = StrictFloat(allow_none=True, validate=validate.Range(min=-180, max=180))
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
 
