@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-python lint system-packages venv db demo pwa test-pwa fonts bench-forms
+.PHONY: help run test test-python lint system-packages venv db demo pwa test-pwa fonts bench-forms bench-sync
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -80,3 +80,5 @@ fonts: $(FONT_STAMP) ## Build the forms' subset fonts (once; idempotent)
 bench-forms: venv fonts ## Benchmark render+seal of the Service Form: zh vs en, sizes, forms/s on 2 processes
 	@$(PY) benchmarks/bench_forms.py
 
+bench-sync: venv ## Benchmark the sync service: apply and replay a 500-op batch vs bare inserts, SQLite and PostgreSQL
+	@$(PY) benchmarks/bench_sync.py

@@ -155,7 +155,7 @@ class TariffSchema(Schema):
 _cache: dict = {}
 
 
-def _load_file(path: Path, schema: Schema):
+def _load_file(path: Path, schema_class: type[Schema]):
     """Return the validated content of a YAML file, re-reading it only when it changed."""
     mtime = path.stat().st_mtime_ns
     cached = _cache.get(path)
@@ -168,7 +168,7 @@ def _load_file(path: Path, schema: Schema):
     if not isinstance(raw, dict):
         raise DefinitionError(path, {"_file": ["The file must hold a mapping."]})
     try:
-        data = schema.load(raw)
+        data = schema_class().load(raw)
     except ValidationError as exc:
         raise DefinitionError(path, exc.messages) from exc
     _cache[path] = (mtime, data)
@@ -196,7 +196,7 @@ def get_flow(order_type: str) -> dict:
     path = flows_dir() / f"{order_type}.yaml"
     if not SLUG.regex.match(order_type) or not path.is_file():
         raise NotFound(f"No flow is defined for work-order type '{order_type}'.", code="flow_not_found")
-    flow = _load_file(path, FlowSchema())
+    flow = _load_file(path, FlowSchema)
     if flow["type"] != order_type:
         raise DefinitionError(path, {"type": [f"Must be '{order_type}', the file's name."]})
     return flow
@@ -215,7 +215,7 @@ def flow_step(flow: dict, step_id: str) -> dict:
 def get_tariff() -> dict:
     """Return the validated tariff (config TARIFF_FILE)."""
     path = _config_path("TARIFF_FILE", DEFAULT_TARIFF_FILE)
-    return _load_file(path, TariffSchema())
+    return _load_file(path, TariffSchema)
 
 
 def tariff_items() -> dict[str, dict]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from marshmallow import ValidationError
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, exists, inspect, select
 
 from backend.booking.models import Appointment
 from backend.errors import DomainError
@@ -63,8 +63,12 @@ class _Context:
     payload: dict
 
 
-def apply_op(order, actor, op_type, data, at, *, device_id=None, op_id=None, received_at=None) -> dict:
-    """Apply one action to the order's open visit; return result extras such as flags."""
+def apply_op(order, actor, op_type, data, at, *, device_id=None, op_id=None, received_at=None,
+             open_visits=None) -> dict:
+    """Apply one action to the order's open visit; return result extras such as flags.
+
+    `open_visits` is an optional per-batch cache {work_order_id: Visit} the caller keeps.
+    """
     check_order_access(order, actor)
     schema = DATA_SCHEMAS.get(op_type)
     if schema is None:
@@ -74,20 +78,25 @@ def apply_op(order, actor, op_type, data, at, *, device_id=None, op_id=None, rec
     except ValidationError as exc:
         raise rejected("validation_error", "Some fields of the action are invalid.", {"data": exc.messages}) from exc
     try:
-        visit = open_visit(order)
+        visit = _cached_open_visit(open_visits, order)
         if visit is None and op_type == "visit.complete":
             visit = _ended_no_access_visit(order)
             extras = {}
         else:
             visit = visit or _start_visit(order, actor, at)
+            if open_visits is not None:
+                open_visits[order.id] = visit
             ctx = _Context(order, visit, actor, get_flow(visit.flow_type), at, payload)
             extras = _HANDLERS[op_type](ctx) or {}
     except DomainError as exc:  # e.g. an illegal status move, a flow file missing
         raise conflict(exc.code, exc.message, exc.errors) from exc
-    db.session.add(VisitEvent(
-        work_order_id=order.id, visit_id=visit.id, op_id=op_id, actor_id=actor.id, device_id=device_id,
-        type=op_type, client_at=at, server_at=received_at or utcnow(), payload=data or {},
-    ))
+    # A Core insert: events are never read back in this session, so skip the unit of work.
+    db.session.flush()
+    db.session.execute(VisitEvent.__table__.insert(), {
+        "work_order_id": order.id, "visit_id": visit.id, "op_id": op_id, "actor_id": actor.id,
+        "device_id": device_id, "type": op_type, "client_at": at, "server_at": received_at or utcnow(),
+        "payload": data or {},
+    })
     return extras
 
 
@@ -111,6 +120,14 @@ def _was_assigned(order, actor):
 def open_visit(order):
     """Return the order's visit in progress, or None."""
     return db.session.scalar(select(Visit).where(Visit.work_order_id == order.id, Visit.ended_at.is_(None)))
+
+
+def _cached_open_visit(cache, order):
+    """Return the open visit, from the batch's cache while that object is still a live, open row."""
+    visit = cache.get(order.id) if cache is not None else None
+    if visit is not None and inspect(visit).persistent and visit.ended_at is None:
+        return visit
+    return open_visit(order)
 
 
 def active_appointment(order):

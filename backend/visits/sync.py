@@ -90,7 +90,7 @@ def sync_batch(user, device_id: str, raw_ops: list) -> list[dict]:
         orders = _lock_orders({op["work_order_id"] for _, op, _ in to_apply})
         # Another request may have applied some of these while we waited for the locks.
         known = _applied_ops([op["op_id"] for _, op, _ in to_apply])
-        seen = {}
+        seen, open_visits = {}, {}
         for index, op, digest in to_apply:
             op_id = op["op_id"]
             if op_id in known:
@@ -99,7 +99,7 @@ def sync_batch(user, device_id: str, raw_ops: list) -> list[dict]:
                 results[index] = _replay(op_id, digest, seen[op_id])
             else:
                 results[index], stored = _apply_one(user, device_id, orders.get(op["work_order_id"]),
-                                                    op, digest, received_at)
+                                                    op, digest, received_at, open_visits)
                 if stored is not None:
                     seen[op_id] = stored
     db.session.commit()
@@ -115,7 +115,7 @@ def _lock_orders(order_ids):
     return {order.id: order for order in rows}
 
 
-def _apply_one(user, device_id, order, op, digest, received_at):
+def _apply_one(user, device_id, order, op, digest, received_at, open_visits):
     """Apply one op inside a savepoint; return (result, stored SyncOp or None)."""
     op_id = op["op_id"]
     if order is None:
@@ -124,14 +124,14 @@ def _apply_one(user, device_id, order, op, digest, received_at):
     savepoint = db.session.begin_nested()
     try:
         extras = apply_op(order, user, op["type"], op["data"], op["at"], device_id=device_id,
-                          op_id=op_id, received_at=received_at)
+                          op_id=op_id, received_at=received_at, open_visits=open_visits)
         result = {"op_id": op_id, "status": "applied", **extras}
-        stored = SyncOp(op_id=op_id, body_hash=digest, work_order_id=order.id, user_id=user.id,
-                        device_id=device_id, type=op["type"], client_at=op["at"], received_at=received_at,
-                        result=result)
-        db.session.add(stored)
-        db.session.flush()
+        row = {"op_id": op_id, "body_hash": digest, "work_order_id": order.id, "user_id": user.id,
+               "device_id": device_id, "type": op["type"], "client_at": op["at"], "received_at": received_at,
+               "result": result}
+        db.session.execute(SyncOp.__table__.insert(), row)
         savepoint.commit()
+        stored = SyncOp(**row)  # not added: remembered for a repeat of this op_id within the batch
         return result, stored
     except OpRefused as refusal:
         savepoint.rollback()
