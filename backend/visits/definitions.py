@@ -193,8 +193,8 @@ def flow_types() -> list[str]:
 
 def get_flow(order_type: str) -> dict:
     """Return the validated flow definition of a work-order type, or raise NotFound."""
-    path = flows_dir() / f"{order_type}.yaml"
-    if not SLUG.regex.match(order_type) or not path.is_file():
+    path = flows_dir() / f"{order_type[:64]}.yaml"
+    if len(order_type) > 64 or not SLUG.regex.match(order_type) or not path.is_file():
         raise NotFound(f"No flow is defined for work-order type '{order_type}'.", code="flow_not_found")
     flow = _load_file(path, FlowSchema)
     if flow["type"] != order_type:

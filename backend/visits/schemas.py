@@ -148,7 +148,7 @@ DATA_SCHEMAS = {
 
 class SyncOpSchema(Schema):
     op_id = fields.String(required=True, validate=validate.Length(min=8, max=64))
-    work_order_id = fields.Integer(required=True)
+    work_order_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
     type = fields.String(required=True, validate=validate.OneOf(OP_TYPES))
     at = fields.String(required=True, metadata={"description": "device time, ISO 8601 with offset"})
     data = fields.Dict(load_default=dict, metadata={"description": "payload of the action type"})

@@ -1,8 +1,10 @@
 """HTTP edge of visits: flow definitions, sync, attachments, a work order's visits, leads."""
+from datetime import UTC
+
 from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import Schema, ValidationError, fields, validate
 
 from backend.auth.access import current_user, login_required
 from backend.errors import NotFound
@@ -13,6 +15,8 @@ from backend.visits.attachments import may_see_order
 from backend.visits.schemas import AttachmentSchema, SyncRequestSchema, SyncResponseSchema
 from backend.visits.sync import sync_batch
 from backend.workorders.models import WorkOrder
+
+MAX_ID = 2**31 - 1  # the ids' column type; larger ones would overflow the database driver
 
 blp = Blueprint("visits", __name__, url_prefix="/api/v1",
                 description="Six-step flows, the offline sync protocol, attachments and visit records")
@@ -88,16 +92,23 @@ class OrderVisits(MethodView):
     @login_required()
     def get(self, order_id):
         """Return a work order's visits with their compliance records and the audit trail."""
-        order = db.session.get(WorkOrder, order_id)
+        order = db.session.get(WorkOrder, order_id) if order_id <= MAX_ID else None
         if order is None or not may_see_order(current_user(), order):
             raise NotFound("No such work order.")
         return services.visit_summary(order)
 
 
+def _representable_in_utc(value):
+    try:
+        value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValidationError("Out of range.") from exc
+
+
 class LeadQuery(Schema):
-    since = fields.AwareDateTime()
-    until = fields.AwareDateTime()
-    technician_id = fields.Integer()
+    since = fields.AwareDateTime(validate=_representable_in_utc)
+    until = fields.AwareDateTime(validate=_representable_in_utc)
+    technician_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
 
 
 @blp.route("/leads")
