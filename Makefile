@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-python lint system-packages venv db demo pwa test-pwa fonts bench-forms bench-sync
+.PHONY: help run test test-python lint system-packages venv db demo pwa test-pwa bench-pwa fonts bench-forms bench-sync
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -67,6 +67,9 @@ pwa: pwa/dist/sw.js ## Build the technician app into pwa/dist (only when its sou
 
 test-pwa: pwa/node_modules/.package-lock.json ## Run the app's unit tests (Vitest)
 	@cd pwa && npx vitest run
+
+bench-pwa: system-packages venv pwa ## Measure the app: shell size, offline time to agenda, outbox drain rate
+	@$(PY) benchmarks/bench_pwa.py
 
 # --- forms: subset fonts built once (the forms stay ~100 KB instead of ~250 KB); ~4 min the first time ---
 FONT_STAMP := instance/fonts/.built

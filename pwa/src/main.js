@@ -43,7 +43,7 @@ async function registerWorker() {
   setInterval(() => reg.update().catch(() => {}), 30 * 60 * 1000);
 }
 
-await boot();
 render(html`<${App} />`, document.getElementById('app'));
+await boot();
 watchNetwork();
 registerWorker().catch((err) => console.warn('service worker', err));

@@ -1,7 +1,6 @@
 // App state: read from IndexedDB, refreshed from the server when online, shared with the screens.
 import { useEffect, useState } from 'preact/hooks';
 import { getMeta, localDate, openAppDB, setMeta } from './db.js';
-import { countsByOrder, refusedOps } from './outbox.js';
 import { createSyncer } from './sync.js';
 import { setLang } from './i18n.js';
 
@@ -32,14 +31,41 @@ export function useStore() {
   return state;
 }
 
+// A copy of what the agenda shows, kept in localStorage so the agenda paints before IndexedDB opens.
+// IndexedDB stays the truth: the screen is redrawn from it a moment later. No token is copied here.
+const SNAPSHOT_KEY = 'doorstep:agenda-snapshot';
+
+function readSnapshot() {
+  try {
+    return JSON.parse(globalThis.localStorage?.getItem(SNAPSHOT_KEY) || 'null');
+  } catch {
+    return null;
+  }
+}
+
+function writeSnapshot(state) {
+  try {
+    const local = Object.fromEntries(Object.entries(state.local).map(([k, v]) => [k, { done: v.done }]));
+    const { lang, visits, counts, refused, agendaMeta, sync, authRequired } = state;
+    const session = state.session ? { user: state.session.user } : null;
+    globalThis.localStorage?.setItem(SNAPSHOT_KEY, JSON.stringify({
+      lang, session, visits, counts, refused, agendaMeta, sync, authRequired, local }));
+  } catch {
+    // A full or missing localStorage only costs the fast first paint.
+  }
+}
+
 /** Open the database, load what the phone holds, and start syncing. */
 export async function boot() {
+  const snapshot = readSnapshot();
+  if (snapshot?.session) {
+    setLang(snapshot.lang);
+    store.set({ ...snapshot, ready: true });
+  }
   store.db = await openAppDB();
-  const lang = (await getMeta(store.db, 'lang')) || 'zh';
-  setLang(lang);
   store.syncer = createSyncer({ db: store.db, onChange: () => reload() });
-  store.set({ lang, session: (await getMeta(store.db, 'session')) || null });
   await reload();
+  setLang(store.state.lang);
   store.set({ ready: true });
   globalThis.navigator?.storage?.persist?.().catch(() => {});
   if (store.state.session) {
@@ -48,19 +74,27 @@ export async function boot() {
   }
 }
 
-/** Re-read everything the screens show from IndexedDB. */
+const STORES = ['agenda', 'flows', 'tariff', 'visits', 'outbox', 'meta'];
+
+/** Re-read everything the screens show from IndexedDB, in one transaction. */
 export async function reload() {
-  const db = store.db;
-  const [visits, flows, tariff, local, counts, refused, agendaMeta, sync, authRequired] = await Promise.all([
-    db.getAll('agenda'), db.getAll('flows'), db.getAll('tariff'), db.getAll('visits'),
-    countsByOrder(db), refusedOps(db), getMeta(db, 'agenda'), getMeta(db, 'sync'), getMeta(db, 'auth_required'),
-  ]);
+  const tx = store.db.transaction(STORES);
+  const [visits, flows, tariff, local, ops, meta] = await Promise.all(STORES.map((name) => tx.objectStore(name).getAll()));
+  const m = Object.fromEntries(meta.map((row) => [row.key, row.value]));
+  const counts = {};
+  for (const op of ops) {
+    const c = (counts[op.work_order_id] ||= { pending: 0, failed: 0 });
+    c[op.state === 'failed' ? 'failed' : 'pending'] += 1;
+  }
   visits.sort((a, b) => (a.appointment?.starts_at || '').localeCompare(b.appointment?.starts_at || ''));
   store.set({
-    visits, tariff, counts, refused, agendaMeta, sync: sync || {}, authRequired: !!authRequired,
+    visits, tariff, counts, refused: ops.filter((op) => op.state === 'failed'),
+    agendaMeta: m.agenda || null, sync: m.sync || {}, authRequired: !!m.auth_required,
+    session: m.session || null, lang: m.lang || 'zh',
     flows: Object.fromEntries(flows.map((f) => [f.type, f])),
     local: Object.fromEntries(local.map((v) => [v.work_order_id, v])),
   });
+  writeSnapshot(store.state);
 }
 
 async function api(path, init = {}) {
@@ -92,7 +126,7 @@ export async function login(username, password) {
 /** Log out: forgets the token but never the queued work. */
 export async function logout() {
   await setMeta(store.db, 'session', null);
-  store.set({ session: null });
+  await reload();
 }
 
 /** Download today's and tomorrow's agenda (orders, customers, greetings, flows, tariff) into IndexedDB. */

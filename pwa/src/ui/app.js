@@ -4,7 +4,6 @@ import { useState } from 'preact/hooks';
 import { L, nextStepFor, t } from '../i18n.js';
 import { discardOp, retryOp } from '../outbox.js';
 import { go, login, logout, reload, store, switchLang, syncNow, useStore } from '../store.js';
-import { Visit } from './visit.js';
 
 export function fmtTime(iso) {
   if (!iso) return '';
@@ -16,6 +15,22 @@ function fmtDateTime(iso) {
   if (!iso) return t('never');
   const d = new Date(iso);
   return `${d.getMonth() + 1}/${d.getDate()} ${fmtTime(iso)}`;
+}
+
+// The visit screens load on first use (they are precached, so this works offline too):
+// the agenda paints sooner without them.
+let VisitScreen = null;
+
+function Visit(props) {
+  const [, loaded] = useState(false);
+  if (!VisitScreen) {
+    import('./visit.js').then((m) => {
+      VisitScreen = m.Visit;
+      loaded(true);
+    });
+    return null;
+  }
+  return html`<${VisitScreen} ...${props} />`;
 }
 
 /** Return the whole app. */
