@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-python lint system-packages venv db demo pwa test-pwa bench-pwa fonts bench-forms bench-sync
+.PHONY: help run test test-python lint system-packages venv db demo pwa test-pwa bench-pwa fonts bench-forms bench-sync bench-api
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -85,3 +85,6 @@ bench-forms: venv fonts ## Benchmark render+seal of the Service Form: zh vs en, 
 
 bench-sync: venv ## Benchmark the sync service: apply and replay a 500-op batch vs bare inserts, SQLite and PostgreSQL
 	@$(PY) benchmarks/bench_sync.py
+
+bench-api: system-packages venv ## Benchmark agenda and work-order list on PostgreSQL (200,000 orders) vs a minimal Flask endpoint, with wrk
+	@$(PY) benchmarks/bench_api.py

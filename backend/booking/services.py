@@ -18,7 +18,9 @@ from backend.auth.models import User
 from backend.booking.models import Appointment
 from backend.errors import Conflict, InvalidInput
 from backend.extensions import db
+from backend.greetings import greeting_for
 from backend.timeutil import LOCAL_TZ, as_utc, local_day_bounds, utcnow
+from backend.visits.definitions import flows_for_agenda, tariff_for_agenda
 from backend.workorders.models import WorkOrder
 from backend.workorders.services import KEPT_APPOINTMENT_STATUSES, get_visible_order
 from backend.workorders.statemachine import transition
@@ -211,17 +213,11 @@ def agenda(technician, day, *, now=None):
             **visit_definitions_hook()}
 
 
-def greeting_hook(at: datetime):
-    """Return the greeting for a call at `at` ({"zh", "en"}), from backend.greetings when it is there."""
-    try:
-        from backend.greetings import greeting_for
-    except ImportError:
-        return None
+def greeting_hook(at: datetime) -> dict:
+    """Return the greeting for a call at `at` ({"zh", "en"}: time of day, 新年好 in the New Year season)."""
     return greeting_for(at)
 
 
 def visit_definitions_hook() -> dict:
     """Return the agenda's "flows" (every type, so a rebooked order finds its flow offline) and "tariff"."""
-    from backend.visits.definitions import flows_for_agenda, tariff_for_agenda
-
     return {"flows": flows_for_agenda(), "tariff": tariff_for_agenda()}

@@ -116,17 +116,10 @@ def order_detail(order: WorkOrder) -> WorkOrder:
 
 
 def visit_record(order: WorkOrder):
-    """Return the visit's compliance record and audit events for the detail (hook filled by backend.visits).
+    """Return the visit's compliance record and audit events for the detail, or None before any visit."""
+    from backend.visits.services import visit_for_work_order  # the visits area builds on work orders
 
-    The visits area provides `backend.visits.services.visit_for_work_order(order) -> dict | None`;
-    until it does, the detail carries `visit: null`.
-    """
-    try:
-        from backend.visits import services as visit_services
-    except ImportError:
-        return None
-    provider = getattr(visit_services, "visit_for_work_order", None)
-    return provider(order) if provider else None
+    return visit_for_work_order(order)
 
 
 def create_order(actor, data: dict) -> WorkOrder:

@@ -98,6 +98,7 @@ def test_agenda_has_the_contract_shape_and_only_own_visits(client, make_user, au
     assert body["date"] == day.isoformat() and body["technician"]["id"] == me.id
     [visit] = body["visits"]
     assert set(visit) == {"work_order", "appointment", "customer", "greeting"}
+    assert set(visit["greeting"]) == {"zh", "en"} and visit["greeting"]["zh"]
     assert visit["work_order"]["id"] == mine.id and visit["customer"]["id"] == mine.customer_id
     assert {"id", "number", "type", "priority", "status", "description", "address", "customer_id",
             "technician_id"} <= set(visit["work_order"])
