@@ -32,21 +32,32 @@ def _free_port():
         return s.getsockname()[1]
 
 
-def _database_url(tmp_path):
-    """Return a fresh database for the live server: SQLite, or a sibling of TEST_DATABASE_URL."""
+def _postgres_admin():
+    """Return the TEST_DATABASE_URL as a SQLAlchemy URL, or None when the tests run on SQLite."""
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
-        return f"sqlite:///{tmp_path / 'e2e.db'}"
+        return None
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    base = sa.engine.make_url(url)
-    name = f"{base.database}_e2e_{os.getpid()}"
-    engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    return sa.engine.make_url(url)
+
+
+def _run_admin(admin, sql):
+    engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        connection.exec_driver_sql(sql)
     engine.dispose()
-    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def _database_url(tmp_path):
+    """Return a fresh database for the live server: SQLite, or a sibling of TEST_DATABASE_URL."""
+    admin = _postgres_admin()
+    if admin is None:
+        return f"sqlite:///{tmp_path / 'e2e.db'}"
+    name = f"{admin.database}_e2e_{os.getpid()}"
+    _run_admin(admin, f'DROP DATABASE IF EXISTS "{name}"')
+    _run_admin(admin, f'CREATE DATABASE "{name}"')
+    return admin.set(database=name).render_as_string(hide_password=False)
 
 
 class LiveServer:
@@ -119,6 +130,9 @@ class LiveServer:
         if getattr(self, "engine", None) is not None:
             self.engine.dispose()
         self.log.close()
+        admin = _postgres_admin()
+        if admin is not None:
+            _run_admin(admin, f'DROP DATABASE IF EXISTS "{sa.engine.make_url(self.database_url).database}"')
 
 
 @pytest.fixture

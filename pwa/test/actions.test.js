@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { freshDB } from './helpers.js';
+import * as actions from '../src/actions.js';
+import { getVisit, pendingOps } from '../src/outbox.js';
+
+const png = () => new Blob(['png'], { type: 'image/png' });
+
+describe('technician actions', () => {
+  it('answers a photo item with the photo, which uploads before the answer', async () => {
+    const db = await freshDB();
+    const id = await actions.addPhoto(db, 5, { step: 'operate', item: 'photo_before', blob: new Blob(['j'], { type: 'image/jpeg' }) });
+    const [op] = await pendingOps(db);
+    expect(op).toMatchObject({ type: 'checklist.answer', data: { step: 'operate', item: 'photo_before', value: id }, attachments: [id] });
+    expect((await getVisit(db, 5)).answers.operate.photo_before).toBe(id);
+    expect(await db.get('blobs', id)).toMatchObject({ kind: 'photo', uploaded: false });
+  });
+
+  it('keeps the signature as a PNG referenced by the evaluation', async () => {
+    const db = await freshDB();
+    const ratings = { overall: 5, punctuality: 5, attitude: 5, professionalism: 5, tidiness: 4 };
+    const mot = { call: 1, arrival: 2, communication: 0, operation: 3 };
+    const op = await actions.evaluate(db, 5, { ratings, mot, comments: '好', signature: png() });
+    expect(op.attachments).toEqual([op.data.signature_attachment_id]);
+    expect((await db.get('blobs', op.data.signature_attachment_id)).content_type).toBe('image/png');
+  });
+
+  it('records a declined signature with its reason and no image', async () => {
+    const db = await freshDB();
+    const op = await actions.evaluate(db, 5, { ratings: {}, mot: {}, comments: '', declined: { reason: '不方便' } });
+    expect(op.data).toMatchObject({ declined: { reason: '不方便' } });
+    expect(op.data.signature_attachment_id).toBeUndefined();
+    expect(await db.getAll('blobs')).toEqual([]);
+  });
+
+  it('refuses to complete a step with a required item unanswered, and queues nothing', async () => {
+    const db = await freshDB();
+    const step = { id: 'arrive', checklist: [{ id: 'badge_shown', kind: 'check', required: true }] };
+    expect(() => actions.completeStep(db, 5, step, {}, { checkin: { at: 'x' } })).toThrow(/badge_shown/);
+    expect(await pendingOps(db)).toEqual([]);
+    await actions.completeStep(db, 5, step, { badge_shown: true }, { checkin: { at: 'x' } });
+    expect((await getVisit(db, 5)).completed).toEqual(['arrive']);
+  });
+
+  it('prices fees only from the tariff, with a running total', () => {
+    const tariff = [{ code: 'STB_HD', price_cents: 29900 }, { code: 'F_CONNECTOR', price_cents: 100 }];
+    const priced = actions.priceFees([{ tariff_code: 'STB_HD', qty: 1 }, { tariff_code: 'F_CONNECTOR', qty: 4 }, { tariff_code: 'TIP', qty: 1 }], tariff);
+    expect(priced.total_cents).toBe(30300);
+    expect(priced.lines.map((l) => l.tariff_code)).toEqual(['STB_HD', 'F_CONNECTOR']);
+  });
+});
