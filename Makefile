@@ -57,8 +57,10 @@ lint: venv ## Check the Python code with ruff
 # --- technician app (pwa/): rebuilt only when its sources change ---
 PWA_SOURCES := $(shell find pwa/src pwa/public pwa/scripts -type f 2>/dev/null) pwa/index.html pwa/vite.config.js pwa/package.json
 
+# The lock lacks the other platforms' optional rollup binaries (this machine's registry has only
+# Linux ones), which `npm ci` refuses; `npm install` then installs the same locked versions.
 pwa/node_modules/.package-lock.json: pwa/package-lock.json
-	@cd pwa && npm ci --no-audit --no-fund --loglevel=error
+	@cd pwa && (npm ci --no-audit --no-fund --loglevel=error 2>/dev/null || npm install --no-audit --no-fund --loglevel=error)
 
 pwa/dist/sw.js: pwa/node_modules/.package-lock.json $(PWA_SOURCES)
 	@cd pwa && npm run --silent build
