@@ -87,3 +87,46 @@ def test_cancelled_while_offline_shows_the_conflict_and_the_rest_still_applies(l
     applied = live_server.scalar("SELECT count(*) FROM visit_events WHERE work_order_id = :id", id=other["id"])
     assert applied > 0
     assert live_server.scalar("SELECT count(*) FROM visit_events WHERE work_order_id = :id", id=cancelled["id"]) == 0
+
+
+EXPIRE_TOKEN_JS = """async () => {
+  const db = await new Promise((ok) => { const r = indexedDB.open('doorstep'); r.onsuccess = () => ok(r.result); });
+  await new Promise((ok) => {
+    const tx = db.transaction('meta', 'readwrite');
+    const store = tx.objectStore('meta');
+    store.get('session').onsuccess = (e) => {
+      store.put({ key: 'session', value: { ...e.target.result.value, token: 'expired' } });
+    };
+    tx.oncomplete = ok;
+  });
+  db.close();
+}"""
+
+
+def test_expired_login_keeps_the_work_and_drains_after_logging_in_again(live_server, phone, tmp_path):
+    page = phone.new_page()
+    login(page, live_server)
+    flow = live_server.api("GET", "/api/v1/flows/install", live_server.token("tech"))[1]
+    order = live_server.order("install")
+    phone.set_offline(True)
+    page.evaluate(EXPIRE_TOKEN_JS)
+    open_visit(page, order["number"])
+    STEP_DRIVERS["call"](page, flow["steps"][0], tmp_path)
+    queued = len(outbox(page))
+
+    phone.set_offline(False)
+    page.get_by_role("button", name="立即同步").click()
+    page.get_by_text("登录已过期").wait_for()
+    assert len(outbox(page)) == queued
+    page.locator(".warn input[name=password]").fill(live_server.seed["password"])
+    page.get_by_role("button", name="重新登录").click()
+    wait_until(lambda: not outbox(page), timeout=30, message="the outbox to drain after logging in again")
+    assert live_server.scalar("SELECT count(*) FROM visit_events WHERE work_order_id = :id", id=order["id"]) == queued
+
+
+def test_english_switch(live_server, phone):
+    page = phone.new_page()
+    login(page, live_server)
+    page.get_by_role("button", name="切换到英文").click()
+    page.get_by_text("Data refreshed at").wait_for()
+    assert page.evaluate("document.documentElement.lang") == "en"
