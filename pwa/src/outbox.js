@@ -114,3 +114,20 @@ export async function discardOp(db, seq) {
 export async function getVisit(db, workOrderId) {
   return (await db.get('visits', workOrderId)) || emptyVisit(workOrderId);
 }
+
+/** Delete photo and signature Blobs the server confirmed more than `ageMs` ago; return how many. */
+export async function purgeUploadedBlobs(db, ageMs = 2 * 24 * 3600 * 1000, now = Date.now()) {
+  const tx = db.transaction('blobs', 'readwrite');
+  let purged = 0;
+  let cursor = await tx.store.openCursor();
+  while (cursor) {
+    const b = cursor.value;
+    if (b.uploaded && now - (b.uploaded_at || 0) > ageMs) {
+      await cursor.delete();
+      purged += 1;
+    }
+    cursor = await cursor.continue();
+  }
+  await tx.done;
+  return purged;
+}

@@ -1,6 +1,7 @@
 // App state: read from IndexedDB, refreshed from the server when online, shared with the screens.
 import { useEffect, useState } from 'preact/hooks';
 import { getMeta, localDate, openAppDB, setMeta } from './db.js';
+import { purgeUploadedBlobs } from './outbox.js';
 import { createSyncer } from './sync.js';
 import { setLang } from './i18n.js';
 
@@ -68,6 +69,7 @@ export async function boot() {
   setLang(store.state.lang);
   store.set({ ready: true });
   globalThis.navigator?.storage?.persist?.().catch(() => {});
+  purgeUploadedBlobs(store.db).catch(() => {});
   if (store.state.session) {
     store.syncer.kick();
     refreshAgenda().catch(() => {});

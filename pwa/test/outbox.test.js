@@ -57,3 +57,16 @@ describe('outbox', () => {
     expect((await db.get('blobs', 'n-1')).uploaded).toBe(false);
   });
 });
+
+describe('blobs', () => {
+  it('keeps a photo until its upload is confirmed, then lets it go after two days', async () => {
+    const { purgeUploadedBlobs } = await import('../src/outbox.js');
+    const db = await freshDB();
+    const day = 24 * 3600 * 1000;
+    await db.put('blobs', { id: 'waiting', uploaded: false, stored_at: 0 });
+    await db.put('blobs', { id: 'recent', uploaded: true, uploaded_at: 10 * day });
+    await db.put('blobs', { id: 'old', uploaded: true, uploaded_at: 1 * day });
+    expect(await purgeUploadedBlobs(db, 2 * day, 11 * day)).toBe(1);
+    expect((await db.getAllKeys('blobs')).sort()).toEqual(['recent', 'waiting']);
+  });
+});
