@@ -79,10 +79,10 @@ def _register_blueprints(app):
     from backend.auth.views import blp as auth_blp
 
     api.register_blueprint(auth_blp)
+    from backend.accounts.views import blp as accounts_blp
+    from backend.booking.views import blp as booking_blp
     from backend.customers.views import blp as customers_blp
     from backend.workorders.views import blp as work_orders_blp
-    from backend.booking.views import blp as booking_blp
-    from backend.accounts.views import blp as accounts_blp
     for blp in (customers_blp, work_orders_blp, booking_blp, accounts_blp):
         api.register_blueprint(blp)
     from backend.visits.views import blp as visits_blp
