@@ -12,6 +12,7 @@ from datetime import UTC, datetime, time, timedelta
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.exc import StaleDataError
 
 from backend.auth.models import User
@@ -206,7 +207,9 @@ def agenda(technician, day, *, now=None):
         .join(Customer, Customer.id == WorkOrder.customer_id)
         .where(Appointment.technician_id == technician.id, Appointment.status.in_(KEPT_APPOINTMENT_STATUSES),
                Appointment.starts_at >= start, Appointment.starts_at < end)
-        .order_by(Appointment.starts_at)).all()
+        .order_by(Appointment.starts_at)
+        # The customer is joined above, and the agenda carries no history: load neither again.
+        .options(lazyload(WorkOrder.customer), lazyload(WorkOrder.history))).all()
     visits = [{"work_order": order, "appointment": appointment, "customer": customer,
                "greeting": greeting_hook(appointment.starts_at)} for appointment, order, customer in rows]
     return {"date": day, "server_time": now or utcnow(), "technician": technician, "visits": visits,

@@ -1,7 +1,7 @@
 """Work orders: numbering, who sees which, edits against lost updates, status moves, phone guidance."""
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import lazyload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from backend.apifields import id_exists_in_range
@@ -50,7 +50,9 @@ def next_number(now=None) -> str:
 
 def visible_orders_query(user, *, status=None, technician_id=None, customer_id=None, date=None, type=None, q=None):
     """Return the SELECT of the work orders `user` may see, filtered; newest first."""
-    query = select(WorkOrder).options(selectinload(WorkOrder.technician)).order_by(WorkOrder.id.desc())
+    # Lists show no history: skip its per-page query.
+    query = (select(WorkOrder).options(selectinload(WorkOrder.technician), lazyload(WorkOrder.history))
+             .order_by(WorkOrder.id.desc()))
     if user.role not in OFFICE_ROLES:
         query = query.where(WorkOrder.technician_id == user.id)
     if status:
