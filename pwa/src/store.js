@@ -7,9 +7,14 @@ import { setLang } from './i18n.js';
 
 const listeners = new Set();
 
+function routeFromHash() {
+  const m = /^#visit\/(\d+)$/.exec(globalThis.location?.hash || '');
+  return m ? { name: 'visit', id: Number(m[1]) } : { name: 'agenda' };
+}
+
 export const store = {
   state: {
-    ready: false, session: null, lang: 'zh', route: { name: 'agenda' },
+    ready: false, session: null, lang: 'zh', route: routeFromHash(),
     visits: [], flows: {}, tariff: [], local: {}, counts: {}, refused: [],
     agendaMeta: null, sync: {}, online: globalThis.navigator?.onLine ?? true,
     authRequired: false, updateReady: null, syncing: false,
@@ -185,6 +190,8 @@ export async function switchLang() {
 
 /** Go to a screen. */
 export function go(route) {
+  // The screen is kept in the URL hash, so a reload (e.g. onto a new version) returns to it.
+  history.replaceState(null, '', route.name === 'visit' ? `#visit/${route.id}` : '#');
   store.set({ route });
   globalThis.scrollTo?.(0, 0);
 }
