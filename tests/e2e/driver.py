@@ -85,7 +85,8 @@ def complete_step(page, step_id):
 def do_call(page, step, tmp_path, shot=False):
     answer_checklist(page, step, tmp_path)
     if shot:
-        page.locator("article.step .script").first.scroll_into_view_if_needed()
+        page.locator("article.step .script").nth(1).evaluate(
+            "(el) => { el.scrollIntoView({ block: 'start' }); window.scrollBy(0, -64); }")
         screenshot(page, "step-call-checklist-script")
     page.locator("input[name=outcome][value=reached]").check()
     page.get_by_role("button", name="记录通话").click()

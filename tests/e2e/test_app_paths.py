@@ -36,6 +36,8 @@ def test_nobody_home_knock_timer_then_notice_left(live_server, phone, tmp_path):
     page.get_by_text("第1轮敲门").wait_for()
     page.clock.run_for(12_000)
     assert 15 <= int(page.locator("[data-testid=countdown]").inner_text().rstrip("s")) <= 19
+    page.locator("[data-testid=knock]").evaluate(
+        "(el) => { el.scrollIntoView({ block: 'start' }); window.scrollBy(0, -64); }")
     screenshot(page, "knock-timer")
     for round_no in range(2, 7):
         page.clock.run_for(30_000)

@@ -14,6 +14,7 @@ export function fmtTime(iso) {
 function fmtDateTime(iso) {
   if (!iso) return t('never');
   const d = new Date(iso);
+  if (d.toDateString() === new Date().toDateString()) return fmtTime(iso);
   return `${d.getMonth() + 1}/${d.getDate()} ${fmtTime(iso)}`;
 }
 

@@ -60,8 +60,8 @@ function Step({ step, ctx, onDone }) {
     <h3>${L(step.title)} ${done && html`<span class="badge ok">${t('completed')}</span>`}</h3>
     ${(step.scripts || []).map((sc) => html`<div class="card script" aria-label=${`${t('script')}: ${L(sc.title)}`}>
       <h4>${L(sc.title)}</h4><p>${fillScript(L(sc.text), values)}</p></div>`)}
-    ${Tool && html`<${Tool} ctx=${ctx} />`}
     <${Checklist} step=${step} answers=${answers} id=${id} />
+    ${Tool && html`<${Tool} ctx=${ctx} />`}
     <${Tips} tips=${step.tips} />
     ${!done && html`<div class="complete">
       ${(missing.length > 0 || !recorded) && html`<p class="muted" data-testid="missing">${t('missing')}: ${[
