@@ -23,8 +23,8 @@ from backend.workorders.statemachine import transition
 PASSWORD = "correct-horse-9"
 
 
-def _at(day, hour, minute=0):
-    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=LOCAL_TZ).astimezone(dt.UTC)
+def _at(day, hour):
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=LOCAL_TZ).astimezone(dt.UTC)
 
 
 def seed(orders_per_type):
@@ -49,9 +49,12 @@ def seed(orders_per_type):
             db.session.add(order)
             db.session.flush()
             transition(order, "scheduled", dispatcher, reason="booked")
-            hour = 8 + (n % 10)
-            db.session.add(Appointment(work_order_id=order.id, technician_id=tech.id, starts_at=_at(today, hour),
-                                       ends_at=_at(today, hour, 59), status="active", booked_by_id=dispatcher.id))
+            # Back-to-back half-hour windows from 08:00: one technician is never double-booked
+            # (PostgreSQL's exclusion constraint would refuse the seed otherwise).
+            starts_at = _at(today, 8) + dt.timedelta(minutes=30 * (n - 1))
+            db.session.add(Appointment(work_order_id=order.id, technician_id=tech.id, starts_at=starts_at,
+                                       ends_at=starts_at + dt.timedelta(minutes=25), status="active",
+                                       booked_by_id=dispatcher.id))
             orders.append({"id": order.id, "number": order.number, "type": kind})
     db.session.commit()
     return {"technician_id": tech.id, "orders": orders, "password": PASSWORD}
