@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-python lint system-packages venv db demo pwa test-pwa bench-pwa fonts bench-forms bench-sync bench-api
+.PHONY: screenshots help run test test-python lint system-packages venv db demo pwa test-pwa bench-pwa fonts bench-forms bench-sync bench-api
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -69,6 +69,9 @@ pwa: pwa/dist/sw.js ## Build the technician app into pwa/dist (only when its sou
 
 test-pwa: pwa/node_modules/.package-lock.json ## Run the app's unit tests (Vitest)
 	@cd pwa && npx vitest run
+
+screenshots: system-packages venv pwa ## Retake the README's phone screenshots (docs/screenshots) with the browser tests
+	@DOORSTEP_SCREENSHOTS=docs/screenshots $(VENV)/bin/pytest -q -p no:xdist tests/e2e
 
 bench-pwa: system-packages venv pwa ## Measure the app: shell size, offline time to agenda, outbox drain rate
 	@$(PY) benchmarks/bench_pwa.py
