@@ -9,7 +9,6 @@ UNIQUE op_id catches whatever still slips through, so each op applies once.
 """
 import hashlib
 import json
-import logging
 from datetime import datetime
 
 from marshmallow import ValidationError
@@ -17,13 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from backend.extensions import db
+from backend.forms.jobs import seal_visit_forms
 from backend.timeutil import as_utc, utcnow
 from backend.visits.engine import OpRefused, apply_op, rejected
 from backend.visits.models import SyncOp
 from backend.visits.schemas import SyncOpSchema
 from backend.workorders.models import WorkOrder
 
-log = logging.getLogger(__name__)
 _op_schema = SyncOpSchema()
 
 
@@ -149,12 +148,5 @@ def _after_commit(results, raw_ops):
     """Hand finished visits (completed, or no access) to the forms area, which renders and seals their PDFs."""
     completed = {raw["work_order_id"] for raw, result in zip(raw_ops, results, strict=True)
                  if result.get("status") == "applied" and raw.get("type") in ("visit.complete", "arrive.no_access")}
-    if not completed:
-        return
-    try:
-        from backend.forms.jobs import seal_visit_forms
-    except ImportError:
-        log.warning("backend.forms.jobs.seal_visit_forms is missing: forms of %s not sealed", sorted(completed))
-        return
     for work_order_id in sorted(completed):
         seal_visit_forms(work_order_id)
