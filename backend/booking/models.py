@@ -18,6 +18,8 @@ class Appointment(db.Model):
         Index("uq_appointments_active_order", "work_order_id", unique=True,
               postgresql_where=text("status = 'active'"), sqlite_where=text("status = 'active'")),
         Index("ix_appointments_technician_start", "technician_id", "starts_at"),
+        # The dispatcher's day list picks appointments by day across all technicians.
+        Index("ix_appointments_starts_at", "starts_at"),
         # A technician is never double-booked; PostgreSQL enforces it itself. SQLite serialises
         # bookings instead (see booking services).
         ExcludeConstraint(

@@ -115,6 +115,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_appointments'))
     )
     with op.batch_alter_table('appointments', schema=None) as batch_op:
+        batch_op.create_index('ix_appointments_starts_at', ['starts_at'], unique=False)
         batch_op.create_index('ix_appointments_technician_start', ['technician_id', 'starts_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_appointments_work_order_id'), ['work_order_id'], unique=False)
         batch_op.create_index('uq_appointments_active_order', ['work_order_id'], unique=True, postgresql_where=sa.text("status = 'active'"), sqlite_where=sa.text("status = 'active'"))
@@ -170,6 +171,7 @@ def downgrade():
         batch_op.drop_index('uq_appointments_active_order', postgresql_where=sa.text("status = 'active'"), sqlite_where=sa.text("status = 'active'"))
         batch_op.drop_index(batch_op.f('ix_appointments_work_order_id'))
         batch_op.drop_index('ix_appointments_technician_start')
+        batch_op.drop_index('ix_appointments_starts_at')
 
     op.drop_table('appointments')
     with op.batch_alter_table('work_orders', schema=None) as batch_op:
