@@ -151,3 +151,45 @@ class AgendaSchema(Schema):
     flows = fields.Dict(keys=fields.String(), values=fields.Raw(),
                         metadata={"description": "Flow definition per work-order type (see GET /flows/{type})"})
     tariff = fields.List(fields.Raw(), metadata={"description": "[{code, name: {zh,en}, unit: {zh,en}, price_cents}]"})
+
+
+def _iso(value):
+    return None if value is None else value.isoformat()
+
+
+def _strings(values):
+    return None if values is None else [str(value) for value in values]
+
+
+def _number(value):
+    return None if value is None else float(value)
+
+
+def dump_agenda_day(agenda: dict) -> dict:
+    """Serialise an agenda's date, server time, technician and visits exactly as AgendaSchema would.
+
+    The agenda is the most frequent call; marshmallow's per-field dispatch was most of its cost.
+    `flows` and `tariff` are left out: they change only with their files, so the view encodes them once.
+    """
+    technician = agenda["technician"]
+    return {
+        "date": agenda["date"].isoformat(),
+        "server_time": agenda["server_time"].isoformat(),
+        "technician": {"id": technician.id, "username": technician.username, "name": technician.name,
+                       "employee_no": technician.employee_no, "branch": technician.branch},
+        "visits": [_dump_visit(visit) for visit in agenda["visits"]],
+    }
+
+
+def _dump_visit(visit: dict) -> dict:
+    order, appointment, customer, greeting = (visit["work_order"], visit["appointment"], visit["customer"],
+                                              visit["greeting"])
+    return {
+        "work_order": dict(order),
+        "appointment": None if appointment is None else {
+            "id": appointment["id"], "starts_at": _iso(appointment["starts_at"]),
+            "ends_at": _iso(appointment["ends_at"]), "status": appointment["status"]},
+        "customer": {**customer, "phones": _strings(customer["phones"]),
+                     "lat": _number(customer["lat"]), "lng": _number(customer["lng"])},
+        "greeting": None if greeting is None else {"zh": greeting["zh"], "en": greeting["en"]},
+    }

@@ -1,4 +1,5 @@
 """HTTP: booking and rescheduling, technicians and their free windows, a technician's agenda."""
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -13,6 +14,7 @@ from backend.booking.schemas import (
     BookingSchema,
     TechnicianQuerySchema,
     TechnicianSchema,
+    dump_agenda_day,
 )
 from backend.timeutil import local_today
 
@@ -60,4 +62,33 @@ class Agenda(MethodView):
     @blp.response(200, AgendaSchema)
     def get(self, args):
         """Return everything the technician needs for a day offline: visits, customers, flows, tariff."""
-        return services.agenda(current_user(), args.get("date") or local_today())
+        return agenda_response(services.agenda(current_user(), args.get("date") or local_today()))
+
+
+def agenda_response(agenda):
+    """Return the agenda as a JSON response, splicing in the flows and tariff encoded once."""
+    flows = ",".join(f"{_encode(order_type)}:{_encoded_once(flow)}"
+                     for order_type, flow in sorted(agenda["flows"].items()))
+    day = _encode(dump_agenda_day(agenda))
+    body = f'{{"flows":{{{flows}}},"tariff":{_encoded_once(agenda["tariff"])},{day[1:]}'
+    return current_app.response_class(body, mimetype="application/json")
+
+
+# Each flow and the tariff stay the same objects until their files change (the definitions cache
+# reloads them); encoding them is most of the agenda's JSON work, so it is done once per object.
+_ENCODED_BY_ID: dict[int, tuple[object, str]] = {}
+_ENCODED_KEPT = 64
+
+
+def _encoded_once(value) -> str:
+    cached = _ENCODED_BY_ID.get(id(value))
+    if cached is None or cached[0] is not value:
+        if len(_ENCODED_BY_ID) >= _ENCODED_KEPT:  # files were reloaded many times: forget old versions
+            _ENCODED_BY_ID.clear()
+        # Holding the object keeps its id from being reused by another one.
+        cached = _ENCODED_BY_ID[id(value)] = (value, _encode(value))
+    return cached[1]
+
+
+def _encode(value) -> str:
+    return current_app.json.dumps(value, separators=(",", ":"))

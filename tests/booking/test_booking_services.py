@@ -128,8 +128,8 @@ def test_agenda_lists_the_days_visits_in_order(dispatcher, technician, make_user
     _book(dispatcher, technician, early, 9)
     _book(dispatcher, other, make_order(dispatcher), 9)
     agenda = services.agenda(technician, window(9)[0].date())
-    assert [v["work_order"].id for v in agenda["visits"]] == [early.id, late.id]
-    assert agenda["visits"][0]["customer"].id == early.customer_id
+    assert [v["work_order"]["id"] for v in agenda["visits"]] == [early.id, late.id]
+    assert agenda["visits"][0]["customer"]["id"] == early.customer_id
     assert set(agenda["flows"]) >= {"install", "repair"} and agenda["tariff"]
 
 
