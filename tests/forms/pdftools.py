@@ -41,3 +41,12 @@ def one_byte_changed(pdf: bytes) -> bytes:
     changed = bytearray(pdf)
     changed[start] ^= 0x01
     return bytes(changed)
+
+
+def qr_codes(pdf: bytes, tmp_path) -> list[str]:
+    """Return what a QR scanner (zbarimg) reads on page one of the PDF, scanned at 200 dpi."""
+    prefix = tmp_path / "page"
+    subprocess.run(["pdftoppm", "-r", "200", "-f", "1", "-l", "1", "-png", "-", str(prefix)], input=pdf, check=True)
+    page = next(tmp_path.glob("page*.png"))
+    scanned = subprocess.run(["zbarimg", "--quiet", "--raw", str(page)], capture_output=True, text=True)
+    return scanned.stdout.split()

@@ -4,7 +4,7 @@ from sqlalchemy.exc import DBAPIError
 
 from backend.forms.models import Form
 from backend.forms.services import seal_visit_forms
-from tests.forms.pdftools import pdftotext, seal_status
+from tests.forms.pdftools import pdftotext, qr_codes, seal_status
 
 
 def test_completing_a_visit_seals_a_service_and_a_feedback_form(completed_order, technician, client, auth_headers):
@@ -25,6 +25,15 @@ def test_completing_a_visit_seals_a_service_and_a_feedback_form(completed_order,
 
     feedback = client.get(f"/api/v1/work-orders/{order.id}/forms/feedback.pdf", headers=auth_headers(technician))
     assert "客户反馈单" in pdftotext(feedback.data).replace(" ", "")
+
+
+def test_the_printed_qr_code_scans_to_the_forms_verification_page(completed_order, technician, client,
+                                                                 auth_headers, tmp_path):
+    order = completed_order()
+    listed = client.get(f"/api/v1/work-orders/{order.id}/forms", headers=auth_headers(technician)).json
+    service = next(f for f in listed if f["kind"] == "service")
+    pdf = client.get(f"/api/v1/work-orders/{order.id}/forms/service.pdf", headers=auth_headers(technician)).data
+    assert qr_codes(pdf, tmp_path) == [f"http://doorstep.test/verify/{service['id']}"]
 
 
 def test_sealing_again_for_the_same_visit_changes_nothing(completed_order, db):
