@@ -44,13 +44,13 @@ def create_app(config=None):
 
 def _import_models():
     """Import every model module so metadata (and Alembic) sees all tables."""
+    from backend.aftercare import models as _aftercare  # noqa: F401
     from backend.auth import models as _auth  # noqa: F401
     from backend.booking import models as _booking  # noqa: F401
     from backend.customers import models as _customers  # noqa: F401
-    from backend.workorders import models as _workorders  # noqa: F401
-    from backend.visits import models as _visits  # noqa: F401
     from backend.forms import models as _forms  # noqa: F401
-    from backend.aftercare import models as _aftercare  # noqa: F401
+    from backend.visits import models as _visits  # noqa: F401
+    from backend.workorders import models as _workorders  # noqa: F401
 
 
 def _configure_sqlite(engine):
@@ -99,6 +99,9 @@ def _register_cli(app):
     from backend.auth.cli import user_cli
 
     app.cli.add_command(user_cli)
+    from backend.forms.cli import forms_cli
+
+    app.cli.add_command(forms_cli)
     from backend.demo.cli import seed_demo_command
     app.cli.add_command(seed_demo_command)
 

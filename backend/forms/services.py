@@ -30,7 +30,7 @@ MAX_SIGNATURE_BYTES = 512 * 1024
 
 
 class NoFinishedVisit(Conflict):
-    code = "nofinished_visit"
+    code = "no_finished_visit"
 
 
 class LinkUnusable(DomainError):
@@ -93,6 +93,15 @@ def seal_visit_forms(work_order_id: int, *, actor_id: int | None = None, device_
                              device_id=device_id or _device_of(visit), link=link,
                              customer_input=customer_input, reason=reason))
     return ids
+
+
+def orders_awaiting_forms() -> list[int]:
+    """Return the work orders whose latest finished visit has no current form sealed from it."""
+    latest_visit = (select(Visit.work_order_id, func.max(Visit.id).label("visit_id"))
+                    .where(Visit.ended_at.is_not(None)).group_by(Visit.work_order_id).subquery())
+    sealed = select(Form.id).where(Form.visit_id == latest_visit.c.visit_id, Form.superseded_by_id.is_(None))
+    return list(db.session.scalars(select(latest_visit.c.work_order_id).where(~sealed.exists())
+                                   .order_by(latest_visit.c.work_order_id)))
 
 
 def _customer_input(link: SigningLink) -> CustomerInput:

@@ -45,7 +45,7 @@ class WorkOrderFormsReseal(MethodView):
     @login_required(*OFFICE_CORRECTORS)
     @blp.arguments(ResealSchema)
     @blp.response(201, FormSchema(many=True))
-    @blp.alt_response(409, description="The work order has no finished visit (nofinished_visit)")
+    @blp.alt_response(409, description="The work order has no finished visit (no_finished_visit)")
     def post(self, data, order_id):
         """Seal a corrected new version of the forms; the old versions stay verifiable as superseded."""
         order = get_visible_order(current_user(), order_id)
@@ -58,7 +58,7 @@ class WorkOrderSigningLinks(MethodView):
     @login_required("technician", *OFFICE_CORRECTORS)
     @blp.arguments(SigningLinkInSchema)
     @blp.response(201, SigningLinkSchema)
-    @blp.alt_response(409, description="The work order has no finished visit (nofinished_visit)")
+    @blp.alt_response(409, description="The work order has no finished visit (no_finished_visit)")
     def post(self, data, order_id):
         """Create a single-use link (72 h by default) for the customer to sign and rate the visit."""
         order = get_visible_order(current_user(), order_id)
