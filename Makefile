@@ -45,7 +45,8 @@ run: demo pwa fonts ## Serve the app with demo data on http://127.0.0.1:5000
 test: system-packages venv pwa test-pwa test-python ## Run all tests: SQLite, then PostgreSQL when TEST_DATABASE_URL is set
 
 test-python: fonts
-	@$(VENV)/bin/pytest -q -n 2 --dist loadfile
+	@echo "== SQLite leg"
+	@env -u TEST_DATABASE_URL $(VENV)/bin/pytest -q -n 2 --dist loadfile
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  echo "== PostgreSQL leg: $$TEST_DATABASE_URL"; \
 	  $(VENV)/bin/pytest -q -p no:xdist; \
