@@ -145,17 +145,21 @@ def live_server(tmp_path):
     server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright():
-    """Start Playwright once per test session."""
+    """Start Playwright for one test module.
+
+    Its event loop runs in this thread while it lives; stopping it after the module lets the
+    tests that follow in the same worker call asyncio.run (pyHanko signs that way).
+    """
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
         yield p
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright):
-    """Launch Debian's Chromium once per test session (never a downloaded browser)."""
+    """Launch Debian's Chromium once per test module (never a downloaded browser)."""
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     yield browser
     browser.close()
