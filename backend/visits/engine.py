@@ -64,10 +64,13 @@ class _Context:
 
 
 def apply_op(order, actor, op_type, data, at, *, device_id=None, op_id=None, received_at=None,
-             open_visits=None) -> dict:
+             open_visits=None, events=None) -> dict:
     """Apply one action to the order's open visit; return result extras such as flags.
 
     `open_visits` is an optional per-batch cache {work_order_id: Visit} the caller keeps.
+    `events`, when given, is a list the action's audit event row is appended to, for the
+    caller to insert in the same transaction (the sync inserts a batch's events at once);
+    otherwise the event is inserted now.
     """
     check_order_access(order, actor)
     schema = DATA_SCHEMAS.get(op_type)
@@ -90,14 +93,22 @@ def apply_op(order, actor, op_type, data, at, *, device_id=None, op_id=None, rec
             extras = _HANDLERS[op_type](ctx) or {}
     except DomainError as exc:  # e.g. an illegal status move, a flow file missing
         raise conflict(exc.code, exc.message, exc.errors) from exc
-    # A Core insert: events are never read back in this session, so skip the unit of work.
     db.session.flush()
-    db.session.execute(VisitEvent.__table__.insert(), {
-        "work_order_id": order.id, "visit_id": visit.id, "op_id": op_id, "actor_id": actor.id,
-        "device_id": device_id, "type": op_type, "client_at": at, "server_at": received_at or utcnow(),
-        "payload": data or {},
-    })
+    event = {"work_order_id": order.id, "visit_id": visit.id, "op_id": op_id, "actor_id": actor.id,
+             "device_id": device_id, "type": op_type, "client_at": at, "server_at": received_at or utcnow(),
+             "payload": data or {}}
+    if events is None:
+        insert_events([event])
+    else:
+        events.append(event)
     return extras
+
+
+def insert_events(events):
+    """Insert audit event rows (as apply_op builds them), in the order given."""
+    if events:
+        # A Core insert: events are never read back in this session, so skip the unit of work.
+        db.session.connection().execute(VisitEvent.__table__.insert(), events)
 
 
 def check_order_access(order, actor):

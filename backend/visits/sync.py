@@ -9,6 +9,7 @@ UNIQUE op_id catches whatever still slips through, so each op applies once.
 """
 import hashlib
 import json
+from collections import namedtuple
 from datetime import datetime
 
 from marshmallow import ValidationError
@@ -18,12 +19,14 @@ from sqlalchemy.exc import IntegrityError
 from backend.extensions import db
 from backend.forms.jobs import seal_visit_forms
 from backend.timeutil import as_utc, utcnow
-from backend.visits.engine import OpRefused, apply_op, rejected
+from backend.visits.engine import OpRefused, apply_op, insert_events, rejected
 from backend.visits.models import SyncOp
 from backend.visits.schemas import SyncOpSchema
 from backend.workorders.models import WorkOrder
 
 _op_schema = SyncOpSchema()
+# What a replay needs of an op applied earlier in the same batch (a SyncOp row has the same two).
+_Applied = namedtuple("_Applied", "body_hash result")
 
 
 def body_hash(op: dict) -> str:
@@ -89,7 +92,7 @@ def sync_batch(user, device_id: str, raw_ops: list) -> list[dict]:
         orders = _lock_orders({op["work_order_id"] for _, op, _ in to_apply})
         # Another request may have applied some of these while we waited for the locks.
         known = _applied_ops([op["op_id"] for _, op, _ in to_apply])
-        seen, open_visits = {}, {}
+        seen, open_visits, events = {}, {}, []
         for index, op, digest in to_apply:
             op_id = op["op_id"]
             if op_id in known:
@@ -98,9 +101,11 @@ def sync_batch(user, device_id: str, raw_ops: list) -> list[dict]:
                 results[index] = _replay(op_id, digest, seen[op_id])
             else:
                 results[index], stored = _apply_one(user, device_id, orders.get(op["work_order_id"]),
-                                                    op, digest, received_at, open_visits)
+                                                    op, digest, received_at, open_visits, events)
                 if stored is not None:
                     seen[op_id] = stored
+        # Only applied ops reach this list, in the order sent; same transaction as their effects.
+        insert_events(events)
     db.session.commit()
     _after_commit(results, raw_ops)
     return results
@@ -114,24 +119,28 @@ def _lock_orders(order_ids):
     return {order.id: order for order in rows}
 
 
-def _apply_one(user, device_id, order, op, digest, received_at, open_visits):
-    """Apply one op inside a savepoint; return (result, stored SyncOp or None)."""
+def _apply_one(user, device_id, order, op, digest, received_at, open_visits, events):
+    """Apply one op inside a savepoint; return (result, what a replay in this batch needs, or None).
+
+    The op's audit event is appended to `events` once the op is applied.
+    """
     op_id = op["op_id"]
     if order is None:
         return {"op_id": op_id, **rejected("order_not_found", f"Work order {op['work_order_id']} does not exist.",
                                            {"work_order_id": ["Unknown."]}).to_result()}, None
     savepoint = db.session.begin_nested()
     try:
+        op_events = []
         extras = apply_op(order, user, op["type"], op["data"], op["at"], device_id=device_id,
-                          op_id=op_id, received_at=received_at, open_visits=open_visits)
+                          op_id=op_id, received_at=received_at, open_visits=open_visits, events=op_events)
         result = {"op_id": op_id, "status": "applied", **extras}
-        row = {"op_id": op_id, "body_hash": digest, "work_order_id": order.id, "user_id": user.id,
-               "device_id": device_id, "type": op["type"], "client_at": op["at"], "received_at": received_at,
-               "result": result}
-        db.session.execute(SyncOp.__table__.insert(), row)
+        db.session.connection().execute(SyncOp.__table__.insert(), {
+            "op_id": op_id, "body_hash": digest, "work_order_id": order.id, "user_id": user.id,
+            "device_id": device_id, "type": op["type"], "client_at": op["at"], "received_at": received_at,
+            "result": result})
         savepoint.commit()
-        stored = SyncOp(**row)  # not added: remembered for a repeat of this op_id within the batch
-        return result, stored
+        events += op_events
+        return result, _Applied(digest, result)
     except OpRefused as refusal:
         savepoint.rollback()
         return {"op_id": op_id, **refusal.to_result()}, None
