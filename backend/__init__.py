@@ -29,6 +29,7 @@ def create_app(config=None):
     migrate.init_app(app, db, directory=os.path.join(PROJECT_ROOT, "migrations"))
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
+    _limit_only_decorated_views(app)
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     with app.app_context():
@@ -51,6 +52,18 @@ def _import_models():
     from backend.forms import models as _forms  # noqa: F401
     from backend.visits import models as _visits  # noqa: F401
     from backend.workorders import models as _workorders  # noqa: F401
+
+
+def _limit_only_decorated_views(app):
+    """Drop Flask-Limiter's check before every request when no app-wide limit is configured.
+
+    The only limit (login) is checked by its own decorator; the global hook cost every other
+    request about 0.1 ms for nothing.
+    """
+    app_wide = ("RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION", "RATELIMIT_META")
+    hooks = app.before_request_funcs[None]
+    if not any(app.config.get(key) for key in app_wide) and limiter._check_request_limit in hooks:
+        hooks.remove(limiter._check_request_limit)
 
 
 def _configure_sqlite(engine):
