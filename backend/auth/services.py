@@ -1,9 +1,11 @@
 """Passwords, bearer tokens and account creation."""
+from functools import lru_cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from backend.auth.models import ROLES, User
 from backend.errors import Conflict, InvalidInput, Unauthorized
@@ -15,7 +17,13 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="doorstep-auth")
+    return _serializer_for(current_app.config["SECRET_KEY"])
+
+
+@lru_cache(maxsize=8)
+def _serializer_for(secret_key) -> URLSafeTimedSerializer:
+    # Built once per key: every authenticated request checks a token.
+    return URLSafeTimedSerializer(secret_key, salt="doorstep-auth")
 
 
 def create_user(username, password, role, *, name="", employee_no=None, branch=None,
@@ -51,6 +59,11 @@ def issue_token(user: User) -> str:
     return _serializer().dumps({"uid": user.id, "v": user.token_version})
 
 
+# Built once: composing the lookup on every request cost more than running it (Session.get builds
+# a new statement, and its cache key, each time).
+_USER_BY_ID = select(User).where(User.id == bindparam("user_id"))
+
+
 def user_from_token(token: str) -> User:
     """Return the user a valid, unexpired token names, or raise Unauthorized."""
     try:
@@ -59,7 +72,8 @@ def user_from_token(token: str) -> User:
         raise Unauthorized("The session has expired; log in again.", code="token_expired") from None
     except BadSignature:
         raise Unauthorized("Invalid token.", code="bad_token") from None
-    user = db.session.get(User, claims.get("uid")) if isinstance(claims, dict) else None
+    user = (db.session.execute(_USER_BY_ID, {"user_id": claims.get("uid")}).scalar_one_or_none()
+            if isinstance(claims, dict) else None)
     if user is None or not user.active or user.token_version != claims.get("v"):
         raise Unauthorized("Invalid token.", code="bad_token")
     return user
