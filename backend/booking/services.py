@@ -10,7 +10,7 @@ a window closer than TRAVEL_BUFFER_MINUTES to another of the technician's visits
 from datetime import UTC, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -41,7 +41,8 @@ _AGENDA_QUERY = (
     .join(WorkOrder, WorkOrder.id == Appointment.work_order_id)
     .join(Customer, Customer.id == WorkOrder.customer_id)
     .where(Appointment.technician_id == bindparam("technician_id"),
-           Appointment.status.in_(KEPT_APPOINTMENT_STATUSES),
+           # Not IN (...): an expanding IN is re-rendered on every execution.
+           or_(*(Appointment.status == status for status in KEPT_APPOINTMENT_STATUSES)),
            Appointment.starts_at >= bindparam("start"), Appointment.starts_at < bindparam("end"))
     .order_by(Appointment.starts_at))
 
@@ -220,7 +221,8 @@ def agenda(technician, day, *, now=None):
     the agenda is the technicians' most frequent call.
     """
     start, end = local_day_bounds(day)
-    rows = db.session.execute(_AGENDA_QUERY, {"technician_id": technician.id, "start": start, "end": end}).all()
+    rows = db.session.connection().execute(_AGENDA_QUERY, {"technician_id": technician.id, "start": start,
+                                                            "end": end}).all()
     visits = []
     for row in rows:
         visit = {"appointment": {}, "work_order": {}, "customer": {}}

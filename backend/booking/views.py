@@ -1,7 +1,10 @@
 """HTTP: booking and rescheduling, technicians and their free windows, a technician's agenda."""
+from functools import wraps
+
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from sqlalchemy import Engine
 
 from backend.auth.access import current_user, login_required
 from backend.booking import services
@@ -16,6 +19,7 @@ from backend.booking.schemas import (
     TechnicianSchema,
     dump_agenda_day,
 )
+from backend.extensions import db
 from backend.timeutil import local_today
 
 blp = Blueprint("booking", __name__, url_prefix="/api/v1", description="Booking, technicians, agenda")
@@ -55,8 +59,27 @@ class Availability(MethodView):
         return services.availability(args.pop("date"), **args)
 
 
+def reads_only(view):
+    """Run a view that only reads without a transaction on PostgreSQL (autocommit).
+
+    Its statements need no common snapshot, and BEGIN and ROLLBACK were two of the agenda's four
+    round trips to the database. The connection is back in transactional mode when it returns to
+    the pool. A session already bound to a connection (tests) is left as it is.
+    """
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        bind = db.session.get_bind()
+        if isinstance(bind, Engine) and bind.dialect.name == "postgresql" and not db.session().in_transaction():
+            db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
 @blp.route("/me/agenda")
 class Agenda(MethodView):
+    @reads_only
     @login_required("technician")
     @blp.arguments(AgendaQuerySchema, location="query")
     @blp.response(200, AgendaSchema)

@@ -8,6 +8,7 @@ import pytest
 from backend.booking import services
 from backend.booking.schemas import AgendaSchema
 from backend.booking.services import book
+from backend.extensions import db
 from backend.visits import definitions
 from tests.factories import make_customer, make_order, window
 
@@ -73,3 +74,20 @@ def test_next_agenda_carries_an_edited_flow(client, make_user, auth_headers, flo
     later = path.stat().st_mtime_ns + 1_000_000_000  # a new mtime even on a coarse-grained file system
     os.utime(path, ns=(later, later))
     assert "一块新垫布" in str(_agenda(client, me, auth_headers, day)["flows"]["install"])
+
+
+@pytest.mark.committed
+def test_agenda_hands_its_connection_back_ready_for_transactions(client, make_user, auth_headers):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the agenda reads without a transaction on PostgreSQL only")
+    headers = auth_headers(make_user("technician"))
+    db.session.remove()  # like a fresh request: the agenda opens its own connection
+    assert client.get("/api/v1/me/agenda", headers=headers).status_code == 200
+    assert db.session.connection().connection.dbapi_connection.autocommit  # read without BEGIN
+    db.session.remove()
+    idle = [db.engine.connect() for _ in range(db.engine.pool.checkedin())]
+    try:
+        assert idle and not any(c.connection.dbapi_connection.autocommit for c in idle)
+    finally:
+        for connection in idle:
+            connection.close()
