@@ -31,8 +31,11 @@ SECRET = "bench-secret"
 TECHNICIANS = 200
 CUSTOMERS = 50_000
 SLOTS = [clock(8, 30), clock(10, 30), clock(13, 30), clock(15, 30), clock(17, 30)]
+# --preload: the workers fork from one loaded app, so all of them serve once the first answers.
+# Without it each worker imported the app itself (seconds of CPU each), and the measurement ran
+# while three of the four were still starting.
 GUNICORN = ["--workers", "4", "--worker-class", "gthread", "--threads", "4", "--backlog", "2048",
-            "--log-level", "warning"]
+            "--preload", "--log-level", "warning"]
 
 
 def database_url(name=DATABASE):
@@ -162,6 +165,10 @@ def drive(url, token, duration):
     return rate, _millis(output, "50%"), _millis(output, "99%"), int(bad.group(1)) if bad else 0
 
 
+def _load():
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 def _millis(output, percentile):
     value, unit = re.search(rf"{percentile}\s+([\d.]+)(us|ms|s)", output).groups()
     return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
@@ -186,6 +193,7 @@ def main():
          f"/api/v1/work-orders?status=scheduled&date={today}", dispatcher_token),
     ]
     print(f"gunicorn {' '.join(GUNICORN)}; wrk -t2 -c32 -d{args.duration}s on {os.cpu_count()} cores")
+    print(f"load average before: {_load()}")
     results, servers = [], {}
     try:
         for label, app_spec, port, path, token in targets:
@@ -200,6 +208,7 @@ def main():
         for process in servers.values():
             process.terminate()
             process.wait()
+    print(f"load average after: {_load()}")
     baseline = results[0][1]
     print(f"\n{'endpoint':<50}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}{'errors':>8}")
     for label, rate, p50, p99, bad in results:
