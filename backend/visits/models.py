@@ -94,9 +94,11 @@ class Visit(db.Model):
     compliance_score: Mapped[int | None] = mapped_column(Integer)
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    work_order = relationship("WorkOrder")
-    technician = relationship("User", foreign_keys=[technician_id])
-    leads = relationship("Lead", back_populates="visit", order_by="Lead.id")
+    # Read-only: visits and leads are written by id, and the unit of work then has no
+    # dependencies to sort on the flush that follows every applied sync op.
+    work_order = relationship("WorkOrder", viewonly=True)
+    technician = relationship("User", foreign_keys=[technician_id], viewonly=True)
+    leads = relationship("Lead", back_populates="visit", order_by="Lead.id", viewonly=True)
 
 
 class Lead(db.Model):
@@ -114,7 +116,7 @@ class Lead(db.Model):
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at = mapped_column(UTCDateTime, default=utcnow, index=True)
 
-    visit = relationship("Visit", back_populates="leads")
+    visit = relationship("Visit", back_populates="leads", viewonly=True)
 
 
 class SyncOp(db.Model):
