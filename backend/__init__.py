@@ -1,7 +1,7 @@
 """Doorstep: the field-service backend. `create_app` is the application factory."""
 import os
 
-from flask import Flask, jsonify, send_from_directory
+from flask import Flask, jsonify, redirect, send_from_directory
 from sqlalchemy import event
 
 from backend.config import DefaultConfig, database_url
@@ -134,8 +134,17 @@ def _register_plain_routes(app):
         """Serve Swagger UI from the installed package: the docs page needs no CDN."""
         return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
 
+    @app.get("/")
+    def home():
+        """Send a person who opens the server's address to the technician app."""
+        return redirect("/app/")
+
     @app.get("/health")
     def health():
-        """Report that the app and its database answer."""
+        """Report that the app and its database answer, and whether forms will render fast."""
+        from backend.forms import health as forms_health
+
         db.session.execute(db.text("SELECT 1"))
-        return jsonify(status="ok", database=db.engine.dialect.name)
+        forms = forms_health()
+        ready = forms["harfbuzz_subset"] and not forms["subset_fonts_missing"]
+        return jsonify(status="ok" if ready else "degraded", database=db.engine.dialect.name, forms=forms)
