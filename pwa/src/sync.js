@@ -99,13 +99,20 @@ export function createSyncer({ db, fetch = globalThis.fetch.bind(globalThis), ba
     }
     const byId = new Map(sendable.map((op) => [op.op_id, op]));
     let settled = ops.length - sendable.length;
+    // One transaction settles the whole batch: a transaction per op made draining slow.
+    const tx = db.transaction('outbox', 'readwrite');
     for (const result of body.results || []) {
       const op = byId.get(result.op_id);
       if (!op) continue;
       settled += 1;
-      if (result.status === 'applied' || result.status === 'duplicate') await db.delete('outbox', op.seq);
-      else await markRefused(op, result);
+      if (result.status === 'applied' || result.status === 'duplicate') {
+        await tx.store.delete(op.seq);
+      } else {
+        const cur = await tx.store.get(op.seq);
+        if (cur) await tx.store.put({ ...cur, state: 'failed', result });
+      }
     }
+    await tx.done;
     return settled;
   }
 
