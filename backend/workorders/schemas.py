@@ -2,6 +2,7 @@
 from marshmallow import Schema, ValidationError, fields, validate
 
 from backend.apifields import db_id, text
+from backend.booking.schemas import AppointmentSchema
 from backend.workorders.models import PRIORITIES, STATUSES
 
 
@@ -33,18 +34,6 @@ class CustomerBriefSchema(Schema):
     account_no = fields.String(allow_none=True)
 
 
-class AppointmentBriefSchema(Schema):
-    id = fields.Integer()
-    technician_id = fields.Integer()
-    starts_at = fields.DateTime()
-    ends_at = fields.DateTime()
-    status = fields.String()
-    requested_by = fields.String(allow_none=True)
-    reason = fields.String(allow_none=True)
-    previous_id = fields.Integer(allow_none=True)
-    created_at = fields.DateTime()
-
-
 class WorkOrderSchema(Schema):
     """A work order as lists show it."""
 
@@ -61,7 +50,7 @@ class WorkOrderSchema(Schema):
     area = fields.String(allow_none=True)
     technician_id = fields.Integer(allow_none=True)
     technician = fields.Nested(PersonSchema, allow_none=True)
-    appointment = fields.Nested(AppointmentBriefSchema, allow_none=True,
+    appointment = fields.Nested(AppointmentSchema, allow_none=True,
                                 metadata={"description": "The live appointment, or the last one kept"})
     version = fields.Integer(metadata={"description": "Also sent as the ETag; PATCH with If-Match"})
     created_at = fields.DateTime()
@@ -90,7 +79,7 @@ class WorkOrderDetailSchema(WorkOrderSchema):
     """A work order with everything that happened to it."""
 
     history = fields.List(fields.Nested(StatusChangeSchema))
-    appointments = fields.List(fields.Nested(AppointmentBriefSchema),
+    appointments = fields.List(fields.Nested(AppointmentSchema),
                                metadata={"description": "Every appointment, reschedules included, oldest first"})
     phone_guidance = fields.List(fields.Nested(PhoneGuidanceSchema))
     allowed_statuses = fields.List(fields.String())
