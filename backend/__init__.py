@@ -1,7 +1,7 @@
 """Doorstep: the field-service backend. `create_app` is the application factory."""
 import os
 
-from flask import Flask, jsonify, redirect, send_from_directory
+from flask import Flask, redirect, send_from_directory
 from sqlalchemy import event
 
 from backend.config import DefaultConfig, database_url
@@ -40,6 +40,9 @@ def create_app(config=None):
     _register_blueprints(app)
     _register_cli(app)
     _register_plain_routes(app)
+    from backend.observability import init_app as init_observability
+
+    init_observability(app)
     return app
 
 
@@ -138,13 +141,3 @@ def _register_plain_routes(app):
     def home():
         """Send a person who opens the server's address to the technician app."""
         return redirect("/app/")
-
-    @app.get("/health")
-    def health():
-        """Report that the app and its database answer, and whether forms will render fast."""
-        from backend.forms import health as forms_health
-
-        db.session.execute(db.text("SELECT 1"))
-        forms = forms_health()
-        ready = forms["harfbuzz_subset"] and not forms["subset_fonts_missing"]
-        return jsonify(status="ok" if ready else "degraded", database=db.engine.dialect.name, forms=forms)

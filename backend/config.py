@@ -18,6 +18,10 @@ class DefaultConfig:
     # Set to e.g. redis://127.0.0.1:6379/0 to render and seal forms on RQ workers.
     REDIS_URL = None
     JOB_QUEUE_NAME = "doorstep"
+    # A bearer token for the Prometheus scraper at /metrics (managers and admins may use their own).
+    METRICS_TOKEN = None
+    LOG_FORMAT = "json"  # or "text"
+    LOG_LEVEL = "INFO"
 
     API_TITLE = "Doorstep API"
     API_VERSION = "v1"

@@ -3,6 +3,7 @@ import logging
 
 from backend.extensions import db
 from backend.jobs import enqueue
+from backend.observability import record_job_failure
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,7 @@ def run_seal_visit_forms(work_order_id: int) -> list[str] | None:
     except Exception:
         db.session.rollback()
         log.exception("forms: sealing the forms of work order %s failed", work_order_id)
+        record_job_failure("seal_visit_forms")
         if get_current_job() is not None:
             raise
         # In-process the visit's ops are already committed: the sync must still answer.

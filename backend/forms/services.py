@@ -95,13 +95,28 @@ def seal_visit_forms(work_order_id: int, *, actor_id: int | None = None, device_
     return ids
 
 
-def orders_awaiting_forms() -> list[int]:
-    """Return the work orders whose latest finished visit has no current form sealed from it."""
+def _latest_visits_without_forms():
+    """The latest finished visit of each work order that has no current form sealed from it."""
     latest_visit = (select(Visit.work_order_id, func.max(Visit.id).label("visit_id"))
                     .where(Visit.ended_at.is_not(None)).group_by(Visit.work_order_id).subquery())
     sealed = select(Form.id).where(Form.visit_id == latest_visit.c.visit_id, Form.superseded_by_id.is_(None))
-    return list(db.session.scalars(select(latest_visit.c.work_order_id).where(~sealed.exists())
+    return latest_visit, ~sealed.exists()
+
+
+def orders_awaiting_forms() -> list[int]:
+    """Return the work orders whose latest finished visit has no current form sealed from it."""
+    latest_visit, unsealed = _latest_visits_without_forms()
+    return list(db.session.scalars(select(latest_visit.c.work_order_id).where(unsealed)
                                    .order_by(latest_visit.c.work_order_id)))
+
+
+def sealing_backlog() -> dict:
+    """Return how many finished visits still wait for their forms, and when the oldest ended."""
+    latest_visit, unsealed = _latest_visits_without_forms()
+    count, oldest = db.session.execute(
+        select(func.count(), func.min(Visit.ended_at))
+        .select_from(latest_visit).join(Visit, Visit.id == latest_visit.c.visit_id).where(unsealed)).one()
+    return {"visits": count, "oldest_ended_at": oldest}
 
 
 def _customer_input(link: SigningLink) -> CustomerInput:

@@ -9,6 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from backend.auth.access import current_user, login_required
 from backend.errors import NotFound
 from backend.extensions import db
+from backend.observability import record_sync_results
 from backend.timeutil import utcnow
 from backend.visits import attachments, definitions, services
 from backend.visits.attachments import may_see_order
@@ -49,6 +50,7 @@ class Sync(MethodView):
     def post(self, batch):
         """Apply a batch of outbox actions; each gets applied, duplicate, conflict or rejected."""
         results = sync_batch(current_user(), batch["device_id"], batch["ops"])
+        record_sync_results(results)
         return {"results": results, "server_time": utcnow().isoformat()}
 
 
