@@ -4,10 +4,12 @@ import os
 from flask import Flask, redirect, send_from_directory
 from sqlalchemy import event
 
+from backend.apifields import document_order_types
 from backend.config import DefaultConfig, database_url
 from backend.errors import register_error_handlers
 from backend.extensions import api, babel, db, limiter, migrate
 from backend.i18n import select_locale
+from backend.pagination import document_pagination_header
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -32,12 +34,15 @@ def create_app(config=None):
     _limit_only_decorated_views(app)
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    document_pagination_header(api)
+    document_order_types(api)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             _configure_sqlite(db.engine)
 
     register_error_handlers(app)
-    _register_blueprints(app)
+    with app.app_context():  # the spec reads configured data (the flow types) as blueprints register
+        _register_blueprints(app)
     _register_cli(app)
     _register_plain_routes(app)
     from backend.observability import init_app as init_observability

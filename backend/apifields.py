@@ -32,3 +32,16 @@ class StrictFloat(fields.Float):
         if isinstance(value, str | bool):
             raise self.make_error("invalid")
         return super()._validated(value)
+
+
+ORDER_TYPE_METADATA = "x-order-type"
+
+
+def document_order_types(api):
+    """Publish the work-order types (one per flow file: data, not code) as the enum of order-type fields."""
+    from backend.visits.definitions import flow_types
+
+    def order_type_enum(_converter, field, **_kwargs):
+        return {"enum": flow_types()} if field.metadata.get(ORDER_TYPE_METADATA) else {}
+
+    api.ma_plugin.converter.add_attribute_function(order_type_enum)

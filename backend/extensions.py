@@ -4,6 +4,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_smorest import Api
+from marshmallow import Schema, fields
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -26,6 +27,24 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-api = Api()
+
+
+class ErrorSchema(Schema):
+    """The one error shape every endpoint answers with (see backend/errors.py)."""
+
+    code = fields.String(required=True, metadata={"description": "Stable error code, e.g. slot_taken"})
+    status = fields.Integer(required=True, metadata={"description": "The HTTP status, repeated"})
+    message = fields.String(required=True, metadata={"description": "What went wrong, for a person"})
+    errors = fields.Dict(metadata={"description": "For validation errors: the fields at fault by location, "
+                                                  'e.g. {"json": {"starts_at": ["…"]}}'})
+
+
+class DoorstepApi(Api):
+    """flask-smorest's Api, documenting the error shape the app really sends."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+
+api = DoorstepApi()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address)

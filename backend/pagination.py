@@ -13,3 +13,11 @@ def page_of(query, page_params):
     if page_params.first_item >= min(page_params.item_count, _MAX_OFFSET):
         return []
     return db.session.scalars(query.offset(page_params.first_item).limit(page_params.page_size)).unique().all()
+
+
+def document_pagination_header(api):
+    """Declare X-Pagination as what it is on the wire: a string holding a JSON object."""
+    api.spec.components.headers_lazy["PAGINATION"] = {
+        "description": "JSON text: total, total_pages, first_page, last_page, page, previous_page, next_page",
+        "schema": {"type": "string"},
+    }

@@ -64,6 +64,9 @@ class AttachmentResource(MethodView):
     @blp.alt_response(201, schema=_Uploaded, description="Stored")
     @blp.alt_response(413, description="Larger than ATTACHMENT_MAX_BYTES")
     @blp.alt_response(415, description="Not a JPEG, PNG or WebP image")
+    @blp.doc(requestBody={"required": True, "description": "The image itself, at most ATTACHMENT_MAX_BYTES",
+                          "content": {mime: {"schema": {"type": "string", "format": "binary"}}
+                                      for mime in ("image/jpeg", "image/png", "image/webp")}})
     @login_required("technician")
     def put(self, attachment_id):
         """Upload a photo or signature image under a client-made uuid (idempotent).

@@ -1,7 +1,7 @@
 """Request and response bodies of the work-order endpoints."""
 from marshmallow import Schema, ValidationError, fields, validate
 
-from backend.apifields import db_id, text
+from backend.apifields import ORDER_TYPE_METADATA, db_id, text
 from backend.booking.schemas import AppointmentSchema
 from backend.workorders.models import PRIORITIES, STATUSES
 
@@ -39,7 +39,7 @@ class WorkOrderSchema(Schema):
 
     id = fields.Integer()
     number = fields.String(metadata={"example": "WO-20261122-0042"})
-    type = fields.String()
+    type = fields.String(metadata={ORDER_TYPE_METADATA: True})
     priority = fields.String()
     description = fields.String()
     status = fields.String()
@@ -88,7 +88,7 @@ class WorkOrderDetailSchema(WorkOrderSchema):
 
 class WorkOrderCreateSchema(Schema):
     customer_id = db_id(required=True)
-    type = text(32, required=True, validate=_known_type)
+    type = text(32, required=True, validate=_known_type, metadata={ORDER_TYPE_METADATA: True})
     priority = fields.String(load_default="normal", validate=validate.OneOf(PRIORITIES))
     description = text(2000, load_default="")
     address = text(500, min_length=1, metadata={"description": "Defaults to the customer's address"})
@@ -97,7 +97,7 @@ class WorkOrderCreateSchema(Schema):
 
 
 class WorkOrderUpdateSchema(Schema):
-    type = text(32, validate=_known_type)
+    type = text(32, validate=_known_type, metadata={ORDER_TYPE_METADATA: True})
     priority = fields.String(validate=validate.OneOf(PRIORITIES))
     description = text(2000)
     address = text(500, min_length=1)
@@ -110,7 +110,7 @@ class WorkOrderQuerySchema(Schema):
     technician_id = db_id(strict=False)
     customer_id = db_id(strict=False)
     date = fields.Date(metadata={"description": "Day of the appointment, local time (Asia/Shanghai)"})
-    type = text(32)
+    type = text(32, metadata={ORDER_TYPE_METADATA: True})
     q = text(24, min_length=1, metadata={"description": "Part of the work-order number"})
 
 

@@ -1,0 +1,41 @@
+"""The OpenAPI document describes what the server really sends (a client generated from it must work)."""
+
+import json
+
+from backend.visits.definitions import flow_types
+
+TYPES = {"string": str, "integer": int, "object": dict}
+
+
+def _spec(client):
+    return client.get("/api/v1/openapi.json").get_json()
+
+
+def test_the_error_schema_matches_a_real_error_response(client):
+    error = _spec(client)["components"]["schemas"]["Error"]
+    body = client.get("/api/v1/work-orders/999999", headers={"Authorization": "Bearer forged"}).get_json()
+    assert set(error["required"]) <= set(body)
+    for name, value in body.items():
+        assert isinstance(value, TYPES[error["properties"][name]["type"]]), (name, value)
+    assert isinstance(body["code"], str) and body["status"] == 401
+
+
+def test_x_pagination_is_declared_as_the_json_text_it_is(client, make_user, auth_headers):
+    header = _spec(client)["components"]["headers"]["PAGINATION"]
+    assert header["schema"] == {"type": "string"}
+    response = client.get("/api/v1/work-orders", headers=auth_headers(make_user("dispatcher")))
+    assert isinstance(json.loads(response.headers["X-Pagination"])["total"], int)
+
+
+def test_the_attachment_upload_declares_its_image_body(client):
+    body = _spec(client)["paths"]["/api/v1/attachments/{attachment_id}"]["put"]["requestBody"]
+    assert body["required"] is True
+    assert set(body["content"]) == {"image/jpeg", "image/png", "image/webp"}
+
+
+def test_work_order_types_are_published_as_an_enum_from_the_flow_files(client):
+    spec = _spec(client)
+    assert spec["components"]["schemas"]["WorkOrderCreate"]["properties"]["type"]["enum"] == flow_types()
+    assert flow_types() == ["install", "repair"]
+    listing = spec["paths"]["/api/v1/work-orders"]["get"]["parameters"]
+    assert next(p for p in listing if p["name"] == "type")["schema"]["enum"] == ["install", "repair"]
