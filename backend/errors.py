@@ -100,7 +100,12 @@ def _handle_http_exception(error):
         code, message = "malformed_json", "The request body is not valid JSON."
     if status == 422 and errors:
         message = "Some fields are invalid."
-    return error_response(status, code, message, errors)
+    response = error_response(status, code, message, errors)
+    # Keep what the exception says in headers, e.g. Allow on 405 (required by RFC 9110).
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
 
 
 def _handle_unexpected(error):

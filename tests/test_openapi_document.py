@@ -39,3 +39,14 @@ def test_work_order_types_are_published_as_an_enum_from_the_flow_files(client):
     assert flow_types() == ["install", "repair"]
     listing = spec["paths"]["/api/v1/work-orders"]["get"]["parameters"]
     assert next(p for p in listing if p["name"] == "type")["schema"]["enum"] == ["install", "repair"]
+
+
+def test_a_method_not_allowed_says_which_are(client):
+    response = client.delete("/api/v1/tariff")
+    assert response.status_code == 405 and response.get_json()["code"] == "method_not_allowed"
+    assert "GET" in response.headers["Allow"]
+
+
+def test_listing_by_a_type_that_no_flow_defines_is_refused(client, make_user, auth_headers):
+    response = client.get("/api/v1/work-orders?type=AAA", headers=auth_headers(make_user("dispatcher")))
+    assert response.status_code == 422 and "type" in response.get_json()["errors"]["query"]

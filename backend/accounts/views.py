@@ -38,7 +38,7 @@ class AccountItem(MethodView):
         return services.get_account(user_id)
 
     @login_required("admin")
-    @blp.arguments(AccountUpdateSchema)
+    @blp.arguments(AccountUpdateSchema, required=False)  # an empty change is a no-op
     @blp.response(200, AccountSchema)
     def patch(self, changes, user_id):
         """Change an account; `active: false` deactivates it and revokes its tokens."""

@@ -42,7 +42,7 @@ class CustomerItem(MethodView):
         return services.visible_customer(current_user(), customer_id)
 
     @login_required(*WRITERS)
-    @blp.arguments(CustomerUpdateSchema)
+    @blp.arguments(CustomerUpdateSchema, required=False)  # an empty change is a no-op
     @blp.response(200, CustomerSchema)
     def patch(self, changes, customer_id):
         """Correct a customer's details."""

@@ -161,7 +161,7 @@ class SyncRequestSchema(Schema):
 
 
 class OpResultSchema(Schema):
-    op_id = fields.String()
+    op_id = fields.String(allow_none=True, metadata={"description": "null when the op had no usable op_id"})
     status = fields.String(metadata={"description": "applied, duplicate, conflict or rejected"})
     code = fields.String()
     message = fields.String()

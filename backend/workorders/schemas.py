@@ -110,7 +110,7 @@ class WorkOrderQuerySchema(Schema):
     technician_id = db_id(strict=False)
     customer_id = db_id(strict=False)
     date = fields.Date(metadata={"description": "Day of the appointment, local time (Asia/Shanghai)"})
-    type = text(32, metadata={ORDER_TYPE_METADATA: True})
+    type = text(32, validate=_known_type, metadata={ORDER_TYPE_METADATA: True})
     q = text(24, min_length=1, metadata={"description": "Part of the work-order number"})
 
 

@@ -57,7 +57,7 @@ class WorkOrderItem(MethodView):
         return _detail_response(services.get_visible_order(current_user(), order_id))
 
     @login_required(*OFFICE_WRITERS)
-    @blp.arguments(WorkOrderUpdateSchema)
+    @blp.arguments(WorkOrderUpdateSchema, required=False)  # an empty change is a no-op
     @blp.response(200, WorkOrderDetailSchema)
     @blp.alt_response(412, description="The order changed since it was read (stale If-Match)")
     @blp.alt_response(428, description="If-Match missing")
