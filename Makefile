@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 
 .DEFAULT_GOAL := help
-.PHONY: screenshots help run test test-python lint system-packages venv db demo pwa test-pwa bench-pwa fonts bench-forms bench-sync bench-api
+.PHONY: screenshots help run test test-python test-contract lint system-packages venv venv-dev db demo pwa test-pwa bench-pwa fonts bench-forms bench-sync bench-api
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -30,7 +30,13 @@ $(STAMPS)/venv: requirements.txt | $(STAMPS)
 	@$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
 	@touch $@
 
-venv: $(STAMPS)/venv ## Create .venv with the pinned Python packages
+$(STAMPS)/venv-dev: $(STAMPS)/venv requirements-dev.txt
+	@$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+venv: $(STAMPS)/venv ## Create .venv with the pinned runtime packages (requirements.txt)
+
+venv-dev: $(STAMPS)/venv-dev ## Add the test, lint and fuzzing tools (requirements-dev.txt)
 
 db: system-packages venv ## Upgrade the database (instance/doorstep.db unless DATABASE_URL is set)
 	@$(FLASK) db upgrade
@@ -42,7 +48,7 @@ run: demo pwa fonts ## Serve the app with demo data on http://127.0.0.1:5000
 	@echo "Doorstep on http://$(HOST):$(PORT)/  (API docs: /api/v1/docs, technician app: /app/)"
 	@$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: system-packages venv pwa test-pwa test-python ## Run all tests: SQLite, then PostgreSQL when TEST_DATABASE_URL is set
+test: system-packages venv-dev pwa test-pwa test-python test-contract ## Run all tests: SQLite, then PostgreSQL when TEST_DATABASE_URL is set, then schemathesis
 
 test-python: fonts
 	@echo "== SQLite leg"
@@ -52,8 +58,11 @@ test-python: fonts
 	  $(VENV)/bin/pytest -q -p no:xdist; \
 	fi
 
-lint: venv ## Check the Python code with ruff
+lint: venv-dev ## Check the Python code with ruff
 	@$(VENV)/bin/ruff check backend tests benchmarks
+
+test-contract: venv-dev fonts ## schemathesis, every check, over the documented API as a dispatcher and a technician
+	@$(PY) tests/contract/run_schemathesis.py
 
 # --- technician app (pwa/): rebuilt only when its sources change ---
 PWA_SOURCES := $(shell find pwa/src pwa/public pwa/scripts -type f 2>/dev/null) pwa/index.html pwa/vite.config.js pwa/package.json
@@ -71,10 +80,10 @@ pwa: pwa/dist/sw.js ## Build the technician app into pwa/dist (only when its sou
 test-pwa: pwa/node_modules/.package-lock.json ## Run the app's unit tests (Vitest)
 	@cd pwa && npx vitest run
 
-screenshots: system-packages venv pwa ## Retake the README's phone screenshots (docs/screenshots) with the browser tests
+screenshots: system-packages venv-dev pwa ## Retake the README's phone screenshots (docs/screenshots) with the browser tests
 	@DOORSTEP_SCREENSHOTS=docs/screenshots $(VENV)/bin/pytest -q -p no:xdist tests/e2e
 
-bench-pwa: system-packages venv pwa ## Measure the app: shell size, offline time to agenda, outbox drain rate
+bench-pwa: system-packages venv-dev pwa ## Measure the app: shell size, offline time to agenda, outbox drain rate
 	@$(PY) benchmarks/bench_pwa.py
 
 # --- forms: subset fonts built once with HarfBuzz (the forms stay ~100 KB instead of ~250 KB); ~10 s ---
