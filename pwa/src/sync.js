@@ -6,6 +6,8 @@ export const BATCH_SIZE = 50;
 export const BASE_DELAY_MS = 2000;
 export const MAX_DELAY_MS = 5 * 60 * 1000;
 export const PERIOD_MS = 60 * 1000;
+// After this many server errors in a row for the same batch, look for the op the server chokes on.
+export const POISON_AFTER = 3;
 
 /** Return how long to wait before retry number `attempt` (1-based): exponential, capped, with full jitter in [½, 1]. */
 export function backoffDelay(attempt, random = Math.random) {
@@ -14,7 +16,11 @@ export function backoffDelay(attempt, random = Math.random) {
 }
 
 class Retryable extends Error {}
+/** The server answered 5xx: it may be down, or one op of the batch may be making it fail. */
+class ServerError extends Retryable {}
 class AuthRequired extends Error {}
+
+const batchKey = (ops) => ops.map((op) => op.op_id).join(',');
 
 /** Return the hex SHA-256 of a Blob (the server checks it on upload). */
 async function sha256Hex(blob) {
@@ -32,6 +38,8 @@ export function createSyncer({ db, fetch = globalThis.fetch.bind(globalThis), ba
   let running = null;
   let attempt = 0;
   let timer = null;
+  // Server errors in a row, for the batch at the head of the queue.
+  let failing = { key: null, count: 0 };
 
   async function call(path, init) {
     const session = await getMeta(db, 'session');
@@ -44,7 +52,8 @@ export function createSyncer({ db, fetch = globalThis.fetch.bind(globalThis), ba
       throw new Retryable(`network: ${err.message || err}`);
     }
     if (res.status === 401) throw new AuthRequired('login required');
-    if (res.status >= 500 || res.status === 408 || res.status === 429) throw new Retryable(`HTTP ${res.status}`);
+    if (res.status >= 500) throw new ServerError(`HTTP ${res.status}`);
+    if (res.status === 408 || res.status === 429) throw new Retryable(`HTTP ${res.status}`);
     return res;
   }
 
@@ -116,12 +125,82 @@ export function createSyncer({ db, fetch = globalThis.fetch.bind(globalThis), ba
     return settled;
   }
 
+  /** Whether the server answers an authenticated request: it is up, so a 5xx is the op's doing. */
+  async function serverAnswers() {
+    try {
+      return (await call('/api/v1/me', { method: 'GET' })).ok;
+    } catch (err) {
+      if (err instanceof Retryable) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * The same batch keeps failing with 5xx: send it in halves to find the op(s) the server cannot
+   * take, mark those refused (kept in the outbox, in words, never dropped) and let the rest apply.
+   * When nothing gets through and the server does not answer at all, it is down: retry later.
+   */
+  async function isolatePoison(ops) {
+    let serverUp = false;
+    let settled = 0;
+    const suspects = [];
+    async function probe(group) {
+      try {
+        settled += await sendBatch(group);
+        serverUp = true;
+      } catch (err) {
+        if (!(err instanceof ServerError)) throw err;
+        if (group.length === 1) suspects.push(group[0]);
+        else {
+          const mid = Math.ceil(group.length / 2);
+          await probe(group.slice(0, mid));
+          await probe(group.slice(mid));
+        }
+      }
+    }
+    await probe(ops);
+    if (!serverUp && !(await serverAnswers())) throw new ServerError('server error');
+    for (const op of suspects) {
+      // A passing 5xx must not get a good op refused: blame it only if it fails alone every time.
+      let failures = 1;
+      while (failures < POISON_AFTER) {
+        try {
+          settled += await sendBatch([op]);
+          break;
+        } catch (err) {
+          if (!(err instanceof ServerError)) throw err;
+          failures += 1;
+        }
+      }
+      if (failures === POISON_AFTER) {
+        await markRefused(op, { op_id: op.op_id, status: 'rejected', code: 'server_error', message: 'The server could not process this action.' });
+        settled += 1;
+      }
+    }
+    return settled;
+  }
+
+  async function sendOrIsolate(ops) {
+    try {
+      const settled = await sendBatch(ops);
+      failing = { key: null, count: 0 };
+      return settled;
+    } catch (err) {
+      if (!(err instanceof ServerError)) throw err;
+      const key = batchKey(ops);
+      failing = { key, count: failing.key === key ? failing.count + 1 : 1 };
+      if (failing.count < POISON_AFTER) throw err;
+      failing = { key: null, count: 0 };
+      return isolatePoison(ops);
+    }
+  }
+
   async function drainOnce() {
     let sent = 0;
     for (;;) {
       const ops = await pendingOps(db, batchSize);
       if (!ops.length) break;
-      const settled = await sendBatch(ops);
+      const settled = await sendOrIsolate(ops);
       sent += settled;
       onChange();
       if (settled === 0) throw new Retryable('server returned no results');

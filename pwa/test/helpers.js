@@ -23,6 +23,7 @@ export function fakeServer(script = () => null) {
     const custom = script(req, requests.length);
     if (custom instanceof Error) throw custom;
     if (custom && custom.status && !custom.results) return json(custom.status, custom.body || {});
+    if (url.endsWith('/api/v1/me')) return json(200, { id: 1 });
     if (url.includes('/api/v1/attachments/')) {
       uploads.set(url.split('/').pop(), init.body);
       return json(201, {});

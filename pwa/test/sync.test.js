@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fakeServer, freshDB } from './helpers.js';
 import { getMeta } from '../src/db.js';
 import { allOps, pendingOps, recordAction, refusedOps, retryOp } from '../src/outbox.js';
-import { BASE_DELAY_MS, MAX_DELAY_MS, backoffDelay, createSyncer } from '../src/sync.js';
+import { BASE_DELAY_MS, MAX_DELAY_MS, POISON_AFTER, backoffDelay, createSyncer } from '../src/sync.js';
 
 const act = (db, workOrderId, type, data = {}, extra = {}) => recordAction(db, { workOrderId, type, data, ...extra });
 
@@ -124,5 +124,51 @@ describe('sync loop', () => {
     expect(backoffDelay(1, () => 0)).toBe(BASE_DELAY_MS / 2);
     expect(backoffDelay(3, () => 1)).toBe(BASE_DELAY_MS * 4);
     expect(backoffDelay(30, () => 1)).toBe(MAX_DELAY_MS);
+  });
+});
+
+describe('a poison op', () => {
+  const poisonServer = (poisonId) => fakeServer((req) => {
+    if (!req.url.endsWith('/api/v1/sync')) return null;
+    return JSON.parse(req.body).ops.some((op) => op.op_id === poisonId) ? { status: 500 } : null;
+  });
+
+  it('is found after repeated 5xx, refused in words and kept, and the rest of the outbox drains', async () => {
+    const db = await freshDB();
+    const before = [];
+    for (let i = 0; i < 3; i++) before.push(await act(db, 1, 'arrive.knock', { round: i }));
+    const poison = await act(db, 2, 'operate.record', { notes: 'x' });
+    for (let i = 0; i < 4; i++) await act(db, 3, 'arrive.knock', { round: i });
+    const server = poisonServer(poison.op_id);
+    const syncer = createSyncer({ db, fetch: server.fetch, random: () => 1 });
+    for (let i = 1; i < POISON_AFTER; i++) expect((await syncer.drain()).status).toBe('retry');
+    expect(server.applied.size).toBe(0);
+    expect((await syncer.drain()).status).toBe('ok');
+    expect(server.applied.size).toBe(7);
+    expect(await pendingOps(db)).toEqual([]);
+    const refused = await refusedOps(db);
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toMatchObject({ op_id: poison.op_id, state: 'failed', result: { status: 'rejected', code: 'server_error' } });
+  });
+
+  it('is not blamed when the server is down for everything: all ops stay pending', async () => {
+    const db = await freshDB();
+    await act(db, 1, 'arrive.knock', { round: 1 });
+    await act(db, 1, 'arrive.knock', { round: 2 });
+    const server = fakeServer(() => ({ status: 503 }));
+    const syncer = createSyncer({ db, fetch: server.fetch, random: () => 1 });
+    for (let i = 0; i < POISON_AFTER + 2; i++) expect((await syncer.drain()).status).toBe('retry');
+    expect(await refusedOps(db)).toEqual([]);
+    expect(await pendingOps(db)).toHaveLength(2);
+  });
+
+  it('alone in the outbox is refused once the server answers other requests', async () => {
+    const db = await freshDB();
+    const poison = await act(db, 1, 'visit.complete');
+    const server = poisonServer(poison.op_id);
+    const syncer = createSyncer({ db, fetch: server.fetch, random: () => 1 });
+    for (let i = 1; i < POISON_AFTER; i++) expect((await syncer.drain()).status).toBe('retry');
+    expect((await syncer.drain()).status).toBe('ok');
+    expect((await refusedOps(db))[0].result.code).toBe('server_error');
   });
 });

@@ -120,3 +120,43 @@ def test_new_app_version_mid_visit_loses_nothing(tmp_path, phone):
         assert events == len(before)
     finally:
         server.stop()
+
+
+def test_a_poison_op_is_refused_in_words_and_the_rest_of_the_outbox_drains(live_server, phone, tmp_path):
+    """A batch the server keeps failing on (5xx) must not stall the phone: the op at fault is found."""
+    server = live_server
+    page = phone.new_page()
+    login(page, server)
+    flow = server.api("GET", "/api/v1/flows/repair", server.token("tech"))[1]
+    order = server.order("repair")
+    phone.set_offline(True)
+    open_visit(page, order["number"])
+    STEP_DRIVERS["call"](page, flow["steps"][0], tmp_path)
+    page.get_by_role("button", name="到达签到").click()
+    page.get_by_text("已签到").wait_for()
+    taken = outbox(page)
+    poison = next(op for op in taken if op["type"] == "arrive.checkin")
+
+    def fail_on_poison(route):
+        if poison["op_id"] in (route.request.post_data or ""):
+            route.fulfill(status=500, json={"code": "internal_error", "status": 500, "message": "boom"})
+        else:
+            route.continue_()
+
+    phone.route("**/api/v1/sync", fail_on_poison)
+    phone.set_offline(False)
+    for _ in range(12):
+        ops = outbox(page)
+        if [op["state"] for op in ops] == ["failed"]:
+            break
+        page.get_by_role("button", name="立即同步").click()
+        page.wait_for_timeout(300)
+    phone.unroute("**/api/v1/sync")
+    left = outbox(page)
+    assert [(op["op_id"], op["state"], op["result"]["code"]) for op in left] == [
+        (poison["op_id"], "failed", "server_error")]
+    applied = {op_id for (op_id,) in server.rows(
+        "SELECT op_id FROM visit_events WHERE work_order_id = :id", id=order["id"])}
+    assert applied == {op["op_id"] for op in taken} - {poison["op_id"]}
+    page.get_by_role("button", name="← 返回").click()
+    assert page.get_by_text("服务器无法处理此操作").first.is_visible()
