@@ -18,6 +18,8 @@ class DefaultConfig:
     # Set to e.g. redis://127.0.0.1:6379/0 to render and seal forms on RQ workers.
     REDIS_URL = None
     JOB_QUEUE_NAME = "doorstep"
+    # Sync ops whose device time is further than this from the server's are refused (device clock wrong).
+    SYNC_CLOCK_WINDOW_DAYS = 366
 
     API_TITLE = "Doorstep API"
     API_VERSION = "v1"
