@@ -22,6 +22,8 @@ class DefaultConfig:
     METRICS_TOKEN = None
     LOG_FORMAT = "json"  # or "text"
     LOG_LEVEL = "INFO"
+    # Sync ops whose device time is further than this from the server's are refused (device clock wrong).
+    SYNC_CLOCK_WINDOW_DAYS = 366
 
     API_TITLE = "Doorstep API"
     API_VERSION = "v1"

@@ -1,5 +1,5 @@
 """Marshmallow schemas: the sync envelope, each action type's data, and the API's replies."""
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from backend.visits.definitions import CUSTOMER_STYLES, STEP_IDS
 from backend.visits.models import RESULTS
@@ -18,6 +18,26 @@ OP_TYPES = ("call.attempt", "call.late_notice", "arrive.checkin", "arrive.knock"
 
 NonEmpty = validate.Length(min=1)
 Uuid = fields.UUID
+# Caps on what a technician types: a name or code, and notes / descriptions / comments.
+SHORT_TEXT_MAX = 200
+NOTES_MAX = 2000
+QTY_MAX = 999  # one line of materials or fees; also keeps a fee total far from any overflow
+Qty = validate.Range(min=0, min_inclusive=False, max=QTY_MAX)
+
+
+class Text(fields.String):
+    """A string with a length cap (SHORT_TEXT_MAX unless told), so no stored text is unbounded."""
+
+    def __init__(self, *, max_length=SHORT_TEXT_MAX, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.insert(0, validate.Length(max=max_length))
+
+
+class Notes(Text):
+    """Free text: notes, descriptions, comments, reasons."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=NOTES_MAX, **kwargs)
 
 
 class WindowSchema(Schema):
@@ -26,14 +46,14 @@ class WindowSchema(Schema):
 
 
 class CallAttemptData(Schema):
-    outcome = fields.String(required=True, validate=validate.OneOf(CALL_OUTCOMES))
+    outcome = Text(required=True, validate=validate.OneOf(CALL_OUTCOMES))
     window = fields.Nested(WindowSchema)
-    fault_description = fields.String()
-    notes = fields.String()
+    fault_description = Notes()
+    notes = Notes()
 
 
 class LateNoticeData(Schema):
-    reason = fields.String(required=True, validate=NonEmpty)
+    reason = Notes(required=True, validate=NonEmpty)
     new_eta = fields.AwareDateTime(required=True)
 
 
@@ -44,7 +64,7 @@ class CheckinData(Schema):
 
 
 class KnockData(Schema):
-    round = fields.Integer(required=True, validate=validate.Range(min=1))
+    round = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=99))
 
 
 class NoAccessData(Schema):
@@ -52,75 +72,93 @@ class NoAccessData(Schema):
 
 
 class ChecklistAnswerData(Schema):
-    step = fields.String(required=True, validate=validate.OneOf(STEP_IDS))
-    item = fields.String(required=True, validate=NonEmpty)
+    step = Text(required=True, validate=validate.OneOf(STEP_IDS))
+    item = Text(required=True, validate=NonEmpty)
     value = fields.Raw(required=True, allow_none=True)
 
 
 class CommunicateData(Schema):
-    customer_description = fields.String(required=True, validate=NonEmpty)
-    customer_style = fields.String(required=True, validate=validate.OneOf(CUSTOMER_STYLES))
-    needs = fields.List(fields.String(validate=validate.OneOf(NEEDS)), load_default=list)
+    customer_description = Notes(required=True, validate=NonEmpty)
+    customer_style = Text(required=True, validate=validate.OneOf(CUSTOMER_STYLES))
+    needs = fields.List(Text(validate=validate.OneOf(NEEDS)), load_default=list, validate=validate.Length(max=50))
 
 
 class SwapData(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(SWAP_KINDS))
+    kind = Text(required=True, validate=validate.OneOf(SWAP_KINDS))
     # Serials are checked by the engine, so a missing one gets its own code.
-    old_serial = fields.String(allow_none=True)
-    new_serial = fields.String(allow_none=True)
+    old_serial = Text(allow_none=True)
+    new_serial = Text(allow_none=True)
 
 
 class MaterialData(Schema):
-    name = fields.String(required=True, validate=NonEmpty)
-    qty = fields.Float(required=True, validate=validate.Range(min=0, min_inclusive=False))
-    unit = fields.String()
+    name = Text(required=True, validate=NonEmpty)
+    qty = fields.Float(required=True, validate=Qty)
+    unit = Text()
 
 
 class FeeData(Schema):
-    tariff_code = fields.String(required=True, validate=NonEmpty)
-    qty = fields.Float(required=True, validate=validate.Range(min=0, min_inclusive=False))
+    tariff_code = Text(required=True, validate=NonEmpty)
+    qty = fields.Float(required=True, validate=Qty)
 
 
 class OperateData(Schema):
-    work_kinds = fields.List(fields.String(validate=validate.OneOf(WORK_KINDS)), load_default=list)
-    equipment_swaps = fields.List(fields.Nested(SwapData), load_default=list)
-    materials = fields.List(fields.Nested(MaterialData), load_default=list)
-    fees = fields.List(fields.Nested(FeeData), load_default=list)
-    result = fields.String(required=True, validate=validate.OneOf(RESULTS))
-    notes = fields.String(load_default="")
+    work_kinds = fields.List(Text(validate=validate.OneOf(WORK_KINDS)), load_default=list,
+                             validate=validate.Length(max=50))
+    equipment_swaps = fields.List(fields.Nested(SwapData), load_default=list, validate=validate.Length(max=50))
+    materials = fields.List(fields.Nested(MaterialData), load_default=list, validate=validate.Length(max=50))
+    fees = fields.List(fields.Nested(FeeData), load_default=list, validate=validate.Length(max=50))
+    result = Text(required=True, validate=validate.OneOf(RESULTS))
+    notes = Notes(load_default="")
 
 
 class LinkData(Schema):
     attachment_id = Uuid(required=True)
-    step = fields.String(required=True, validate=validate.OneOf(STEP_IDS))
-    kind = fields.String(required=True, validate=validate.OneOf(ATTACHMENT_KINDS))
+    step = Text(required=True, validate=validate.OneOf(STEP_IDS))
+    kind = Text(required=True, validate=validate.OneOf(ATTACHMENT_KINDS))
+
+
+class DeclinedSchema(Schema):
+    reason = Notes(required=True)
+
+
+class Declined(fields.Field):
+    """A refusal to sign: true/false, or {"reason": "..."} (loaded with DeclinedSchema)."""
+
+    _nested = DeclinedSchema()
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, dict):
+            return self._nested.load(value)
+        raise ValidationError('Either true/false or {"reason": "..."}.')
 
 
 class EvaluateData(Schema):
     # Ranges are checked by the engine (codes rating_out_of_range, mot_out_of_range).
-    ratings = fields.Dict(keys=fields.String(), values=fields.Integer(strict=True), required=True)
-    mot = fields.Dict(keys=fields.String(), values=fields.Integer(strict=True), required=True)
-    comments = fields.String(load_default="")
+    ratings = fields.Dict(keys=Text(), values=fields.Integer(strict=True), required=True)
+    mot = fields.Dict(keys=Text(), values=fields.Integer(strict=True), required=True)
+    comments = Notes(load_default="")
     signature_attachment_id = Uuid(allow_none=True)
     # `declined` is either {"reason": "..."} or true with `declined_reason`.
-    declined = fields.Raw(allow_none=True)
-    declined_reason = fields.String(allow_none=True)
+    declined = Declined(allow_none=True)
+    declined_reason = Notes(allow_none=True)
 
 
 class LeadData(Schema):
-    product = fields.String(required=True, validate=NonEmpty)
-    interest = fields.String(required=True, validate=validate.OneOf(LEAD_INTEREST))
-    notes = fields.String(load_default="")
+    product = Text(required=True, validate=NonEmpty)
+    interest = Text(required=True, validate=validate.OneOf(LEAD_INTEREST))
+    notes = Notes(load_default="")
 
 
 class HelpData(Schema):
-    checks = fields.List(fields.String(), load_default=list)
-    leads = fields.List(fields.Nested(LeadData), load_default=list)
+    checks = fields.List(Text(), load_default=list, validate=validate.Length(max=50))
+    leads = fields.List(fields.Nested(LeadData), load_default=list, validate=validate.Length(max=50))
     leaflet_given = fields.Boolean(load_default=False)
 
 
 class StepCompleteData(Schema):
-    step = fields.String(required=True, validate=validate.OneOf(STEP_IDS))
+    step = Text(required=True, validate=validate.OneOf(STEP_IDS))
 
 
 class EmptyData(Schema):
@@ -148,9 +186,10 @@ DATA_SCHEMAS = {
 
 class SyncOpSchema(Schema):
     op_id = fields.String(required=True, validate=validate.Length(min=8, max=64))
-    work_order_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    work_order_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**31 - 1))
     type = fields.String(required=True, validate=validate.OneOf(OP_TYPES))
-    at = fields.String(required=True, metadata={"description": "device time, ISO 8601 with offset"})
+    at = fields.String(required=True, validate=validate.Length(max=64),
+                       metadata={"description": "device time, ISO 8601 with offset"})
     data = fields.Dict(load_default=dict, metadata={"description": "payload of the action type"})
 
 

@@ -9,24 +9,61 @@ UNIQUE op_id catches whatever still slips through, so each op applies once.
 """
 import hashlib
 import json
+import logging
+import math
 from collections import namedtuple
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from flask import current_app
 from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from backend.extensions import db
 from backend.forms.jobs import seal_visit_forms
-from backend.timeutil import as_utc, utcnow
+from backend.timeutil import LOCAL_TZ, as_utc, utcnow
 from backend.visits.engine import OpRefused, apply_op, insert_events, rejected
 from backend.visits.models import SyncOp
-from backend.visits.schemas import SyncOpSchema
+from backend.visits.schemas import NOTES_MAX, SyncOpSchema
 from backend.workorders.models import WorkOrder
 
 _op_schema = SyncOpSchema()
 # What a replay needs of an op applied earlier in the same batch (a SyncOp row has the same two).
 _Applied = namedtuple("_Applied", "body_hash result")
+log = logging.getLogger(__name__)
+# Deeper than any op the PWA sends; keeps the walk below (and later reads) cheap.
+_MAX_DEPTH = 8
+
+
+def _junk(value, path="", depth=0):
+    """Return (field path, problem) for the first value no op may carry, or None.
+
+    Lone UTF-16 surrogates cannot be encoded (hash, database); NaN/Infinity are not JSON and
+    break later reads; strings longer than any free-text field are refused everywhere.
+    """
+    if depth > _MAX_DEPTH:
+        return path, "Nested too deeply."
+    if isinstance(value, str):
+        if any("\ud800" <= c <= "\udfff" for c in value):
+            return path, "Contains a lone UTF-16 surrogate."
+        if len(value) > NOTES_MAX:
+            return path, f"Longer than {NOTES_MAX} characters."
+    elif isinstance(value, float) and not math.isfinite(value):
+        return path, "Not a finite number."
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            found = _junk(key, f"{path}.{key}" if path else str(key), depth + 1)
+            if found:
+                return found[0], "Key: " + found[1]
+            found = _junk(item, f"{path}.{key}" if path else str(key), depth + 1)
+            if found:
+                return found
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _junk(item, f"{path}.{i}", depth + 1)
+            if found:
+                return found
+    return None
 
 
 def body_hash(op: dict) -> str:
@@ -52,18 +89,33 @@ def _applied_ops(op_ids):
     return {row.op_id: row for row in rows}
 
 
-def _parse_op(raw):
+def _parse_op(raw, received_at):
     """Return (op, None) when the envelope is valid, else (None, result)."""
     op_id = raw.get("op_id") if isinstance(raw, dict) else None
+
+    def refuse(errors, message="The op is invalid."):
+        shown_id = op_id if isinstance(op_id, str) and not _junk(op_id) else None
+        return None, {"op_id": shown_id, **rejected("validation_error", message, errors).to_result()}
+
+    found = _junk(raw) if isinstance(raw, dict) else None
+    if found:
+        return refuse({found[0] or "op": [found[1]]})
     try:
         op = _op_schema.load(raw)
-        at = datetime.fromisoformat(op["at"].replace("Z", "+00:00"))
     except ValidationError as exc:
-        return None, {"op_id": op_id, **rejected("validation_error", "The op is invalid.", exc.messages).to_result()}
+        return refuse(exc.messages)
+    try:
+        # Both conversions can overflow at the ends of the calendar (e.g. 0001-01-01T00:00:00+00:01).
+        at = as_utc(datetime.fromisoformat(op["at"].replace("Z", "+00:00")))
+        at.astimezone(LOCAL_TZ)
     except (ValueError, TypeError):
-        return None, {"op_id": op_id, **rejected("validation_error", "The op is invalid.",
-                                                   {"at": ["Not an ISO 8601 time."]}).to_result()}
-    op["at"] = as_utc(at)
+        return refuse({"at": ["Not an ISO 8601 time."]})
+    except OverflowError:
+        return refuse({"at": ["Outside the times the server can hold."]})
+    window = timedelta(days=int(current_app.config["SYNC_CLOCK_WINDOW_DAYS"]))
+    if abs(at - received_at) > window:
+        return refuse({"at": [f"More than {window.days} days from the server's time: check the device clock."]})
+    op["at"] = at
     return op, None
 
 
@@ -73,7 +125,7 @@ def sync_batch(user, device_id: str, raw_ops: list) -> list[dict]:
     results: list = [None] * len(raw_ops)
     pending = []
     for index, raw in enumerate(raw_ops):
-        op, error = _parse_op(raw)
+        op, error = _parse_op(raw, received_at)
         if error:
             results[index] = error
         else:
@@ -92,10 +144,13 @@ def sync_batch(user, device_id: str, raw_ops: list) -> list[dict]:
         orders = _lock_orders({op["work_order_id"] for _, op, _ in to_apply})
         # Another request may have applied some of these while we waited for the locks.
         known = _applied_ops([op["op_id"] for _, op, _ in to_apply])
-        seen, open_visits, events = {}, {}, []
+        seen, open_visits, events, failed_orders = {}, {}, [], set()
         for index, op, digest in to_apply:
             op_id = op["op_id"]
-            if op_id in known:
+            if op["work_order_id"] in failed_orders:
+                # The order's earlier op failed unexpectedly: its later ops would see a half-known state.
+                results[index] = {"op_id": op_id, **_internal_error()}
+            elif op_id in known:
                 results[index] = _replay(op_id, digest, known[op_id])
             elif op_id in seen:  # the same op twice in one batch
                 results[index] = _replay(op_id, digest, seen[op_id])
@@ -104,6 +159,9 @@ def sync_batch(user, device_id: str, raw_ops: list) -> list[dict]:
                                                     op, digest, received_at, open_visits, events)
                 if stored is not None:
                     seen[op_id] = stored
+                if results[index].get("code") == "internal_error":
+                    failed_orders.add(op["work_order_id"])
+                    open_visits.pop(op["work_order_id"], None)
         # Only applied ops reach this list, in the order sent; same transaction as their effects.
         insert_events(events)
     db.session.commit()
@@ -149,8 +207,18 @@ def _apply_one(user, device_id, order, op, digest, received_at, open_visits, eve
         savepoint.rollback()
         stored = db.session.scalar(select(SyncOp).where(SyncOp.op_id == op_id))
         if stored is None:
-            raise
+            log.exception("sync op %s on work order %s failed", op_id, order.id)
+            return {"op_id": op_id, **_internal_error()}, None
         return _replay(op_id, digest, stored), None
+    except Exception:
+        # A bug must cost this op (and its order's later ops), never the whole batch.
+        savepoint.rollback()
+        log.exception("sync op %s on work order %s failed", op_id, order.id)
+        return {"op_id": op_id, **_internal_error()}, None
+
+
+def _internal_error():
+    return rejected("internal_error", "The server could not apply this op; it has been logged.").to_result()
 
 
 def _after_commit(results, raw_ops):
