@@ -58,8 +58,9 @@ test-python: fonts
 	  $(VENV)/bin/pytest -q -p no:xdist; \
 	fi
 
-lint: venv-dev ## Check the Python code with ruff
+lint: venv-dev ## Check the Python code with ruff (lint and formatting)
 	@$(VENV)/bin/ruff check backend tests benchmarks
+	@$(VENV)/bin/ruff format --check backend tests benchmarks
 
 test-contract: venv-dev fonts ## schemathesis, every check, over the documented API as a dispatcher and a technician
 	@$(PY) tests/contract/run_schemathesis.py

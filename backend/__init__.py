@@ -1,4 +1,5 @@
 """Doorstep: the field-service backend. `create_app` is the application factory."""
+
 import os
 
 from flask import Flask, redirect, send_from_directory
@@ -16,8 +17,7 @@ PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def create_app(config=None):
     """Create and configure the app; `config` overrides everything (tests use it)."""
-    app = Flask(__name__, instance_relative_config=True,
-                template_folder=os.path.join(PROJECT_ROOT, "templates"))
+    app = Flask(__name__, instance_relative_config=True, template_folder=os.path.join(PROJECT_ROOT, "templates"))
     app.config.from_object(DefaultConfig)
     app.config.from_prefixed_env("DOORSTEP")
     if config:
@@ -104,15 +104,20 @@ def _register_blueprints(app):
     from backend.booking.views import blp as booking_blp
     from backend.customers.views import blp as customers_blp
     from backend.workorders.views import blp as work_orders_blp
+
     for blp in (customers_blp, work_orders_blp, booking_blp, accounts_blp):
         api.register_blueprint(blp)
     from backend.visits.views import blp as visits_blp
+
     api.register_blueprint(visits_blp)
     from backend.aftercare.views import blp as aftercare_blp
+
     api.register_blueprint(aftercare_blp)
     from backend.pwa import bp as pwa_bp
+
     app.register_blueprint(pwa_bp)
     from backend.forms import init_app as init_forms
+
     init_forms(app)
 
 
@@ -124,6 +129,7 @@ def _register_cli(app):
 
     app.cli.add_command(forms_cli)
     from backend.demo.cli import seed_demo_command
+
     app.cli.add_command(seed_demo_command)
 
     @app.cli.command("worker")

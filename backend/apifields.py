@@ -1,4 +1,5 @@
 """Marshmallow fields every area's request schemas share, so bad input is refused the same way."""
+
 from marshmallow import fields
 from marshmallow import validate as mvalidate
 

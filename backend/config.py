@@ -1,4 +1,5 @@
 """Configuration: defaults, overridden by DOORSTEP_* environment variables and by create_app(config)."""
+
 import os
 
 
@@ -41,8 +42,8 @@ def database_url(instance_path: str) -> str:
     if url:
         # Heroku-style URLs name the driver "postgres"; SQLAlchemy wants psycopg 3 spelled out.
         if url.startswith("postgres://"):
-            url = "postgresql://" + url[len("postgres://"):]
+            url = "postgresql://" + url[len("postgres://") :]
         if url.startswith("postgresql://"):
-            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+            url = "postgresql+psycopg://" + url[len("postgresql://") :]
         return url
     return "sqlite:///" + os.path.join(instance_path, "doorstep.db")

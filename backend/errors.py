@@ -3,6 +3,7 @@
 Services raise DomainError subclasses; the HTTP edge turns them, and every werkzeug
 HTTP error, into {"code", "status", "message", "errors"}.
 """
+
 import logging
 
 from flask import jsonify

@@ -1,4 +1,5 @@
 """Flask extensions, created once here and bound to an app in create_app."""
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -35,8 +36,11 @@ class ErrorSchema(Schema):
     code = fields.String(required=True, metadata={"description": "Stable error code, e.g. slot_taken"})
     status = fields.Integer(required=True, metadata={"description": "The HTTP status, repeated"})
     message = fields.String(required=True, metadata={"description": "What went wrong, for a person"})
-    errors = fields.Dict(metadata={"description": "For validation errors: the fields at fault by location, "
-                                                  'e.g. {"json": {"starts_at": ["…"]}}'})
+    errors = fields.Dict(
+        metadata={
+            "description": 'For validation errors: the fields at fault by location, e.g. {"json": {"starts_at": ["…"]}}'
+        }
+    )
 
 
 class DoorstepApi(Api):

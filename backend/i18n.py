@@ -1,4 +1,5 @@
 """Language of pages and forms: zh-CN unless the request asks for English."""
+
 from flask import request
 
 SUPPORTED = ("zh_CN", "en")

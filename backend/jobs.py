@@ -3,6 +3,7 @@
 Rendering and sealing forms is the main job; the same function runs either way, so a province
 deployment only changes configuration.
 """
+
 import logging
 
 from flask import current_app

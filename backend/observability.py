@@ -38,10 +38,13 @@ SLOW_REQUEST_SECONDS = 1.0
 
 disable_created_metrics()  # the *_created series only double what a scraper stores
 
-HTTP_REQUESTS = Counter("doorstep_http_requests_total", "HTTP requests answered",
-                        ["method", "endpoint", "status"])
-HTTP_DURATION = Histogram("doorstep_http_request_duration_seconds", "Time to answer a request", ["endpoint"],
-                          buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+HTTP_REQUESTS = Counter("doorstep_http_requests_total", "HTTP requests answered", ["method", "endpoint", "status"])
+HTTP_DURATION = Histogram(
+    "doorstep_http_request_duration_seconds",
+    "Time to answer a request",
+    ["endpoint"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
 SYNC_OPS = Counter("doorstep_sync_ops_total", "Sync ops answered, by result", ["status", "code"])
 JOB_FAILURES = Counter("doorstep_job_failures_total", "Background jobs that raised", ["job"])
 
@@ -127,9 +130,20 @@ def _end_request(response):
         # Every request is in gunicorn's access log; ours adds the request id and the user for the
         # slow and the failed ones, without a line per request on the hot path.
         level = logging.WARNING if response.status_code >= 500 or elapsed >= SLOW_REQUEST_SECONDS else logging.DEBUG
-        log.log(level, "%s %s %s", request.method, request.path, response.status_code,
-                 extra={"method": request.method, "path": request.path, "status": response.status_code,
-                        "duration_ms": round(elapsed * 1000, 1), "user_id": getattr(user, "id", None)})
+        log.log(
+            level,
+            "%s %s %s",
+            request.method,
+            request.path,
+            response.status_code,
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round(elapsed * 1000, 1),
+                "user_id": getattr(user, "id", None),
+            },
+        )
     if g.get("request_id"):
         response.headers[REQUEST_ID_HEADER] = g.request_id
     return response
@@ -153,8 +167,7 @@ def queue_status() -> dict:
     if queue is None:
         return {"backend": "in-process", "ok": True}
     try:
-        return {"backend": "redis", "ok": True, "queued": queue.count,
-                "failed": queue.failed_job_registry.count}
+        return {"backend": "redis", "ok": True, "queued": queue.count, "failed": queue.failed_job_registry.count}
     except Exception as error:  # an unreachable Redis is a health finding, not a crash
         return {"backend": "redis", "ok": False, "error": type(error).__name__}
 
@@ -178,11 +191,14 @@ class _BacklogCollector:
 
     def collect(self):
         sealing = sealing_status()
-        yield GaugeMetricFamily("doorstep_sealing_backlog_visits", "Finished visits without sealed forms",
-                                value=sealing["visits_waiting"])
-        yield GaugeMetricFamily("doorstep_sealing_backlog_oldest_seconds",
-                                "Age of the oldest finished visit without sealed forms",
-                                value=sealing["oldest_waiting_seconds"] or 0)
+        yield GaugeMetricFamily(
+            "doorstep_sealing_backlog_visits", "Finished visits without sealed forms", value=sealing["visits_waiting"]
+        )
+        yield GaugeMetricFamily(
+            "doorstep_sealing_backlog_oldest_seconds",
+            "Age of the oldest finished visit without sealed forms",
+            value=sealing["oldest_waiting_seconds"] or 0,
+        )
         queue = queue_status()
         if queue["backend"] == "redis" and queue["ok"]:
             yield GaugeMetricFamily("doorstep_job_queue_depth", "Jobs waiting in the queue", value=queue["queued"])
@@ -224,8 +240,11 @@ def _registry():
 def metrics():
     """Prometheus metrics: requests, sync ops by result, sealing backlog, queue, job failures."""
     if not _metrics_allowed():
-        return jsonify(code="unauthorized", status=401,
-                       message="Send a manager's or admin's token, or the metrics token, as a bearer token."), 401
+        return jsonify(
+            code="unauthorized",
+            status=401,
+            message="Send a manager's or admin's token, or the metrics token, as a bearer token.",
+        ), 401
     return Response(generate_latest(_registry()), mimetype=CONTENT_TYPE_LATEST)
 
 
@@ -243,8 +262,13 @@ def health():
     forms = forms_health()
     queue = queue_status()
     ready = forms["harfbuzz_subset"] and not forms["subset_fonts_missing"] and queue["ok"]
-    return jsonify(status="ok" if ready else "degraded", database=db.engine.dialect.name, queue=queue,
-                   sealing=sealing_status(), forms=forms)
+    return jsonify(
+        status="ok" if ready else "degraded",
+        database=db.engine.dialect.name,
+        queue=queue,
+        sealing=sealing_status(),
+        forms=forms,
+    )
 
 
 def init_app(app):

@@ -1,4 +1,5 @@
 """Paging a SELECT for flask-smorest's `@blp.paginate()` (page/page_size in, X-Pagination out)."""
+
 from sqlalchemy import func, select
 
 from backend.extensions import db

@@ -1,4 +1,5 @@
 """Time helpers: everything is stored in UTC; days and windows are the operator's local time."""
+
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 

@@ -6,6 +6,7 @@ and prints requests/s, p50, p99 and the ratio to the minimal endpoint.
 
     make bench-api          # or: .venv/bin/python benchmarks/bench_api.py [--orders N] [--duration S]
 """
+
 import argparse
 import io
 import os
@@ -34,8 +35,19 @@ SLOTS = [clock(8, 30), clock(10, 30), clock(13, 30), clock(15, 30), clock(17, 30
 # --preload: the workers fork from one loaded app, so all of them serve once the first answers.
 # Without it each worker imported the app itself (seconds of CPU each), and the measurement ran
 # while three of the four were still starting.
-GUNICORN = ["--workers", "4", "--worker-class", "gthread", "--threads", "4", "--backlog", "2048",
-            "--preload", "--log-level", "warning"]
+GUNICORN = [
+    "--workers",
+    "4",
+    "--worker-class",
+    "gthread",
+    "--threads",
+    "4",
+    "--backlog",
+    "2048",
+    "--preload",
+    "--log-level",
+    "warning",
+]
 
 
 def database_url(name=DATABASE):
@@ -79,20 +91,64 @@ def seed(orders_wanted):
             return
         print(f"seed: inserting {orders_wanted:,} work orders by COPY ...", flush=True)
         started = time.perf_counter()
-        for table in ("status_changes", "phone_guidance", "appointments", "work_orders", "work_order_counters",
-                      "customers", "users"):
+        for table in (
+            "status_changes",
+            "phone_guidance",
+            "appointments",
+            "work_orders",
+            "work_order_counters",
+            "customers",
+            "users",
+        ):
             connection.execute(f"TRUNCATE {table} RESTART IDENTITY CASCADE")
         now = datetime.now(UTC).isoformat()
         password = PasswordHasher().hash("bench-password")
         users = [(1, "dispatcher", password, "dispatcher", "调度", None, "福州", "[]", "[]", True, 1, now)]
-        users += [(1 + n, f"tech{n}", password, "technician", f"技师{n}", f"B{n:05d}", "福州",
-                   '["install", "repair"]', "[]", True, 1, now) for n in range(1, TECHNICIANS + 1)]
-        _copy(connection, "users", ["id", "username", "password_hash", "role", "name", "employee_no", "branch",
-                                    "skills", "areas", "active", "token_version", "created_at"], users)
-        _copy(connection, "customers", ["id", "name", "phones", "address", "account_no", "area", "branch",
-                                        "created_at", "updated_at"],
-              ((n, f"客户{n}", f'["138{n:08d}"]', f"福州市鼓楼区五四路{n}号", f"B{n:09d}", "鼓楼区", "福州", now, now)
-               for n in range(1, CUSTOMERS + 1)))
+        users += [
+            (
+                1 + n,
+                f"tech{n}",
+                password,
+                "technician",
+                f"技师{n}",
+                f"B{n:05d}",
+                "福州",
+                '["install", "repair"]',
+                "[]",
+                True,
+                1,
+                now,
+            )
+            for n in range(1, TECHNICIANS + 1)
+        ]
+        _copy(
+            connection,
+            "users",
+            [
+                "id",
+                "username",
+                "password_hash",
+                "role",
+                "name",
+                "employee_no",
+                "branch",
+                "skills",
+                "areas",
+                "active",
+                "token_version",
+                "created_at",
+            ],
+            users,
+        )
+        _copy(
+            connection,
+            "customers",
+            ["id", "name", "phones", "address", "account_no", "area", "branch", "created_at", "updated_at"],
+            (
+                (n, f"客户{n}", f'["138{n:08d}"]', f"福州市鼓楼区五四路{n}号", f"B{n:09d}", "鼓楼区", "福州", now, now)
+                for n in range(1, CUSTOMERS + 1)
+            ),
+        )
         per_day = TECHNICIANS * len(SLOTS)
         days_needed = -(-orders_wanted // per_day)
         today = local_today()
@@ -106,17 +162,66 @@ def seed(orders_wanted):
             past = day < today
             status = ("closed" if n % 7 else "cancelled") if past else "scheduled"
             created = (starts - timedelta(days=1)).isoformat()
-            order_rows.append((n + 1, f"WO-{day:%Y%m%d}-{n % per_day + 1:04d}", "repair" if n % 3 else "install",
-                               "normal", "无信号", status, 1 + n % CUSTOMERS, f"福州市鼓楼区五四路{n}号",
-                               "福州", "鼓楼区", technician, 1, created, created, 1))
+            order_rows.append(
+                (
+                    n + 1,
+                    f"WO-{day:%Y%m%d}-{n % per_day + 1:04d}",
+                    "repair" if n % 3 else "install",
+                    "normal",
+                    "无信号",
+                    status,
+                    1 + n % CUSTOMERS,
+                    f"福州市鼓楼区五四路{n}号",
+                    "福州",
+                    "鼓楼区",
+                    technician,
+                    1,
+                    created,
+                    created,
+                    1,
+                )
+            )
             appointment_status = "active" if status == "scheduled" else ("done" if status == "closed" else "cancelled")
-            appointment_rows.append((n + 1, n + 1, technician, starts.isoformat(),
-                                     (starts + timedelta(minutes=90)).isoformat(), appointment_status, 1, created))
-        _copy(connection, "work_orders", ["id", "number", "type", "priority", "description", "status", "customer_id",
-                                          "address", "branch", "area", "technician_id", "created_by_id", "created_at",
-                                          "updated_at", "version"], order_rows)
-        _copy(connection, "appointments", ["id", "work_order_id", "technician_id", "starts_at", "ends_at", "status",
-                                           "booked_by_id", "created_at"], appointment_rows)
+            appointment_rows.append(
+                (
+                    n + 1,
+                    n + 1,
+                    technician,
+                    starts.isoformat(),
+                    (starts + timedelta(minutes=90)).isoformat(),
+                    appointment_status,
+                    1,
+                    created,
+                )
+            )
+        _copy(
+            connection,
+            "work_orders",
+            [
+                "id",
+                "number",
+                "type",
+                "priority",
+                "description",
+                "status",
+                "customer_id",
+                "address",
+                "branch",
+                "area",
+                "technician_id",
+                "created_by_id",
+                "created_at",
+                "updated_at",
+                "version",
+            ],
+            order_rows,
+        )
+        _copy(
+            connection,
+            "appointments",
+            ["id", "work_order_id", "technician_id", "starts_at", "ends_at", "status", "booked_by_id", "created_at"],
+            appointment_rows,
+        )
         for table in ("users", "customers", "work_orders", "appointments"):
             connection.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
         connection.commit()
@@ -130,21 +235,28 @@ def token_for(username):
     from backend.auth.services import issue_token
     from backend.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url().replace("postgresql://", "postgresql+psycopg://"),
-                      "SECRET_KEY": SECRET})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url().replace("postgresql://", "postgresql+psycopg://"),
+            "SECRET_KEY": SECRET,
+        }
+    )
     with app.app_context():
         return issue_token(db.session.scalar(db.select(User).where(User.username == username)))
 
 
 def serve(app_spec, port, env):
-    process = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), *GUNICORN, "--bind", f"127.0.0.1:{port}", app_spec],
-                               cwd=ROOT, env=env)
+    process = subprocess.Popen(
+        [str(ROOT / ".venv/bin/gunicorn"), *GUNICORN, "--bind", f"127.0.0.1:{port}", app_spec], cwd=ROOT, env=env
+    )
     for _ in range(300):
         try:
             import urllib.request
 
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/health" if "backend" in app_spec
-                                   else f"http://127.0.0.1:{port}/ping", timeout=1)
+            urllib.request.urlopen(
+                f"http://127.0.0.1:{port}/health" if "backend" in app_spec else f"http://127.0.0.1:{port}/ping",
+                timeout=1,
+            )
             return process
         except OSError:
             time.sleep(0.2)
@@ -157,8 +269,12 @@ def drive(url, token, duration):
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         if token:
             script.write(f'wrk.headers["Authorization"] = "Bearer {token}"\n')
-    output = subprocess.run(["wrk", "-t", "2", "-c", "32", "-d", f"{duration}s", "--latency", "-s", script.name, url],
-                            capture_output=True, text=True, check=True).stdout
+    output = subprocess.run(
+        ["wrk", "-t", "2", "-c", "32", "-d", f"{duration}s", "--latency", "-s", script.name, url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     os.unlink(script.name)
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
@@ -187,10 +303,20 @@ def main():
     today = local_today().isoformat()
     targets = [
         ("minimal Flask JSON endpoint", "benchmarks.minimal_app:app", 5101, "/ping", None),
-        ("GET /api/v1/me/agenda?date=", "backend:create_app()", 5102, f"/api/v1/me/agenda?date={today}",
-         technician_token),
-        ("GET /api/v1/work-orders?status=scheduled&date=", "backend:create_app()", 5102,
-         f"/api/v1/work-orders?status=scheduled&date={today}", dispatcher_token),
+        (
+            "GET /api/v1/me/agenda?date=",
+            "backend:create_app()",
+            5102,
+            f"/api/v1/me/agenda?date={today}",
+            technician_token,
+        ),
+        (
+            "GET /api/v1/work-orders?status=scheduled&date=",
+            "backend:create_app()",
+            5102,
+            f"/api/v1/work-orders?status=scheduled&date={today}",
+            dispatcher_token,
+        ),
     ]
     print(f"gunicorn {' '.join(GUNICORN)}; wrk -t2 -c32 -d{args.duration}s on {os.cpu_count()} cores")
     print(f"load average before: {_load()}")

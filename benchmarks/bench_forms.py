@@ -8,6 +8,7 @@ Wall-clock figures depend on what else the machine runs, so it also prints the l
 the CPU time each form took: 2 / (CPU seconds per form) is what two free cores would deliver (a
 busy machine inflates CPU time too, so the best run is the nearest to a free core).
 """
+
 import multiprocessing
 import os
 import statistics
@@ -70,8 +71,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         cert = str(create_demo_pkcs12(Path(tmp) / "bench.p12"))
         _setup(cert)
-        print(f"HarfBuzz subsetting: {'yes' if harfbuzz_subset_available() else 'NO (slow fallback)'}; "
-              f"{_load()}")
+        print(f"HarfBuzz subsetting: {'yes' if harfbuzz_subset_available() else 'NO (slow fallback)'}; {_load()}")
         zh, en = sample_service_form("zh"), sample_service_form("en")
         zh_plain = sample_service_form("zh", customer_name="吉祥先生")
         for form, lang in ((zh, "zh"), (en, "en")):
@@ -86,19 +86,24 @@ def main():
         med = {lang: statistics.median(values) * 1000 for lang, values in times.items()}
         cpu = {lang: statistics.median(values) * 1000 for lang, values in cpu_times.items()}
         plain_size = len(_render_and_seal(zh_plain, "zh"))
-        print(f"render+seal median, {RUNS} runs each: zh {med['zh']:.0f} ms, en {med['en']:.0f} ms, "
-              f"ratio zh/en {med['zh'] / med['en']:.2f} (target <= 1.5)")
+        print(
+            f"render+seal median, {RUNS} runs each: zh {med['zh']:.0f} ms, en {med['en']:.0f} ms, "
+            f"ratio zh/en {med['zh'] / med['en']:.2f} (target <= 1.5)"
+        )
         best = min(min(values) for values in cpu_times.values()) * 1000
-        print(f"  CPU time per form, median: zh {cpu['zh']:.0f} ms, en {cpu['en']:.0f} ms; "
-              f"best {best:.0f} ms (two free cores: ~{2000 / best:.1f} forms/s)")
-        print(f"sealed PDF size: zh with 𠮷 {len(pdfs['zh']) / 1024:.0f} KB, zh common characters only "
-              f"{plain_size / 1024:.0f} KB, en {len(pdfs['en']) / 1024:.0f} KB (target <= 150 KB)")
+        print(
+            f"  CPU time per form, median: zh {cpu['zh']:.0f} ms, en {cpu['en']:.0f} ms; "
+            f"best {best:.0f} ms (two free cores: ~{2000 / best:.1f} forms/s)"
+        )
+        print(
+            f"sealed PDF size: zh with 𠮷 {len(pdfs['zh']) / 1024:.0f} KB, zh common characters only "
+            f"{plain_size / 1024:.0f} KB, en {len(pdfs['en']) / 1024:.0f} KB (target <= 150 KB)"
+        )
 
         ctx = multiprocessing.get_context("spawn")
         queue = ctx.Queue()
         start_at = time.time() + 8  # both processes load fonts first, then start together
-        workers = [ctx.Process(target=_worker, args=(cert, THROUGHPUT_SECONDS, start_at, queue))
-                   for _ in range(2)]
+        workers = [ctx.Process(target=_worker, args=(cert, THROUGHPUT_SECONDS, start_at, queue)) for _ in range(2)]
         for worker in workers:
             worker.start()
         results = [queue.get() for _ in workers]
@@ -106,10 +111,14 @@ def main():
             worker.join()
         total = sum(count for count, _ in results)
         cpu_per_form = sum(cpu_seconds for _, cpu_seconds in results) / max(total, 1)
-        print(f"throughput, 2 processes x {THROUGHPUT_SECONDS} s: {total} sealed forms, "
-              f"{total / THROUGHPUT_SECONDS:.1f} forms/s (target >= 10); {_load()}")
-        print(f"  {cpu_per_form * 1000:.0f} ms CPU per sealed form: two free cores would seal "
-              f"{2 / cpu_per_form:.1f} forms/s")
+        print(
+            f"throughput, 2 processes x {THROUGHPUT_SECONDS} s: {total} sealed forms, "
+            f"{total / THROUGHPUT_SECONDS:.1f} forms/s (target >= 10); {_load()}"
+        )
+        print(
+            f"  {cpu_per_form * 1000:.0f} ms CPU per sealed form: two free cores would seal "
+            f"{2 / cpu_per_form:.1f} forms/s"
+        )
 
 
 if __name__ == "__main__":

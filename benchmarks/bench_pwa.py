@@ -6,6 +6,7 @@ Run with `make bench-pwa` (builds the app first). Prints the figures and the tar
 - outbox drain of 500 queued actions against the local server, as a share of the rate of the same
   ops posted directly from Python in the same run: target >= 0.5.
 """
+
 import gzip
 import http.client
 import json
@@ -33,8 +34,11 @@ new MutationObserver((_, obs) => {
 
 OPEN_JS = "new Promise((ok) => { const r = indexedDB.open('doorstep'); r.onsuccess = () => ok(r.result); })"
 
-QUEUE_JS = """async ([ops]) => {
-  const db = await """ + OPEN_JS + """;
+QUEUE_JS = (
+    """async ([ops]) => {
+  const db = await """
+    + OPEN_JS
+    + """;
   await new Promise((ok, err) => {
     const tx = db.transaction('outbox', 'readwrite');
     for (const op of ops) tx.objectStore('outbox').add(op);
@@ -42,9 +46,13 @@ QUEUE_JS = """async ([ops]) => {
   });
   db.close();
 }"""
+)
 
-PENDING_JS = """async () => {
-  const db = await """ + OPEN_JS + """;
+PENDING_JS = (
+    """async () => {
+  const db = await """
+    + OPEN_JS
+    + """;
   const n = await new Promise((ok) => {
     const q = db.transaction('outbox').objectStore('outbox').count();
     q.onsuccess = () => ok(q.result);
@@ -52,6 +60,7 @@ PENDING_JS = """async () => {
   db.close();
   return n;
 }"""
+)
 
 
 def shell_size():
@@ -66,14 +75,22 @@ def shell_size():
 
 def checklist_ops(server, count):
     """Return `count` valid checklist answers spread over the seeded orders, in the sync envelope."""
-    items = {"install": ["no_wei", "greeting_by_time", "identity_confirmed"],
-             "repair": ["no_wei", "greeting_by_time", "identity_confirmed"]}
+    items = {
+        "install": ["no_wei", "greeting_by_time", "identity_confirmed"],
+        "repair": ["no_wei", "greeting_by_time", "identity_confirmed"],
+    }
     ops = []
     for i in range(count):
         order = server.seed["orders"][i % len(server.seed["orders"])]
-        ops.append({"op_id": str(uuid.uuid4()), "work_order_id": order["id"], "type": "checklist.answer",
-                    "at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
-                    "data": {"step": "call", "item": items[order["type"]][i % 3], "value": i % 2 == 0}})
+        ops.append(
+            {
+                "op_id": str(uuid.uuid4()),
+                "work_order_id": order["id"],
+                "type": "checklist.answer",
+                "at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
+                "data": {"step": "call", "item": items[order["type"]][i % 3], "value": i % 2 == 0},
+            }
+        )
     return ops
 
 
@@ -83,7 +100,7 @@ def post_directly(server, token, ops):
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
     start = time.perf_counter()
     for i in range(0, len(ops), BATCH):
-        batch = json.dumps({"device_id": "bench-python", "ops": ops[i:i + BATCH]})
+        batch = json.dumps({"device_id": "bench-python", "ops": ops[i : i + BATCH]})
         conn.request("POST", "/api/v1/sync", batch, headers)
         body = json.loads(conn.getresponse().read())
         assert all(r["status"] == "applied" for r in body["results"]), body["results"][:3]
@@ -94,10 +111,13 @@ def post_directly(server, token, ops):
 
 def main():
     raw, packed, files = shell_size()
-    print(f"shell first load: {raw / 1024:.1f} KB raw, {packed / 1024:.1f} KB gzipped ({', '.join(files)})"
-          f"  target <= 100 KB: {'OK' if packed <= 100 * 1024 else 'MISSED'}")
+    print(
+        f"shell first load: {raw / 1024:.1f} KB raw, {packed / 1024:.1f} KB gzipped ({', '.join(files)})"
+        f"  target <= 100 KB: {'OK' if packed <= 100 * 1024 else 'MISSED'}"
+    )
 
     from playwright.sync_api import sync_playwright
+
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
         server = LiveServer(pathlib.Path(tmp), orders_per_type=5)
         try:
@@ -124,13 +144,17 @@ def main():
                 times.append(probe.evaluate("window.__agendaAt"))
                 probe.close()
             median = statistics.median(times)
-            print(f"offline navigation -> visible agenda (4x CPU throttling): median {median:.0f} ms "
-                  f"(runs: {', '.join(f'{t:.0f}' for t in times)})  target <= 1000 ms: "
-                  f"{'OK' if median <= 1000 else 'MISSED'}")
+            print(
+                f"offline navigation -> visible agenda (4x CPU throttling): median {median:.0f} ms "
+                f"(runs: {', '.join(f'{t:.0f}' for t in times)})  target <= 1000 ms: "
+                f"{'OK' if median <= 1000 else 'MISSED'}"
+            )
 
             # Outbox drain: 500 queued actions, drained by the app's own sync loop.
-            queued = [{**op, "attachments": [], "state": "pending", "result": None, "queued_at": 0}
-                      for op in checklist_ops(server, OPS)]
+            queued = [
+                {**op, "attachments": [], "state": "pending", "result": None, "queued_at": 0}
+                for op in checklist_ops(server, OPS)
+            ]
             page.evaluate(QUEUE_JS, [queued])
             start = time.perf_counter()
             # Coming back online is what starts the drain (the app listens for `online`); a click
@@ -146,9 +170,11 @@ def main():
             direct_seconds = post_directly(server, token, checklist_ops(server, OPS))
             app_rate, direct_rate = OPS / app_seconds, OPS / direct_seconds
             share = app_rate / direct_rate
-            print(f"outbox drain of {OPS} actions: app {app_rate:.0f} ops/s ({app_seconds:.2f} s), "
-                  f"direct from Python {direct_rate:.0f} ops/s ({direct_seconds:.2f} s), share {share:.2f}"
-                  f"  target >= 0.5: {'OK' if share >= 0.5 else 'MISSED'}")
+            print(
+                f"outbox drain of {OPS} actions: app {app_rate:.0f} ops/s ({app_seconds:.2f} s), "
+                f"direct from Python {direct_rate:.0f} ops/s ({direct_seconds:.2f} s), share {share:.2f}"
+                f"  target >= 0.5: {'OK' if share >= 0.5 else 'MISSED'}"
+            )
             browser.close()
         finally:
             server.stop()

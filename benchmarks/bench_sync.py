@@ -8,6 +8,7 @@ created and wiped by this script), prints ops/s of:
 and the ratios apply/bare (target >= 0.3) and replay/apply (target >= 3).
 Form sealing, which a completed visit queues as a job, is not part of the measured sync.
 """
+
 import logging
 import os
 import statistics
@@ -47,13 +48,18 @@ def visit_ops(order, window_start):
     at = iter(window_start - timedelta(days=1) + timedelta(seconds=i) for i in range(10_000))
     ops = [("call.attempt", {"outcome": "reached", "notes": "约好上午"})]
     for step in ("call", "arrive"):
-        ops += [("checklist.answer", {"step": step, "item": i["id"], "value": True if i["kind"] == "check" else "ok"})
-                for i in flow_step(flow, step)["checklist"] if i["kind"] in ("check", "text")]
+        ops += [
+            ("checklist.answer", {"step": step, "item": i["id"], "value": True if i["kind"] == "check" else "ok"})
+            for i in flow_step(flow, step)["checklist"]
+            if i["kind"] in ("check", "text")
+        ]
         ops.append(("step.complete", {"step": step}))
         if step == "call":
             ops.append(("arrive.checkin", {"lat": 26.08, "lng": 119.3, "accuracy_m": 10}))
-    return [{"op_id": str(uuid.uuid4()), "work_order_id": order.id, "type": t, "at": next(at).isoformat(),
-             "data": d} for t, d in ops]
+    return [
+        {"op_id": str(uuid.uuid4()), "work_order_id": order.id, "type": t, "at": next(at).isoformat(), "data": d}
+        for t, d in ops
+    ]
 
 
 def make_batch(technician, day):
@@ -61,13 +67,26 @@ def make_batch(technician, day):
     per_visit = []
     for n in range(VISITS):
         customer = Customer(name=f"客户{n}", phones=["13800000000"], address="福州市")
-        order = WorkOrder(number=f"WO-B{uuid.uuid4().hex[:8]}", type="install" if n % 2 else "repair",
-                          customer=customer, address="福州市", technician_id=technician.id, status="scheduled")
+        order = WorkOrder(
+            number=f"WO-B{uuid.uuid4().hex[:8]}",
+            type="install" if n % 2 else "repair",
+            customer=customer,
+            address="福州市",
+            technician_id=technician.id,
+            status="scheduled",
+        )
         db.session.add(order)
         db.session.flush()
         starts = day + timedelta(hours=n)  # one technician, never double-booked
-        db.session.add(Appointment(work_order_id=order.id, technician_id=technician.id, starts_at=starts,
-                                   ends_at=starts + timedelta(minutes=50), status="active"))
+        db.session.add(
+            Appointment(
+                work_order_id=order.id,
+                technician_id=technician.id,
+                starts_at=starts,
+                ends_at=starts + timedelta(minutes=50),
+                status="active",
+            )
+        )
         per_visit.append(visit_ops(order, starts))
     db.session.commit()
     # Each visit contributes its first ops, so the batch holds exactly OPS ops over 35 visits.
@@ -77,12 +96,18 @@ def make_batch(technician, day):
 
 def bare_inserts(n):
     """Return seconds to insert n rows with SQLAlchemy Core, one transaction per row."""
-    table = sa.Table("bench_bare", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True),
-                     sa.Column("op_id", sa.String(64), unique=True), sa.Column("payload", sa.JSON))
+    table = sa.Table(
+        "bench_bare",
+        sa.MetaData(),
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("op_id", sa.String(64), unique=True),
+        sa.Column("payload", sa.JSON),
+    )
     table.drop(db.engine, checkfirst=True)
     table.create(db.engine)
-    rows = [{"op_id": str(uuid.uuid4()), "payload": {"step": "call", "item": "no_wei", "value": True}}
-            for _ in range(n)]
+    rows = [
+        {"op_id": str(uuid.uuid4()), "payload": {"step": "call", "item": "no_wei", "value": True}} for _ in range(n)
+    ]
     started = time.perf_counter()
     for row in rows:
         with db.engine.begin() as connection:
@@ -113,8 +138,14 @@ def run(label, url):
     with app.app_context():
         logging.disable(logging.INFO)  # alembic's progress lines
         flask_migrate.upgrade()
-        technician = create_user(f"bench-{uuid.uuid4().hex[:6]}", "bench-password-1", "technician",
-                                 name="王明", employee_no=f"B{uuid.uuid4().hex[:6]}", branch="福州")
+        technician = create_user(
+            f"bench-{uuid.uuid4().hex[:6]}",
+            "bench-password-1",
+            "technician",
+            name="王明",
+            employee_no=f"B{uuid.uuid4().hex[:6]}",
+            branch="福州",
+        )
         db.session.commit()
         technician_id = technician.id
         sync._after_commit = lambda results, raw_ops: None  # form sealing is a queued job, not the sync
@@ -137,9 +168,11 @@ def run(label, url):
             bare.append(bare_inserts(OPS))
         db.engine.dispose()
     apply_rate, replay_rate, bare_rate = (OPS / statistics.median(t) for t in (applied, replayed, bare))
-    print(f"{label:<11} apply {apply_rate:8.0f} ops/s   replay {replay_rate:9.0f} ops/s   "
-          f"bare insert {bare_rate:8.0f} rows/s   apply/bare {apply_rate / bare_rate:5.2f} (target >= 0.3)   "
-          f"replay/apply {replay_rate / apply_rate:5.1f}x (target >= 3)")
+    print(
+        f"{label:<11} apply {apply_rate:8.0f} ops/s   replay {replay_rate:9.0f} ops/s   "
+        f"bare insert {bare_rate:8.0f} rows/s   apply/bare {apply_rate / bare_rate:5.2f} (target >= 0.3)   "
+        f"replay/apply {replay_rate / apply_rate:5.1f}x (target >= 3)"
+    )
 
 
 def main():

@@ -1,4 +1,5 @@
 """The baseline of bench_api: the smallest Flask JSON endpoint, served like the real app."""
+
 from flask import Flask, jsonify
 
 app = Flask(__name__)

@@ -4,6 +4,7 @@ The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is 
 Tests that need data other threads can see (parallel requests) mark themselves
 `@pytest.mark.committed`: they get real commits and the tables are emptied afterwards.
 """
+
 import os
 import tempfile
 
@@ -30,7 +31,7 @@ def _fresh_database_url(tmp_dir):
     if not url:
         return "sqlite:///" + os.path.join(tmp_dir, "test.db")
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     engine = sa.create_engine(url)
     with engine.begin() as connection:
         connection.exec_driver_sql("DROP SCHEMA public CASCADE")
@@ -43,13 +44,15 @@ def _fresh_database_url(tmp_dir):
 def app():
     """Return the app on a database built by running the migrations."""
     with tempfile.TemporaryDirectory() as tmp_dir:
-        app = create_app({
-            "TESTING": True,
-            "SECRET_KEY": "test-secret",
-            "SQLALCHEMY_DATABASE_URI": _fresh_database_url(tmp_dir),
-            "RATELIMIT_ENABLED": False,
-            "PUBLIC_BASE_URL": "http://doorstep.test",
-        })
+        app = create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "test-secret",
+                "SQLALCHEMY_DATABASE_URI": _fresh_database_url(tmp_dir),
+                "RATELIMIT_ENABLED": False,
+                "PUBLIC_BASE_URL": "http://doorstep.test",
+            }
+        )
         with app.app_context():
             flask_migrate.upgrade()
         yield app

@@ -1,4 +1,5 @@
 """Plain builders for customers, work orders and appointment windows (customers, work orders, booking tests)."""
+
 from datetime import datetime, time, timedelta
 from itertools import count
 

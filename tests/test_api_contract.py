@@ -1,6 +1,7 @@
 """The API as documented: every endpoint of the foundation is in the OpenAPI document with its
 request and response schemas, and every documented endpoint (of every area) answers bad input
 with a 4xx in the one JSON error shape, never a 500."""
+
 import re
 
 import pytest
@@ -9,16 +10,23 @@ from tests.factories import make_customer, make_order
 
 FOUNDATION_ENDPOINTS = [
     ("post", "/api/v1/auth/login"),
-    ("get", "/api/v1/customers"), ("post", "/api/v1/customers"),
-    ("get", "/api/v1/customers/{customer_id}"), ("patch", "/api/v1/customers/{customer_id}"),
-    ("get", "/api/v1/work-orders"), ("post", "/api/v1/work-orders"),
-    ("get", "/api/v1/work-orders/{order_id}"), ("patch", "/api/v1/work-orders/{order_id}"),
+    ("get", "/api/v1/customers"),
+    ("post", "/api/v1/customers"),
+    ("get", "/api/v1/customers/{customer_id}"),
+    ("patch", "/api/v1/customers/{customer_id}"),
+    ("get", "/api/v1/work-orders"),
+    ("post", "/api/v1/work-orders"),
+    ("get", "/api/v1/work-orders/{order_id}"),
+    ("patch", "/api/v1/work-orders/{order_id}"),
     ("post", "/api/v1/work-orders/{order_id}/status"),
     ("post", "/api/v1/work-orders/{order_id}/phone-guidance"),
     ("post", "/api/v1/work-orders/{order_id}/appointment"),
-    ("get", "/api/v1/technicians"), ("get", "/api/v1/technicians/availability"),
+    ("get", "/api/v1/technicians"),
+    ("get", "/api/v1/technicians/availability"),
     ("get", "/api/v1/me/agenda"),
-    ("get", "/api/v1/users"), ("post", "/api/v1/users"), ("get", "/api/v1/users/{user_id}"),
+    ("get", "/api/v1/users"),
+    ("post", "/api/v1/users"),
+    ("get", "/api/v1/users/{user_id}"),
     ("patch", "/api/v1/users/{user_id}"),
 ]
 OVERSIZE = "长" * 20_000
@@ -69,13 +77,16 @@ def _plausible(spec, schema):
     if "enum" in schema:
         return schema["enum"][0]
     if kind == "object" or "properties" in schema:
-        return {name: _plausible(spec, prop) for name, prop in schema.get("properties", {}).items()
-                if not prop.get("readOnly")}
+        return {
+            name: _plausible(spec, prop)
+            for name, prop in schema.get("properties", {}).items()
+            if not prop.get("readOnly")
+        }
     if kind == "array":
         return []
-    return {"integer": 1, "number": 1.5, "boolean": True}.get(kind, {"date": "2030-01-02",
-                                                                    "date-time": "2030-01-02T10:00:00+08:00"}
-                                                                  .get(schema.get("format"), "x"))
+    return {"integer": 1, "number": 1.5, "boolean": True}.get(
+        kind, {"date": "2030-01-02", "date-time": "2030-01-02T10:00:00+08:00"}.get(schema.get("format"), "x")
+    )
 
 
 def _wrong_values(spec, prop):
@@ -133,8 +144,12 @@ def _problem(response, what, *, must_refuse=False):
         return f"{what} -> accepted ({response.status_code})"
     if response.status_code >= 400:
         body = response.get_json(silent=True)
-        if not isinstance(body, dict) or not {"code", "status", "message"} <= set(body) \
-                or body["status"] != response.status_code or not isinstance(body.get("errors", {}), dict):
+        if (
+            not isinstance(body, dict)
+            or not {"code", "status", "message"} <= set(body)
+            or body["status"] != response.status_code
+            or not isinstance(body.get("errors", {}), dict)
+        ):
             return f"{what} -> {response.status_code} not in the JSON error shape"
     return None
 
@@ -146,8 +161,7 @@ def world(make_user, auth_headers):
     customer = make_customer()
     order = make_order(users["dispatcher"], customer)
     order.technician_id = users["technician"].id
-    ids = {"order_id": order.id, "customer_id": customer.id, "user_id": users["manager"].id,
-           "work_order_id": order.id}
+    ids = {"order_id": order.id, "customer_id": customer.id, "user_id": users["manager"].id, "work_order_id": order.id}
     return {"headers": {role: auth_headers(user) for role, user in users.items()}, "ids": ids}
 
 
@@ -170,8 +184,9 @@ def test_every_endpoint_refuses_bad_input_without_a_500(client, spec, world, db)
     def check(what, method, path, headers, must_refuse=False, **kwargs):
         nonlocal walked
         walked += 1
-        problems.append(_problem(client.open(path, method=method.upper(), headers=headers, **kwargs), what,
-                                 must_refuse=must_refuse))
+        problems.append(
+            _problem(client.open(path, method=method.upper(), headers=headers, **kwargs), what, must_refuse=must_refuse)
+        )
         # Each real request gets a fresh session; here one session spans them, so end its transaction.
         db.session.rollback()
 
@@ -184,11 +199,18 @@ def test_every_endpoint_refuses_bad_input_without_a_500(client, spec, world, db)
             what = f"{method.upper()} {template}"
             if "{" in template:
                 for bad_id in NONEXISTENT_IDS + ["..%2F..%2Fetc", "x" * 300]:
-                    check(f"{what} with id {bad_id[:20]}", method, _fill(template, {}, bad_id), headers,
-                          must_refuse=True, json={})
+                    check(
+                        f"{what} with id {bad_id[:20]}",
+                        method,
+                        _fill(template, {}, bad_id),
+                        headers,
+                        must_refuse=True,
+                        json={},
+                    )
             if method in ("post", "put", "patch"):
-                check(f"{what} malformed JSON", method, path, headers, data="{not json",
-                      content_type="application/json")
+                check(
+                    f"{what} malformed JSON", method, path, headers, data="{not json", content_type="application/json"
+                )
                 check(f"{what} {{}}", method, path, headers, json={})
                 for body in _bad_bodies(spec, operation):
                     check(f"{what} body={str(body)[:100]}", method, path, headers, must_refuse=True, json=body)

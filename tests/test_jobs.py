@@ -1,4 +1,5 @@
 """Jobs run in-process by default and through Redis/RQ when REDIS_URL is set."""
+
 import uuid
 
 import pytest

@@ -55,15 +55,36 @@ def test_metrics_need_a_manager_admin_or_the_scraper_token(app, client, make_use
 
 def test_sync_ops_are_counted_by_result(client, make_user, auth_headers):
     manager = auth_headers(make_user("manager"))
-    before = _metric(client.get("/metrics", headers=manager).text, "doorstep_sync_ops_total",
-                     status="rejected", code="validation_error") or 0
+    before = (
+        _metric(
+            client.get("/metrics", headers=manager).text,
+            "doorstep_sync_ops_total",
+            status="rejected",
+            code="validation_error",
+        )
+        or 0
+    )
     technician = make_user("technician")
-    body = {"device_id": "phone-1", "ops": [{"op_id": "7a1f0c52-1b7e-4c1a-9d2e-3f4a5b6c7d8e", "work_order_id": 1,
-                                             "type": "arrive.teleport", "at": utcnow().isoformat(), "data": {}}]}
+    body = {
+        "device_id": "phone-1",
+        "ops": [
+            {
+                "op_id": "7a1f0c52-1b7e-4c1a-9d2e-3f4a5b6c7d8e",
+                "work_order_id": 1,
+                "type": "arrive.teleport",
+                "at": utcnow().isoformat(),
+                "data": {},
+            }
+        ],
+    }
     response = client.post("/api/v1/sync", json=body, headers=auth_headers(technician))
     assert response.status_code == 200, response.get_json()
-    after = _metric(client.get("/metrics", headers=manager).text, "doorstep_sync_ops_total",
-                    status="rejected", code="validation_error")
+    after = _metric(
+        client.get("/metrics", headers=manager).text,
+        "doorstep_sync_ops_total",
+        status="rejected",
+        code="validation_error",
+    )
     assert after == before + 1
 
 
@@ -72,8 +93,17 @@ def test_health_reports_the_sealing_backlog_and_its_oldest_visit(client, db, mak
     technician = make_user("technician")
     order = make_order(dispatcher)
     ended = utcnow() - timedelta(minutes=10)
-    db.session.add(Visit(work_order_id=order.id, technician_id=technician.id, flow_type="repair", flow_version=1,
-                         started_at=ended - timedelta(minutes=40), ended_at=ended, outcome="completed"))
+    db.session.add(
+        Visit(
+            work_order_id=order.id,
+            technician_id=technician.id,
+            flow_type="repair",
+            flow_version=1,
+            started_at=ended - timedelta(minutes=40),
+            ended_at=ended,
+            outcome="completed",
+        )
+    )
     db.session.commit()
     sealing = client.get("/health").get_json()["sealing"]
     assert sealing["visits_waiting"] == 1

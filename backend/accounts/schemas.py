@@ -1,4 +1,5 @@
 """Request and response bodies of account administration."""
+
 from marshmallow import Schema, fields, validate
 
 from backend.apifields import text

@@ -1,4 +1,5 @@
 """Account administration: list, create, change and deactivate accounts (admins only)."""
+
 from sqlalchemy import or_, select
 
 from backend.apifields import id_exists_in_range
@@ -53,5 +54,8 @@ def update_account(admin, user: User, changes: dict) -> User:
 
 def _ensure_employee_no_free(employee_no):
     if employee_no and db.session.scalar(select(User.id).where(User.employee_no == employee_no)):
-        raise Conflict(f"Employee number {employee_no} is taken.", code="employee_no_taken",
-                       errors={"json": {"employee_no": ["Already used."]}})
+        raise Conflict(
+            f"Employee number {employee_no} is taken.",
+            code="employee_no_taken",
+            errors={"json": {"employee_no": ["Already used."]}},
+        )

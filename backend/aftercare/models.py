@@ -1,4 +1,5 @@
 """Return-visit calls and complaint cases."""
+
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -16,13 +17,17 @@ class ReturnVisitCall(db.Model):
 
     __tablename__ = "return_visit_calls"
     __table_args__ = (
-        CheckConstraint(f"unreached_reason IS NULL OR unreached_reason IN {UNREACHED_REASONS!r}",
-                        name="unreached_reason"),
+        CheckConstraint(
+            f"unreached_reason IS NULL OR unreached_reason IN {UNREACHED_REASONS!r}", name="unreached_reason"
+        ),
         CheckConstraint("satisfaction IS NULL OR satisfaction BETWEEN 1 AND 5", name="satisfaction"),
         # A call that got through has the customer's answers; one that did not has a reason.
-        CheckConstraint("(reached AND satisfaction IS NOT NULL AND resolved IS NOT NULL AND unreached_reason IS NULL)"
-                        " OR (NOT reached AND satisfaction IS NULL AND resolved IS NULL"
-                        " AND unreached_reason IS NOT NULL)", name="outcome_consistent"),
+        CheckConstraint(
+            "(reached AND satisfaction IS NOT NULL AND resolved IS NOT NULL AND unreached_reason IS NULL)"
+            " OR (NOT reached AND satisfaction IS NULL AND resolved IS NULL"
+            " AND unreached_reason IS NOT NULL)",
+            name="outcome_consistent",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

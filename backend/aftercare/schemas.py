@@ -1,4 +1,5 @@
 """Request and response bodies of the return-visit and complaint endpoints."""
+
 from datetime import date
 
 from marshmallow import Schema, fields, validate
@@ -28,8 +29,10 @@ class AftercareOrderSchema(Schema):
 class AftercareCustomerSchema(Schema):
     id = fields.Integer()
     name = fields.String()
-    addressed_as = fields.Function(lambda customer: customer_title(customer.name, customer.title),
-                                   metadata={"description": "How to address the customer, e.g. 张先生"})
+    addressed_as = fields.Function(
+        lambda customer: customer_title(customer.name, customer.title),
+        metadata={"description": "How to address the customer, e.g. 张先生"},
+    )
     phones = fields.List(fields.String())
 
 
@@ -50,8 +53,9 @@ class ReturnVisitCallSchema(Schema):
     satisfied = fields.Boolean(allow_none=True, metadata={"description": "satisfaction 4 or 5"})
     resolved = fields.Boolean(allow_none=True)
     notes = fields.String()
-    order_status_after = fields.String(allow_none=True,
-                                       metadata={"description": "closed / needs_revisit, or null when not reached"})
+    order_status_after = fields.String(
+        allow_none=True, metadata={"description": "closed / needs_revisit, or null when not reached"}
+    )
 
 
 class ReturnVisitQueueEntrySchema(Schema):
@@ -67,7 +71,8 @@ class ReturnVisitQueueEntrySchema(Schema):
 class ReturnVisitQuerySchema(Schema):
     due = fields.Date(
         validate=validate.Range(min=date(2000, 1, 1), max=date(2999, 12, 31)),
-        metadata={"description": "Local day (Asia/Shanghai); orders due on or before it. Default: today"})
+        metadata={"description": "Local day (Asia/Shanghai); orders due on or before it. Default: today"},
+    )
 
 
 class ScriptStepSchema(Schema):
@@ -85,22 +90,36 @@ class ReturnVisitSheetSchema(Schema):
     completed_at = fields.DateTime(allow_none=True)
     due_on = fields.Date(allow_none=True)
     awaiting_return_visit = fields.Boolean()
-    script = fields.List(fields.Nested(ScriptStepSchema),
-                         metadata={"description": "The standard's return-visit wording, filled for this call"})
+    script = fields.List(
+        fields.Nested(ScriptStepSchema),
+        metadata={"description": "The standard's return-visit wording, filled for this call"},
+    )
     calls = fields.List(fields.Nested(ReturnVisitCallSchema))
     call = fields.Nested(ReturnVisitCallSchema, metadata={"description": "The call just recorded (POST only)"})
 
 
 class ReturnVisitInSchema(Schema):
-    reached = fields.Boolean(required=True, metadata={
-        "description": "The customer was reached and took the return-visit call"})
-    unreached_reason = fields.String(validate=validate.OneOf(UNREACHED_REASONS), load_default=None,
-                                     metadata={"description": "Required when not reached"})
-    satisfaction = fields.Integer(strict=True, validate=validate.Range(min=1, max=5), load_default=None,
-                                  metadata={"description": "1–5, required when reached"})
-    resolved = fields.Boolean(load_default=None, metadata={
-        "description": "The customer confirms the problem is solved; required when reached. "
-                       "false sends the order to needs_revisit"})
+    reached = fields.Boolean(
+        required=True, metadata={"description": "The customer was reached and took the return-visit call"}
+    )
+    unreached_reason = fields.String(
+        validate=validate.OneOf(UNREACHED_REASONS),
+        load_default=None,
+        metadata={"description": "Required when not reached"},
+    )
+    satisfaction = fields.Integer(
+        strict=True,
+        validate=validate.Range(min=1, max=5),
+        load_default=None,
+        metadata={"description": "1–5, required when reached"},
+    )
+    resolved = fields.Boolean(
+        load_default=None,
+        metadata={
+            "description": "The customer confirms the problem is solved; required when reached. "
+            "false sends the order to needs_revisit"
+        },
+    )
     notes = text(2000, load_default="")
 
 
@@ -127,8 +146,13 @@ class ComplaintInSchema(Schema):
     work_order_id = db_id(required=True)
     channel = fields.String(required=True, validate=validate.OneOf(COMPLAINT_CHANNELS))
     description = text(4000, min_length=1, required=True, validate=NOT_BLANK)
-    answer = text(4000, min_length=1, validate=NOT_BLANK, load_default=None,
-                  metadata={"description": "An answer given at once, on the same call"})
+    answer = text(
+        4000,
+        min_length=1,
+        validate=NOT_BLANK,
+        load_default=None,
+        metadata={"description": "An answer given at once, on the same call"},
+    )
 
 
 class ComplaintQuerySchema(Schema):

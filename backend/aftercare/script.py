@@ -1,4 +1,5 @@
 """The return-visit call script: data in return_visit.yaml, validated when loaded, filled per call."""
+
 import datetime as dt
 from functools import lru_cache
 from pathlib import Path
@@ -64,7 +65,12 @@ def filled_script(*, customer, order, caller, at: dt.datetime) -> list[dict]:
         text = {}
         for lang in ("zh", "en"):
             text[lang] = fill_script(
-                step["text"][lang], greeting=greeting[lang], branch=branch, technician=technician,
-                employee_no=caller.employee_no, customer=customer_title(customer.name, customer.title, lang=lang))
+                step["text"][lang],
+                greeting=greeting[lang],
+                branch=branch,
+                technician=technician,
+                employee_no=caller.employee_no,
+                customer=customer_title(customer.name, customer.title, lang=lang),
+            )
         steps.append({"id": step["id"], "title": step["title"], "text": text})
     return steps

@@ -3,6 +3,7 @@
 Every function that depends on the time takes ``now`` (an aware datetime; default: the clock),
 so the rules are tested without waiting.
 """
+
 import datetime as dt
 
 from flask import current_app
@@ -31,12 +32,15 @@ def _setting(name: str, default):
 
 # --- return visits (回访) ------------------------------------------------------------------------
 
+
 def _completions():
     """Return a subquery of each order's latest move to completed (work_order_id, completed_at)."""
-    return (select(StatusChange.work_order_id, func.max(StatusChange.at).label("completed_at"))
-            .where(StatusChange.to_status == "completed")
-            .group_by(StatusChange.work_order_id)
-            .subquery())
+    return (
+        select(StatusChange.work_order_id, func.max(StatusChange.at).label("completed_at"))
+        .where(StatusChange.to_status == "completed")
+        .group_by(StatusChange.work_order_id)
+        .subquery()
+    )
 
 
 def due_on(completed_at: dt.datetime) -> dt.date:
@@ -54,16 +58,21 @@ def return_visit_queue_query(due: dt.date):
     # Due on or before `due` means completed before the end of local day `due - after_days`.
     _, cutoff = local_day_bounds(due - dt.timedelta(days=after_days))
     completions = _completions()
-    return (select(WorkOrder)
-            .join(completions, completions.c.work_order_id == WorkOrder.id)
-            .where(WorkOrder.status == "completed", completions.c.completed_at < cutoff)
-            .order_by(completions.c.completed_at, WorkOrder.id))
+    return (
+        select(WorkOrder)
+        .join(completions, completions.c.work_order_id == WorkOrder.id)
+        .where(WorkOrder.status == "completed", completions.c.completed_at < cutoff)
+        .order_by(completions.c.completed_at, WorkOrder.id)
+    )
 
 
 def completed_at_of(order: WorkOrder) -> dt.datetime | None:
     """Return when ``order`` last moved to completed, or None if it never did."""
-    return db.session.scalar(select(func.max(StatusChange.at))
-                             .where(StatusChange.work_order_id == order.id, StatusChange.to_status == "completed"))
+    return db.session.scalar(
+        select(func.max(StatusChange.at)).where(
+            StatusChange.work_order_id == order.id, StatusChange.to_status == "completed"
+        )
+    )
 
 
 def queue_entries(orders: list[WorkOrder]) -> list[dict]:
@@ -72,20 +81,30 @@ def queue_entries(orders: list[WorkOrder]) -> list[dict]:
         return []
     ids = [order.id for order in orders]
     completions = _completions()
-    completed = dict(db.session.execute(select(completions.c.work_order_id, completions.c.completed_at)
-                                        .where(completions.c.work_order_id.in_(ids))).all())
-    calls = db.session.scalars(select(ReturnVisitCall).where(ReturnVisitCall.work_order_id.in_(ids))
-                               .order_by(ReturnVisitCall.called_at)).all()
+    completed = dict(
+        db.session.execute(
+            select(completions.c.work_order_id, completions.c.completed_at).where(completions.c.work_order_id.in_(ids))
+        ).all()
+    )
+    calls = db.session.scalars(
+        select(ReturnVisitCall).where(ReturnVisitCall.work_order_id.in_(ids)).order_by(ReturnVisitCall.called_at)
+    ).all()
     entries = []
     for order in orders:
         completed_at = completed[order.id]
         # Calls about an earlier completion (before a revisit) are not attempts at this one.
         attempts = [call for call in calls if call.work_order_id == order.id and call.called_at >= completed_at]
-        entries.append({
-            "work_order": order, "customer": order.customer, "technician": order.technician,
-            "completed_at": completed_at, "due_on": due_on(completed_at),
-            "attempts": len(attempts), "last_attempt": attempts[-1] if attempts else None,
-        })
+        entries.append(
+            {
+                "work_order": order,
+                "customer": order.customer,
+                "technician": order.technician,
+                "completed_at": completed_at,
+                "due_on": due_on(completed_at),
+                "attempts": len(attempts),
+                "last_attempt": attempts[-1] if attempts else None,
+            }
+        )
     return entries
 
 
@@ -97,11 +116,17 @@ def return_visit_sheet(caller, order_id: int, *, now: dt.datetime | None = None)
 
 def _sheet(caller, order: WorkOrder, now: dt.datetime) -> dict:
     completed_at = completed_at_of(order)
-    calls = db.session.scalars(select(ReturnVisitCall).where(ReturnVisitCall.work_order_id == order.id)
-                               .order_by(ReturnVisitCall.called_at, ReturnVisitCall.id)).all()
+    calls = db.session.scalars(
+        select(ReturnVisitCall)
+        .where(ReturnVisitCall.work_order_id == order.id)
+        .order_by(ReturnVisitCall.called_at, ReturnVisitCall.id)
+    ).all()
     return {
-        "work_order": order, "customer": order.customer, "technician": order.technician,
-        "completed_at": completed_at, "due_on": due_on(completed_at) if completed_at else None,
+        "work_order": order,
+        "customer": order.customer,
+        "technician": order.technician,
+        "completed_at": completed_at,
+        "due_on": due_on(completed_at) if completed_at else None,
         "awaiting_return_visit": order.status == "completed",
         "script": filled_script(customer=order.customer, order=order, caller=caller, at=now),
         "calls": calls,
@@ -125,13 +150,22 @@ def check_call_outcome(*, reached: bool, unreached_reason=None, satisfaction=Non
             if value is not None:
                 errors[field] = ["Only for a call that reached the customer."]
     if errors:
-        raise InvalidInput("The call's outcome is incomplete or contradictory.", code="inconsistent_outcome",
-                           errors={"json": errors})
+        raise InvalidInput(
+            "The call's outcome is incomplete or contradictory.", code="inconsistent_outcome", errors={"json": errors}
+        )
 
 
-def record_return_visit(caller, order_id: int, *, reached: bool, unreached_reason: str | None = None,
-                        satisfaction: int | None = None, resolved: bool | None = None, notes: str = "",
-                        now: dt.datetime | None = None) -> dict:
+def record_return_visit(
+    caller,
+    order_id: int,
+    *,
+    reached: bool,
+    unreached_reason: str | None = None,
+    satisfaction: int | None = None,
+    resolved: bool | None = None,
+    notes: str = "",
+    now: dt.datetime | None = None,
+) -> dict:
     """Log a return-visit call and move the order on; return the updated sheet with the new ``call``.
 
     Reached and resolved: the order is closed. Reached but the customer says the problem is not
@@ -139,20 +173,31 @@ def record_return_visit(caller, order_id: int, *, reached: bool, unreached_reaso
     and the order stays in the queue.
     """
     now = now or utcnow()
-    check_call_outcome(reached=reached, unreached_reason=unreached_reason, satisfaction=satisfaction,
-                       resolved=resolved)
+    check_call_outcome(reached=reached, unreached_reason=unreached_reason, satisfaction=satisfaction, resolved=resolved)
     order = get_visible_order(caller, order_id, for_update=True)
     if order.status != "completed":
-        raise Conflict(f"Work order {order.number} is {order.status}; return visits are for completed orders.",
-                       code="not_awaiting_return_visit",
-                       errors={"status": [f"Is {order.status}; must be completed."]})
-    call = ReturnVisitCall(work_order_id=order.id, caller_id=caller.id, called_at=now, reached=reached,
-                           unreached_reason=unreached_reason, satisfaction=satisfaction, resolved=resolved,
-                           notes=notes)
+        raise Conflict(
+            f"Work order {order.number} is {order.status}; return visits are for completed orders.",
+            code="not_awaiting_return_visit",
+            errors={"status": [f"Is {order.status}; must be completed."]},
+        )
+    call = ReturnVisitCall(
+        work_order_id=order.id,
+        caller_id=caller.id,
+        called_at=now,
+        reached=reached,
+        unreached_reason=unreached_reason,
+        satisfaction=satisfaction,
+        resolved=resolved,
+        notes=notes,
+    )
     if reached:
         to_status = "closed" if resolved else "needs_revisit"
-        reason = (f"return visit: satisfaction {satisfaction}/5" if resolved
-                  else "return visit: customer reports the problem is not solved")
+        reason = (
+            f"return visit: satisfaction {satisfaction}/5"
+            if resolved
+            else "return visit: customer reports the problem is not solved"
+        )
         transition(order, to_status, caller, reason + (f"; {notes}" if notes else ""))
         call.order_status_after = to_status
     db.session.add(call)
@@ -160,8 +205,9 @@ def record_return_visit(caller, order_id: int, *, reached: bool, unreached_reaso
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
-        raise Conflict(f"Work order {order.number} was changed by someone else meanwhile; reload.",
-                       code="concurrent_update") from None
+        raise Conflict(
+            f"Work order {order.number} was changed by someone else meanwhile; reload.", code="concurrent_update"
+        ) from None
     sheet = _sheet(caller, order, now)
     sheet["call"] = call
     return sheet
@@ -169,8 +215,16 @@ def record_return_visit(caller, order_id: int, *, reached: bool, unreached_reaso
 
 # --- complaints (投诉) ---------------------------------------------------------------------------
 
-def open_complaint(actor, *, work_order_id: int, channel: str, description: str, answer: str | None = None,
-                   now: dt.datetime | None = None) -> Complaint:
+
+def open_complaint(
+    actor,
+    *,
+    work_order_id: int,
+    channel: str,
+    description: str,
+    answer: str | None = None,
+    now: dt.datetime | None = None,
+) -> Complaint:
     """Open a complaint case on a work order, due for an answer three hours (configurable) from now.
 
     ``answer`` records a reply given at once, on the same call.
@@ -178,12 +232,22 @@ def open_complaint(actor, *, work_order_id: int, channel: str, description: str,
     now = now or utcnow()
     order = db.session.get(WorkOrder, work_order_id) if id_exists_in_range(work_order_id) else None
     if order is None:
-        raise InvalidInput("No such work order.", code="unknown_work_order",
-                           errors={"json": {"work_order_id": [f"No work order {work_order_id}."]}})
+        raise InvalidInput(
+            "No such work order.",
+            code="unknown_work_order",
+            errors={"json": {"work_order_id": [f"No work order {work_order_id}."]}},
+        )
     hours = _setting("COMPLAINT_ANSWER_HOURS", DEFAULT_COMPLAINT_ANSWER_HOURS)
-    complaint = Complaint(work_order_id=order.id, work_order=order, channel=channel, description=description,
-                          status="open", opened_by_id=actor.id, opened_at=now,
-                          due_at=now + dt.timedelta(hours=hours))
+    complaint = Complaint(
+        work_order_id=order.id,
+        work_order=order,
+        channel=channel,
+        description=description,
+        status="open",
+        opened_by_id=actor.id,
+        opened_at=now,
+        due_at=now + dt.timedelta(hours=hours),
+    )
     if answer:
         _answer(complaint, actor, answer, now)
     db.session.add(complaint)
@@ -191,8 +255,9 @@ def open_complaint(actor, *, work_order_id: int, channel: str, description: str,
     return flag(complaint, now)
 
 
-def complaints_query(*, now: dt.datetime, overdue: bool | None = None, status: str | None = None,
-                     work_order_id: int | None = None):
+def complaints_query(
+    *, now: dt.datetime, overdue: bool | None = None, status: str | None = None, work_order_id: int | None = None
+):
     """Return the SELECT of complaints, soonest due first; ``overdue=True``: unanswered past due at ``now``."""
     query = select(Complaint).order_by(Complaint.due_at, Complaint.id)
     overdue_clause = Complaint.answered_at.is_(None) & (Complaint.due_at < now)
@@ -238,8 +303,9 @@ def answer_complaint(actor, complaint_id: int, notes: str, *, now: dt.datetime |
     if complaint.status == "resolved":
         raise Conflict(f"Complaint {complaint.id} is already resolved.", code="complaint_resolved")
     if complaint.answered_at is not None:
-        raise Conflict(f"Complaint {complaint.id} was already answered; resolve it with notes.",
-                       code="already_answered")
+        raise Conflict(
+            f"Complaint {complaint.id} was already answered; resolve it with notes.", code="already_answered"
+        )
     _answer(complaint, actor, notes, now)
     db.session.commit()
     return flag(complaint, now)

@@ -1,4 +1,5 @@
 """HTTP: /api/v1/return-visits, /api/v1/work-orders/<id>/return-visit and /api/v1/complaints (call centre only)."""
+
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -17,8 +18,12 @@ from backend.auth.access import current_user, login_required
 from backend.pagination import page_of
 from backend.timeutil import local_today, utcnow
 
-blp = Blueprint("aftercare", __name__, url_prefix="/api/v1",
-                description="After the visit: return visits (回访) and complaints (投诉)")
+blp = Blueprint(
+    "aftercare",
+    __name__,
+    url_prefix="/api/v1",
+    description="After the visit: return visits (回访) and complaints (投诉)",
+)
 
 CALL_CENTRE = ("dispatcher", "manager", "admin")
 
@@ -31,8 +36,7 @@ class ReturnVisitQueue(MethodView):
     @blp.paginate()
     def get(self, query, pagination_parameters):
         """List completed orders whose return visit is due on or before `due`, oldest completion first."""
-        orders = page_of(services.return_visit_queue_query(query.get("due") or local_today()),
-                         pagination_parameters)
+        orders = page_of(services.return_visit_queue_query(query.get("due") or local_today()), pagination_parameters)
         return services.queue_entries(orders)
 
 

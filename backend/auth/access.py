@@ -1,4 +1,5 @@
 """Who is calling: the bearer token on each request, and role checks for views."""
+
 from functools import wraps
 
 from flask import g, request

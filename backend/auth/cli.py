@@ -1,4 +1,5 @@
 """`flask --app backend user create`: accounts without the UI."""
+
 import os
 
 import click
@@ -21,7 +22,8 @@ user_cli = AppGroup("user", help="Manage accounts.")
 def create_user_command(username, role, name, employee_no, branch):
     """Create an account; the password comes from DOORSTEP_PASSWORD or a prompt."""
     password = os.environ.get("DOORSTEP_PASSWORD") or click.prompt(
-        "Password", hide_input=True, confirmation_prompt=True)
+        "Password", hide_input=True, confirmation_prompt=True
+    )
     try:
         user = create_user(username, password, role, name=name, employee_no=employee_no, branch=branch)
         db.session.commit()

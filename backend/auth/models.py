@@ -1,4 +1,5 @@
 """Accounts: technicians, dispatchers, managers and admins."""
+
 from sqlalchemy import JSON, CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 

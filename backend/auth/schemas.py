@@ -1,4 +1,5 @@
 """Request and response bodies of the auth endpoints."""
+
 from marshmallow import Schema, fields, validate
 
 

@@ -1,4 +1,5 @@
 """Passwords, bearer tokens and account creation."""
+
 from functools import lru_cache
 
 from argon2 import PasswordHasher
@@ -26,8 +27,9 @@ def _serializer_for(secret_key) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret_key, salt="doorstep-auth")
 
 
-def create_user(username, password, role, *, name="", employee_no=None, branch=None,
-                phone=None, skills=(), areas=()) -> User:
+def create_user(
+    username, password, role, *, name="", employee_no=None, branch=None, phone=None, skills=(), areas=()
+) -> User:
     """Create an account; the caller commits."""
     if role not in ROLES:
         raise InvalidInput(f"Unknown role {role!r}.", errors={"role": [f"Must be one of {', '.join(ROLES)}."]})
@@ -35,8 +37,17 @@ def create_user(username, password, role, *, name="", employee_no=None, branch=N
         raise InvalidInput("Password too short.", errors={"password": ["At least 8 characters."]})
     if db.session.scalar(select(User.id).where(User.username == username)):
         raise Conflict(f"User {username!r} exists.", code="username_taken")
-    user = User(username=username, password_hash=_hasher.hash(password), role=role, name=name or username,
-                employee_no=employee_no, branch=branch, phone=phone, skills=list(skills), areas=list(areas))
+    user = User(
+        username=username,
+        password_hash=_hasher.hash(password),
+        role=role,
+        name=name or username,
+        employee_no=employee_no,
+        branch=branch,
+        phone=phone,
+        skills=list(skills),
+        areas=list(areas),
+    )
     db.session.add(user)
     db.session.flush()
     return user
@@ -72,8 +83,11 @@ def user_from_token(token: str) -> User:
         raise Unauthorized("The session has expired; log in again.", code="token_expired") from None
     except BadSignature:
         raise Unauthorized("Invalid token.", code="bad_token") from None
-    user = (db.session.execute(_USER_BY_ID, {"user_id": claims.get("uid")}).scalar_one_or_none()
-            if isinstance(claims, dict) else None)
+    user = (
+        db.session.execute(_USER_BY_ID, {"user_id": claims.get("uid")}).scalar_one_or_none()
+        if isinstance(claims, dict)
+        else None
+    )
     if user is None or not user.active or user.token_version != claims.get("v"):
         raise Unauthorized("Invalid token.", code="bad_token")
     return user

@@ -1,4 +1,5 @@
 """Login and the caller's own account."""
+
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -21,8 +22,12 @@ class Login(MethodView):
     def post(self, credentials):
         """Exchange a username and password for a bearer token."""
         user = services.authenticate(credentials["username"], credentials["password"])
-        return {"token": services.issue_token(user), "token_type": "Bearer",
-                "expires_in": current_app.config["TOKEN_MAX_AGE_SECONDS"], "user": user}
+        return {
+            "token": services.issue_token(user),
+            "token_type": "Bearer",
+            "expires_in": current_app.config["TOKEN_MAX_AGE_SECONDS"],
+            "user": user,
+        }
 
 
 @blp.route("/me")

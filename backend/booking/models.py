@@ -1,4 +1,5 @@
 """Appointments: a time window with one technician for one work order."""
+
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, func, text
 from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -15,16 +16,24 @@ class Appointment(db.Model):
         CheckConstraint("ends_at > starts_at", name="window"),
         CheckConstraint(f"status IN {APPOINTMENT_STATUSES!r}", name="status"),
         # One live appointment per work order.
-        Index("uq_appointments_active_order", "work_order_id", unique=True,
-              postgresql_where=text("status = 'active'"), sqlite_where=text("status = 'active'")),
+        Index(
+            "uq_appointments_active_order",
+            "work_order_id",
+            unique=True,
+            postgresql_where=text("status = 'active'"),
+            sqlite_where=text("status = 'active'"),
+        ),
         Index("ix_appointments_technician_start", "technician_id", "starts_at"),
         # The dispatcher's day list picks appointments by day across all technicians.
         Index("ix_appointments_starts_at", "starts_at"),
         # A technician is never double-booked; PostgreSQL enforces it itself. SQLite serialises
         # bookings instead (see booking services).
         ExcludeConstraint(
-            ("technician_id", "="), (func.tstzrange(text("starts_at"), text("ends_at")), "&&"),
-            name="no_double_booking", using="gist", where=text("status = 'active'"),
+            ("technician_id", "="),
+            (func.tstzrange(text("starts_at"), text("ends_at")), "&&"),
+            name="no_double_booking",
+            using="gist",
+            where=text("status = 'active'"),
         ).ddl_if(dialect="postgresql"),
     )
 

@@ -1,4 +1,5 @@
 """Request and response bodies of booking, technicians, availability and the agenda."""
+
 from datetime import UTC, datetime
 
 from marshmallow import Schema, fields, validate
@@ -15,12 +16,13 @@ PLAUSIBLE = validate.Range(min=datetime(2000, 1, 1, tzinfo=UTC), max=datetime(21
 
 class BookingSchema(Schema):
     technician_id = db_id(required=True)
-    starts_at = fields.AwareDateTime(required=True, default_timezone=LOCAL_TZ,
-                                  validate=PLAUSIBLE, metadata=WINDOW_TIME)
-    ends_at = fields.AwareDateTime(required=True, default_timezone=LOCAL_TZ,
-                                  validate=PLAUSIBLE, metadata=WINDOW_TIME)
-    requested_by = fields.String(validate=validate.OneOf(REQUESTERS), allow_none=True,
-                                 metadata={"description": "Who asked for a reschedule; required when rescheduling"})
+    starts_at = fields.AwareDateTime(required=True, default_timezone=LOCAL_TZ, validate=PLAUSIBLE, metadata=WINDOW_TIME)
+    ends_at = fields.AwareDateTime(required=True, default_timezone=LOCAL_TZ, validate=PLAUSIBLE, metadata=WINDOW_TIME)
+    requested_by = fields.String(
+        validate=validate.OneOf(REQUESTERS),
+        allow_none=True,
+        metadata={"description": "Who asked for a reschedule; required when rescheduling"},
+    )
     reason = text(500, allow_none=True)
 
 
@@ -148,8 +150,11 @@ class AgendaSchema(Schema):
     server_time = fields.DateTime()
     technician = fields.Nested(AgendaTechnicianSchema)
     visits = fields.List(fields.Nested(AgendaVisitSchema))
-    flows = fields.Dict(keys=fields.String(), values=fields.Raw(),
-                        metadata={"description": "Flow definition per work-order type (see GET /flows/{type})"})
+    flows = fields.Dict(
+        keys=fields.String(),
+        values=fields.Raw(),
+        metadata={"description": "Flow definition per work-order type (see GET /flows/{type})"},
+    )
     tariff = fields.List(fields.Raw(), metadata={"description": "[{code, name: {zh,en}, unit: {zh,en}, price_cents}]"})
 
 
@@ -175,21 +180,39 @@ def dump_agenda_day(agenda: dict) -> dict:
     return {
         "date": agenda["date"].isoformat(),
         "server_time": agenda["server_time"].isoformat(),
-        "technician": {"id": technician.id, "username": technician.username, "name": technician.name,
-                       "employee_no": technician.employee_no, "branch": technician.branch},
+        "technician": {
+            "id": technician.id,
+            "username": technician.username,
+            "name": technician.name,
+            "employee_no": technician.employee_no,
+            "branch": technician.branch,
+        },
         "visits": [_dump_visit(visit) for visit in agenda["visits"]],
     }
 
 
 def _dump_visit(visit: dict) -> dict:
-    order, appointment, customer, greeting = (visit["work_order"], visit["appointment"], visit["customer"],
-                                              visit["greeting"])
+    order, appointment, customer, greeting = (
+        visit["work_order"],
+        visit["appointment"],
+        visit["customer"],
+        visit["greeting"],
+    )
     return {
         "work_order": dict(order),
-        "appointment": None if appointment is None else {
-            "id": appointment["id"], "starts_at": _iso(appointment["starts_at"]),
-            "ends_at": _iso(appointment["ends_at"]), "status": appointment["status"]},
-        "customer": {**customer, "phones": _strings(customer["phones"]),
-                     "lat": _number(customer["lat"]), "lng": _number(customer["lng"])},
+        "appointment": None
+        if appointment is None
+        else {
+            "id": appointment["id"],
+            "starts_at": _iso(appointment["starts_at"]),
+            "ends_at": _iso(appointment["ends_at"]),
+            "status": appointment["status"],
+        },
+        "customer": {
+            **customer,
+            "phones": _strings(customer["phones"]),
+            "lat": _number(customer["lat"]),
+            "lng": _number(customer["lng"]),
+        },
         "greeting": None if greeting is None else {"zh": greeting["zh"], "en": greeting["en"]},
     }

@@ -7,6 +7,7 @@ BEGIN IMMEDIATE transaction, so its own check, which includes the travel buffer,
 booking committed before it. The travel buffer is therefore enforced at booking time too:
 a window closer than TRAVEL_BUFFER_MINUTES to another of the technician's visits is `slot_taken`.
 """
+
 from datetime import UTC, datetime, time, timedelta
 
 from flask import current_app
@@ -29,22 +30,45 @@ from backend.workorders.statemachine import transition
 REQUESTERS = ("customer", "company")
 
 # What an agenda visit carries of each record: (part of the visit, field, column).
-_AGENDA_COLUMNS = [(part, name, getattr(model, name)) for part, model, names in (
-    ("appointment", Appointment, ("id", "starts_at", "ends_at", "status")),
-    ("work_order", WorkOrder, ("id", "number", "type", "priority", "status", "description", "address",
-                               "customer_id", "technician_id", "version")),
-    ("customer", Customer, ("id", "name", "title", "phones", "address", "lat", "lng", "account_no")),
-) for name in names]
+_AGENDA_COLUMNS = [
+    (part, name, getattr(model, name))
+    for part, model, names in (
+        ("appointment", Appointment, ("id", "starts_at", "ends_at", "status")),
+        (
+            "work_order",
+            WorkOrder,
+            (
+                "id",
+                "number",
+                "type",
+                "priority",
+                "status",
+                "description",
+                "address",
+                "customer_id",
+                "technician_id",
+                "version",
+            ),
+        ),
+        ("customer", Customer, ("id", "name", "title", "phones", "address", "lat", "lng", "account_no")),
+    )
+    for name in names
+]
 # Built once: composing this statement cost more than running it.
 _AGENDA_QUERY = (
-    select(*(column for _, _, column in _AGENDA_COLUMNS)).select_from(Appointment)
+    select(*(column for _, _, column in _AGENDA_COLUMNS))
+    .select_from(Appointment)
     .join(WorkOrder, WorkOrder.id == Appointment.work_order_id)
     .join(Customer, Customer.id == WorkOrder.customer_id)
-    .where(Appointment.technician_id == bindparam("technician_id"),
-           # Not IN (...): an expanding IN is re-rendered on every execution.
-           or_(*(Appointment.status == status for status in KEPT_APPOINTMENT_STATUSES)),
-           Appointment.starts_at >= bindparam("start"), Appointment.starts_at < bindparam("end"))
-    .order_by(Appointment.starts_at))
+    .where(
+        Appointment.technician_id == bindparam("technician_id"),
+        # Not IN (...): an expanding IN is re-rendered on every execution.
+        or_(*(Appointment.status == status for status in KEPT_APPOINTMENT_STATUSES)),
+        Appointment.starts_at >= bindparam("start"),
+        Appointment.starts_at < bindparam("end"),
+    )
+    .order_by(Appointment.starts_at)
+)
 
 
 class SlotTaken(Conflict):
@@ -71,20 +95,32 @@ def book(actor, order_id, *, technician_id, starts_at, ends_at, requested_by=Non
     starts, ends = as_utc(starts_at), as_utc(ends_at)
     check_window(starts, ends, now=now)
     technician = _bookable_technician(technician_id, order)
-    live = db.session.scalar(select(Appointment).where(Appointment.work_order_id == order.id,
-                                                       Appointment.status == "active"))
+    live = db.session.scalar(
+        select(Appointment).where(Appointment.work_order_id == order.id, Appointment.status == "active")
+    )
     if live is not None and not requested_by:
-        raise InvalidInput("A reschedule records who asked for it.", code="reschedule_needs_requester",
-                           errors={"json": {"requested_by": ["Required when rescheduling: customer or company."]}})
+        raise InvalidInput(
+            "A reschedule records who asked for it.",
+            code="reschedule_needs_requester",
+            errors={"json": {"requested_by": ["Required when rescheduling: customer or company."]}},
+        )
     clash = first_clash(technician.id, starts, ends, ignore_order_id=order.id)
     if clash is not None:
         raise _slot_taken(clash)
     if live is not None:
         live.status = "superseded"
         db.session.flush()  # free the old window before the new one is checked by the database
-    appointment = Appointment(work_order_id=order.id, technician_id=technician.id, starts_at=starts, ends_at=ends,
-                              status="active", requested_by=requested_by, reason=reason,
-                              previous_id=live.id if live else None, booked_by_id=actor.id)
+    appointment = Appointment(
+        work_order_id=order.id,
+        technician_id=technician.id,
+        starts_at=starts,
+        ends_at=ends,
+        status="active",
+        requested_by=requested_by,
+        reason=reason,
+        previous_id=live.id if live else None,
+        booked_by_id=actor.id,
+    )
     db.session.add(appointment)
     if order.status != "scheduled":
         transition(order, "scheduled", actor, reason or ("rescheduled" if live else "booked"))
@@ -96,43 +132,71 @@ def book(actor, order_id, *, technician_id, starts_at, ends_at, requested_by=Non
 def check_window(starts: datetime, ends: datetime, *, now=None):
     """Refuse a window that ends before it starts, spans days, leaves working hours or lies in the past."""
     if ends <= starts:
-        raise InvalidInput("The window must end after it starts.", code="bad_window",
-                           errors={"json": {"ends_at": ["Must be after starts_at."]}})
+        raise InvalidInput(
+            "The window must end after it starts.",
+            code="bad_window",
+            errors={"json": {"ends_at": ["Must be after starts_at."]}},
+        )
     local_start, local_end = starts.astimezone(LOCAL_TZ), ends.astimezone(LOCAL_TZ)
     if local_start.date() != local_end.date():
-        raise InvalidInput("A visit starts and ends on the same day.", code="bad_window",
-                           errors={"json": {"ends_at": ["Must be on the same local day as starts_at."]}})
+        raise InvalidInput(
+            "A visit starts and ends on the same day.",
+            code="bad_window",
+            errors={"json": {"ends_at": ["Must be on the same local day as starts_at."]}},
+        )
     opens, closes = working_hours()
     if local_start.time() < opens or local_end.time() > closes:
-        raise InvalidInput(f"Visits are booked between {opens:%H:%M} and {closes:%H:%M}.",
-                           code="outside_working_hours",
-                           errors={"json": {"starts_at": [f"Working hours are {opens:%H:%M}–{closes:%H:%M}."]}})
+        raise InvalidInput(
+            f"Visits are booked between {opens:%H:%M} and {closes:%H:%M}.",
+            code="outside_working_hours",
+            errors={"json": {"starts_at": [f"Working hours are {opens:%H:%M}–{closes:%H:%M}."]}},
+        )
     if starts < (now or utcnow()):
-        raise InvalidInput("The window has already started.", code="window_in_past",
-                           errors={"json": {"starts_at": ["Must be in the future."]}})
+        raise InvalidInput(
+            "The window has already started.",
+            code="window_in_past",
+            errors={"json": {"starts_at": ["Must be in the future."]}},
+        )
 
 
 def _bookable_technician(technician_id, order) -> User:
     # The row lock serialises bookings of one technician on PostgreSQL, so the buffer check is exact.
     technician = db.session.scalar(select(User).where(User.id == technician_id).with_for_update())
     if technician is None or technician.role != "technician" or not technician.active:
-        raise InvalidInput("Book an active technician.", code="unknown_technician",
-                           errors={"json": {"technician_id": [f"No active technician {technician_id}."]}})
+        raise InvalidInput(
+            "Book an active technician.",
+            code="unknown_technician",
+            errors={"json": {"technician_id": [f"No active technician {technician_id}."]}},
+        )
     if technician.skills and order.type not in technician.skills:
-        raise Conflict(f"{technician.name} does not do {order.type} work.", code="technician_lacks_skill",
-                       errors={"json": {"technician_id": [f"Skills: {', '.join(technician.skills)}."]}})
+        raise Conflict(
+            f"{technician.name} does not do {order.type} work.",
+            code="technician_lacks_skill",
+            errors={"json": {"technician_id": [f"Skills: {', '.join(technician.skills)}."]}},
+        )
     if technician.areas and order.area and order.area not in technician.areas:
-        raise Conflict(f"{technician.name} does not serve {order.area}.", code="technician_outside_area",
-                       errors={"json": {"technician_id": [f"Areas: {', '.join(technician.areas)}."]}})
+        raise Conflict(
+            f"{technician.name} does not serve {order.area}.",
+            code="technician_outside_area",
+            errors={"json": {"technician_id": [f"Areas: {', '.join(technician.areas)}."]}},
+        )
     return technician
 
 
 def first_clash(technician_id, starts, ends, *, ignore_order_id=None):
     """Return an active appointment of the technician closer than the travel buffer to the window, if any."""
     gap = travel_buffer()
-    query = (select(Appointment).where(Appointment.technician_id == technician_id, Appointment.status == "active",
-                                       Appointment.starts_at < ends + gap, Appointment.ends_at > starts - gap)
-             .order_by(Appointment.starts_at).limit(1))
+    query = (
+        select(Appointment)
+        .where(
+            Appointment.technician_id == technician_id,
+            Appointment.status == "active",
+            Appointment.starts_at < ends + gap,
+            Appointment.ends_at > starts - gap,
+        )
+        .order_by(Appointment.starts_at)
+        .limit(1)
+    )
     if ignore_order_id is not None:
         query = query.where(Appointment.work_order_id != ignore_order_id)
     return db.session.scalar(query)
@@ -141,8 +205,10 @@ def first_clash(technician_id, starts, ends, *, ignore_order_id=None):
 def _slot_taken(clash):
     window = f"{clash.starts_at.astimezone(LOCAL_TZ):%H:%M}–{clash.ends_at.astimezone(LOCAL_TZ):%H:%M}"
     minutes = int(travel_buffer().total_seconds() // 60)
-    return SlotTaken(f"The technician is booked {window} (plus {minutes} minutes' travel either side).",
-                     errors={"json": {"starts_at": [f"Clashes with the visit {window}."]}})
+    return SlotTaken(
+        f"The technician is booked {window} (plus {minutes} minutes' travel either side).",
+        errors={"json": {"starts_at": [f"Clashes with the visit {window}."]}},
+    )
 
 
 def _commit_booking():
@@ -151,16 +217,19 @@ def _commit_booking():
     except IntegrityError as error:
         db.session.rollback()
         if "no_double_booking" in str(error.orig):
-            raise SlotTaken("Another booking took this slot a moment ago.",
-                            errors={"json": {"starts_at": ["Slot just taken."]}}) from None
+            raise SlotTaken(
+                "Another booking took this slot a moment ago.", errors={"json": {"starts_at": ["Slot just taken."]}}
+            ) from None
         if "uq_appointments_active_order" in str(error.orig):
-            raise Conflict("This order was booked by someone else a moment ago; reload.",
-                           code="concurrent_update") from None
+            raise Conflict(
+                "This order was booked by someone else a moment ago; reload.", code="concurrent_update"
+            ) from None
         raise
     except StaleDataError:
         db.session.rollback()
-        raise Conflict("This order was changed by someone else a moment ago; reload.",
-                       code="concurrent_update") from None
+        raise Conflict(
+            "This order was changed by someone else a moment ago; reload.", code="concurrent_update"
+        ) from None
 
 
 def technicians(*, branch=None, area=None, skill=None):
@@ -170,8 +239,11 @@ def technicians(*, branch=None, area=None, skill=None):
         query = query.where(User.branch == branch)
     found = db.session.scalars(query).all()
     # Skills and areas are short JSON lists; an empty list means "any".
-    return [t for t in found
-            if (not area or not t.areas or area in t.areas) and (not skill or not t.skills or skill in t.skills)]
+    return [
+        t
+        for t in found
+        if (not area or not t.areas or area in t.areas) and (not skill or not t.skills or skill in t.skills)
+    ]
 
 
 def availability(day, *, branch=None, area=None, skill=None, now=None):
@@ -183,21 +255,43 @@ def availability(day, *, branch=None, area=None, skill=None, now=None):
     staff = technicians(branch=branch, area=area, skill=skill)
     start, end = local_day_bounds(day)
     booked = db.session.execute(
-        select(Appointment, WorkOrder.number).join(WorkOrder, WorkOrder.id == Appointment.work_order_id)
-        .where(Appointment.technician_id.in_([t.id for t in staff]), Appointment.status == "active",
-               Appointment.starts_at < end, Appointment.ends_at > start)
-        .order_by(Appointment.starts_at)).all()
+        select(Appointment, WorkOrder.number)
+        .join(WorkOrder, WorkOrder.id == Appointment.work_order_id)
+        .where(
+            Appointment.technician_id.in_([t.id for t in staff]),
+            Appointment.status == "active",
+            Appointment.starts_at < end,
+            Appointment.ends_at > start,
+        )
+        .order_by(Appointment.starts_at)
+    ).all()
     gap = travel_buffer()
     result = []
     for technician in staff:
         visits = [(a, number) for a, number in booked if a.technician_id == technician.id]
         busy = [(a.starts_at - gap, a.ends_at + gap) for a, _ in visits]
-        result.append({"technician": technician,
-                       "free": free_windows(earliest, day_closes, busy),
-                       "booked": [{"appointment_id": a.id, "work_order_id": a.work_order_id, "number": number,
-                                   "starts_at": a.starts_at, "ends_at": a.ends_at} for a, number in visits]})
-    return {"date": day, "working_hours": {"start": opens.strftime("%H:%M"), "end": closes.strftime("%H:%M")},
-            "travel_buffer_minutes": int(gap.total_seconds() // 60), "technicians": result}
+        result.append(
+            {
+                "technician": technician,
+                "free": free_windows(earliest, day_closes, busy),
+                "booked": [
+                    {
+                        "appointment_id": a.id,
+                        "work_order_id": a.work_order_id,
+                        "number": number,
+                        "starts_at": a.starts_at,
+                        "ends_at": a.ends_at,
+                    }
+                    for a, number in visits
+                ],
+            }
+        )
+    return {
+        "date": day,
+        "working_hours": {"start": opens.strftime("%H:%M"), "end": closes.strftime("%H:%M")},
+        "travel_buffer_minutes": int(gap.total_seconds() // 60),
+        "technicians": result,
+    }
 
 
 def free_windows(opens: datetime, closes: datetime, busy) -> list[dict]:
@@ -221,8 +315,11 @@ def agenda(technician, day, *, now=None):
     the agenda is the technicians' most frequent call.
     """
     start, end = local_day_bounds(day)
-    rows = db.session.connection().execute(_AGENDA_QUERY, {"technician_id": technician.id, "start": start,
-                                                            "end": end}).all()
+    rows = (
+        db.session.connection()
+        .execute(_AGENDA_QUERY, {"technician_id": technician.id, "start": start, "end": end})
+        .all()
+    )
     visits = []
     for row in rows:
         visit = {"appointment": {}, "work_order": {}, "customer": {}}
@@ -230,8 +327,13 @@ def agenda(technician, day, *, now=None):
             visit[part][name] = value
         visit["greeting"] = greeting_hook(visit["appointment"]["starts_at"])
         visits.append(visit)
-    return {"date": day, "server_time": now or utcnow(), "technician": technician, "visits": visits,
-            **visit_definitions_hook()}
+    return {
+        "date": day,
+        "server_time": now or utcnow(),
+        "technician": technician,
+        "visits": visits,
+        **visit_definitions_hook(),
+    }
 
 
 def greeting_hook(at: datetime) -> dict:

@@ -1,4 +1,5 @@
 """HTTP: booking and rescheduling, technicians and their free windows, a technician's agenda."""
+
 from functools import wraps
 
 from flask import current_app
@@ -90,8 +91,9 @@ class Agenda(MethodView):
 
 def agenda_response(agenda):
     """Return the agenda as a JSON response, splicing in the flows and tariff encoded once."""
-    flows = ",".join(f"{_encode(order_type)}:{_encoded_once(flow)}"
-                     for order_type, flow in sorted(agenda["flows"].items()))
+    flows = ",".join(
+        f"{_encode(order_type)}:{_encoded_once(flow)}" for order_type, flow in sorted(agenda["flows"].items())
+    )
     day = _encode(dump_agenda_day(agenda))
     body = f'{{"flows":{{{flows}}},"tariff":{_encoded_once(agenda["tariff"])},{day[1:]}'
     return current_app.response_class(body, mimetype="application/json")

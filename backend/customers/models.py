@@ -1,4 +1,5 @@
 """Customers of the operator."""
+
 from sqlalchemy import JSON, Float, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 

@@ -1,12 +1,15 @@
 """Request and response bodies of the customer endpoints."""
+
 from marshmallow import Schema, fields, validate
 
 from backend.apifields import StrictFloat, text
 
-PHONE = fields.String(validate=[
-    validate.Length(min=3, max=32),
-    validate.Regexp(r"^\+?[0-9][0-9 \-]*$", error="Digits, spaces, '-' and a leading '+'."),
-])
+PHONE = fields.String(
+    validate=[
+        validate.Length(min=3, max=32),
+        validate.Regexp(r"^\+?[0-9][0-9 \-]*$", error="Digits, spaces, '-' and a leading '+'."),
+    ]
+)
 
 
 class CustomerUpdateSchema(Schema):

@@ -1,4 +1,5 @@
 """Customers: search, create, read and correct their details."""
+
 from sqlalchemy import String, cast, exists, or_, select
 
 from backend.apifields import id_exists_in_range
@@ -15,9 +16,13 @@ def search_query(*, q=None, branch=None, area=None):
     query = select(Customer).order_by(Customer.name, Customer.id)
     if q:
         # Phones live in a JSON list; its text form is enough to find a number in it.
-        query = query.where(or_(Customer.name.contains(q, autoescape=True),
-                                cast(Customer.phones, String).contains(q, autoescape=True),
-                                Customer.account_no == q))
+        query = query.where(
+            or_(
+                Customer.name.contains(q, autoescape=True),
+                cast(Customer.phones, String).contains(q, autoescape=True),
+                Customer.account_no == q,
+            )
+        )
     if branch:
         query = query.where(Customer.branch == branch)
     if area:
@@ -31,8 +36,9 @@ def visible_customer(user, customer_id: int) -> Customer:
     if customer is None:
         raise NotFound(f"No customer {customer_id}.")
     if user.role not in OFFICE_ROLES:
-        mine = db.session.scalar(select(exists().where(WorkOrder.customer_id == customer.id,
-                                                       WorkOrder.technician_id == user.id)))
+        mine = db.session.scalar(
+            select(exists().where(WorkOrder.customer_id == customer.id, WorkOrder.technician_id == user.id))
+        )
         if not mine:
             # Same answer as a missing customer: a technician learns nothing about others' customers.
             raise NotFound(f"No customer {customer_id}.")
@@ -60,5 +66,8 @@ def update_customer(customer: Customer, changes: dict) -> Customer:
 
 def _ensure_account_no_free(account_no):
     if account_no and db.session.scalar(select(Customer.id).where(Customer.account_no == account_no)):
-        raise Conflict(f"Account number {account_no} belongs to another customer.", code="account_no_taken",
-                       errors={"json": {"account_no": ["Already used by another customer."]}})
+        raise Conflict(
+            f"Account number {account_no} belongs to another customer.",
+            code="account_no_taken",
+            errors={"json": {"account_no": ["Already used by another customer."]}},
+        )

@@ -1,4 +1,5 @@
 """HTTP: /api/v1/customers."""
+
 from flask.views import MethodView
 from flask_smorest import Blueprint
 

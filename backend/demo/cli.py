@@ -1,4 +1,5 @@
 """`flask --app backend seed-demo [--orders N] [--if-empty]`: realistic Fujian demo data."""
+
 import random
 
 import click
@@ -12,8 +13,13 @@ PROGRESS_BAR_FROM = 200
 
 
 @click.command("seed-demo")
-@click.option("--orders", default=80, show_default=True, type=click.IntRange(0, 1_000_000),
-              help="Work orders the demo should have in all.")
+@click.option(
+    "--orders",
+    default=80,
+    show_default=True,
+    type=click.IntRange(0, 1_000_000),
+    help="Work orders the demo should have in all.",
+)
 @click.option("--if-empty", is_flag=True, help="Do nothing (but list the demo accounts) if the database has accounts.")
 def seed_demo_command(orders, if_empty):
     """Seed demo accounts, customers and a week of work orders around today; safe to run twice."""

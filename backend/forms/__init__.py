@@ -3,6 +3,7 @@
 Public entry points: `backend.forms.render.render_pdf`, `backend.forms.seal.seal_pdf`,
 `backend.forms.services.seal_visit_forms` (the job run when a visit completes).
 """
+
 import logging
 import threading
 from pathlib import Path
@@ -73,8 +74,10 @@ def init_app(app) -> None:
     if fonts.harfbuzz_subset_available():
         log.info("forms: HarfBuzz subsetting available")
     else:
-        log.warning("forms: libharfbuzz-subset0 is missing: WeasyPrint falls back to fontTools and "
-                    "renders forms ~40x slower; install the Debian package libharfbuzz-subset0")
+        log.warning(
+            "forms: libharfbuzz-subset0 is missing: WeasyPrint falls back to fontTools and "
+            "renders forms ~40x slower; install the Debian package libharfbuzz-subset0"
+        )
     from backend.extensions import api
     from backend.forms.views import blp, pages
 

@@ -1,4 +1,5 @@
 """Build the forms' plain data from a work order, its visit and what the customer gave."""
+
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -45,8 +46,7 @@ def company(order, lang: str) -> Company:
     name = current_app.config.get("COMPANY_NAME") or ""
     if lang == "en":
         name = current_app.config.get("COMPANY_NAME_EN") or name
-    return Company(name=name, hotline=current_app.config.get("FORMS_HOTLINE", ""),
-                   branch=order.branch or "")
+    return Company(name=name, hotline=current_app.config.get("FORMS_HOTLINE", ""), branch=order.branch or "")
 
 
 def customer_name(customer) -> str:
@@ -63,8 +63,11 @@ def _attachment_bytes(attachment_id: str | None) -> tuple[bytes, str] | None:
 
 def _event_time(visit: Visit, event_type: str) -> datetime | None:
     return db.session.scalar(
-        select(VisitEvent.client_at).where(VisitEvent.visit_id == visit.id, VisitEvent.type == event_type)
-        .order_by(VisitEvent.id).limit(1))
+        select(VisitEvent.client_at)
+        .where(VisitEvent.visit_id == visit.id, VisitEvent.type == event_type)
+        .order_by(VisitEvent.id)
+        .limit(1)
+    )
 
 
 def _photos(visit: Visit) -> tuple[Photo, ...]:
@@ -80,14 +83,14 @@ def _photos(visit: Visit) -> tuple[Photo, ...]:
 
 
 def _signature(visit: Visit, step: str) -> Signature | None:
-    link = next((a for a in visit.attachments or []
-                 if a.get("kind") == "signature" and a.get("step") == step), None)
+    link = next((a for a in visit.attachments or [] if a.get("kind") == "signature" and a.get("step") == step), None)
     found = _attachment_bytes(link["id"] if link else None)
     return Signature(found[0], found[1]) if found else None
 
 
-def service_form_data(order, visit: Visit, *, form_id: str, number: str, lang: str,
-                      customer_input: CustomerInput | None = None) -> ServiceFormData:
+def service_form_data(
+    order, visit: Visit, *, form_id: str, number: str, lang: str, customer_input: CustomerInput | None = None
+) -> ServiceFormData:
     """Return the Service Form of a completed visit."""
     customer = order.customer
     customer_signature = None
@@ -102,21 +105,34 @@ def service_form_data(order, visit: Visit, *, form_id: str, number: str, lang: s
         fault = f"{fault}\n{visit.customer_description}".strip()
     diagnosis = (visit.checklist or {}).get("operate", {}).get("fault_diagnosed", {}).get("value") or ""
     return ServiceFormData(
-        company=company(order, lang), form_number=number, work_order_number=order.number,
-        work_order_type=order.type, customer_name=customer_name(customer),
+        company=company(order, lang),
+        form_number=number,
+        work_order_number=order.number,
+        work_order_type=order.type,
+        customer_name=customer_name(customer),
         customer_phone=mask_phone(customer.phones[0]) if customer.phones else "",
-        address=order.address, technician_name=visit.technician.name,
-        technician_employee_no=visit.technician.employee_no or "", verify_url=verify_url(form_id),
-        appointment_start=visit.window_starts_at, appointment_end=visit.window_ends_at,
-        arrived_at=visit.checked_in_at, started_at=_event_time(visit, "communicate.record"),
-        finished_at=visit.ended_at, fault=fault, diagnosis=str(diagnosis),
+        address=order.address,
+        technician_name=visit.technician.name,
+        technician_employee_no=visit.technician.employee_no or "",
+        verify_url=verify_url(form_id),
+        appointment_start=visit.window_starts_at,
+        appointment_end=visit.window_ends_at,
+        arrived_at=visit.checked_in_at,
+        started_at=_event_time(visit, "communicate.record"),
+        finished_at=visit.ended_at,
+        fault=fault,
+        diagnosis=str(diagnosis),
         work_done=visit.operate_notes or "",
-        equipment_swaps=tuple(EquipmentSwap(s["kind"], s["old_serial"], s["new_serial"])
-                              for s in visit.equipment_swaps or []),
-        materials=tuple(Material(m["name"], f"{m['qty']:g} {m.get('unit') or ''}".strip())
-                        for m in visit.materials or []),
-        fees=tuple(Fee(f["tariff_code"], f["name"][lang], f["qty"], f["unit"][lang],
-                       f["unit_price_cents"], f["amount_cents"]) for f in visit.fees or []),
+        equipment_swaps=tuple(
+            EquipmentSwap(s["kind"], s["old_serial"], s["new_serial"]) for s in visit.equipment_swaps or []
+        ),
+        materials=tuple(
+            Material(m["name"], f"{m['qty']:g} {m.get('unit') or ''}".strip()) for m in visit.materials or []
+        ),
+        fees=tuple(
+            Fee(f["tariff_code"], f["name"][lang], f["qty"], f["unit"][lang], f["unit_price_cents"], f["amount_cents"])
+            for f in visit.fees or []
+        ),
         result=visit.result or "",
         customer_signature=customer_signature,
         technician_signature=_signature(visit, "operate"),
@@ -124,8 +140,9 @@ def service_form_data(order, visit: Visit, *, form_id: str, number: str, lang: s
     )
 
 
-def feedback_form_data(order, visit: Visit, *, form_id: str, number: str, lang: str,
-                       customer_input: CustomerInput | None = None) -> FeedbackFormData:
+def feedback_form_data(
+    order, visit: Visit, *, form_id: str, number: str, lang: str, customer_input: CustomerInput | None = None
+) -> FeedbackFormData:
     """Return the Customer Feedback Form of a completed visit."""
     if customer_input:
         ratings, mot, comments = customer_input.ratings, customer_input.mot, customer_input.comments
@@ -138,25 +155,38 @@ def feedback_form_data(order, visit: Visit, *, form_id: str, number: str, lang: 
         signed_on = visit.evaluated_at.astimezone(LOCAL_TZ).date() if visit.evaluated_at else None
         declined = visit.signature_declined_reason or ""
     return FeedbackFormData(
-        company=company(order, lang), form_number=number, work_order_number=order.number,
-        customer_name=customer_name(order.customer), technician_name=visit.technician.name,
-        technician_employee_no=visit.technician.employee_no or "", verify_url=verify_url(form_id),
-        ratings=ratings, mot=mot, comments=comments,
+        company=company(order, lang),
+        form_number=number,
+        work_order_number=order.number,
+        customer_name=customer_name(order.customer),
+        technician_name=visit.technician.name,
+        technician_employee_no=visit.technician.employee_no or "",
+        verify_url=verify_url(form_id),
+        ratings=ratings,
+        mot=mot,
+        comments=comments,
         leads=tuple(Lead(lead.product, lead.interest, lead.notes) for lead in visit.leads),
-        declined_reason=declined if not signature else "", customer_signature=signature,
+        declined_reason=declined if not signature else "",
+        customer_signature=signature,
         signed_on=signed_on,
     )
 
 
-def no_access_notice_data(order, visit: Visit, *, form_id: str, number: str, lang: str,
-                          customer_input: CustomerInput | None = None) -> NoAccessNoticeData:
+def no_access_notice_data(
+    order, visit: Visit, *, form_id: str, number: str, lang: str, customer_input: CustomerInput | None = None
+) -> NoAccessNoticeData:
     """Return the notice left at the door when nobody was home (留单)."""
     technician = visit.technician
     return NoAccessNoticeData(
-        company=company(order, lang), form_number=number, work_order_number=order.number,
-        customer_name=customer_name(order.customer), address=order.address,
-        technician_name=technician.name, technician_employee_no=technician.employee_no or "",
-        technician_phone=technician.phone or "", came_at=visit.checked_in_at or visit.ended_at,
+        company=company(order, lang),
+        form_number=number,
+        work_order_number=order.number,
+        customer_name=customer_name(order.customer),
+        address=order.address,
+        technician_name=technician.name,
+        technician_employee_no=technician.employee_no or "",
+        technician_phone=technician.phone or "",
+        came_at=visit.checked_in_at or visit.ended_at,
         verify_url=verify_url(form_id),
     )
 

@@ -1,4 +1,5 @@
 """`flask --app backend forms seal-pending`: seal what a failed job left unsealed."""
+
 import click
 from flask.cli import AppGroup
 

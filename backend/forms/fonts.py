@@ -140,9 +140,12 @@ def build_face(face: Face, out_dir: Path, source: Path = NOTO_CJK_PATH) -> Path:
     available = set(TTFont(source, fontNumber=NOTO_CJK_SC_INDEX, lazy=True).getBestCmap())
     common = face.part == "common"
     data = subset_face(
-        source, NOTO_CJK_SC_INDEX, face_characters(face.part, available),
+        source,
+        NOTO_CJK_SC_INDEX,
+        face_characters(face.part, available),
         layout_features=COMMON_LAYOUT_FEATURES if common else [],
-        drop_tables=DROPPED_TABLES + ([] if common else ["GSUB", "GPOS", "GDEF"]))
+        drop_tables=DROPPED_TABLES + ([] if common else ["GSUB", "GPOS", "GDEF"]),
+    )
     # HarfBuzz set the bounding boxes; recomputing them would draw every glyph (minutes).
     font = TTFont(BytesIO(data), recalcBBoxes=False)
     if common:
@@ -165,7 +168,8 @@ def _renumber_glyphs(font, priority: list[int]) -> None:
     old_id = {glyph: i for i, glyph in enumerate(old_order)}
     unmapped = len(rank) + 0x110000  # glyphs reached only through GSUB keep their order, last
     new_order = old_order[:1] + sorted(
-        old_order[1:], key=lambda glyph: (glyph_rank.get(glyph, unmapped), old_id[glyph]))
+        old_order[1:], key=lambda glyph: (glyph_rank.get(glyph, unmapped), old_id[glyph])
+    )
     font.ensureDecompiled()  # tables that refer to glyphs by id must be read before renumbering
     top = font["CFF "].cff.topDictIndex[0]
     char_strings = top.CharStrings
@@ -219,8 +223,16 @@ def _rename(font, family: str) -> None:
     postscript = family.replace(" ", "") + "-Regular"
     name = font["name"]
     name.names = []
-    for name_id, value in ((1, family), (2, "Regular"), (3, postscript), (4, family),
-                           (5, BUILD_VERSION), (6, postscript), (16, family), (17, "Regular")):
+    for name_id, value in (
+        (1, family),
+        (2, "Regular"),
+        (3, postscript),
+        (4, family),
+        (5, BUILD_VERSION),
+        (6, postscript),
+        (16, family),
+        (17, "Regular"),
+    ):
         name.setName(value, name_id, 3, 1, 0x409)
     if "CFF " in font:
         cff = font["CFF "].cff

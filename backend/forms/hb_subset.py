@@ -50,8 +50,9 @@ def _load():
     return _libraries
 
 
-def subset_face(source: Path, index: int, unicodes: set[int], layout_features: list[str],
-                drop_tables: list[str]) -> bytes:
+def subset_face(
+    source: Path, index: int, unicodes: set[int], layout_features: list[str], drop_tables: list[str]
+) -> bytes:
     """Return the face at index of source cut down to unicodes, keeping only layout_features."""
     hb, hb_subset = _load()
     blob = hb.hb_blob_create_from_file_or_fail(str(source).encode())

@@ -1,4 +1,5 @@
 """The job that seals a finished visit's forms: queued on RQ when Redis is configured, else run now."""
+
 import logging
 
 from backend.extensions import db

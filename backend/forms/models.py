@@ -4,6 +4,7 @@ A sealed form's PDF and hash never change (the database refuses it); a correctio
 version that supersedes the old, and both stay verifiable. The PDF bytes live in the database
 (LargeBinary) so a form and its record cannot drift apart.
 """
+
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 

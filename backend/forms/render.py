@@ -110,8 +110,11 @@ class Renderer:
             if path.exists():
                 assets["fonts/" + face.filename] = path
             else:
-                log.warning("forms: subset font %s missing (run `make fonts`); forms fall back to "
-                            "the full Noto Sans CJK face and grow by ~150 KB", path)
+                log.warning(
+                    "forms: subset font %s missing (run `make fonts`); forms fall back to "
+                    "the full Noto Sans CJK face and grow by ~150 KB",
+                    path,
+                )
         return assets
 
     def render_html(self, form, lang: str = "zh") -> str:
@@ -135,11 +138,11 @@ class Renderer:
         html = self.render_html(form, lang)
         with self._lock:
             document = HTML(string=html, url_fetcher=self.url_fetcher).render(
-                stylesheets=[self.stylesheet], font_config=self.font_config)
+                stylesheets=[self.stylesheet], font_config=self.font_config
+            )
             return document.write_pdf(
-                dpi=200, jpeg_quality=85,
-                pdf_identifier=form.form_number.encode("utf-8"),
-                custom_metadata=True)
+                dpi=200, jpeg_quality=85, pdf_identifier=form.form_number.encode("utf-8"), custom_metadata=True
+            )
 
     def _local(self, value: datetime) -> datetime:
         return value.astimezone(self.tz) if value.tzinfo else value
@@ -188,8 +191,8 @@ class LockedURLFetcher:
 
         if url.startswith("data:"):
             return self._data.fetch(url)
-        if url.startswith(ASSET_SCHEME) and url[len(ASSET_SCHEME):] in self._assets:
-            path = self._assets[url[len(ASSET_SCHEME):]]
+        if url.startswith(ASSET_SCHEME) and url[len(ASSET_SCHEME) :] in self._assets:
+            path = self._assets[url[len(ASSET_SCHEME) :]]
             return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": "font/otf"})
         self.refused.append(url[:200])
         log.warning("forms: refused to load %r while rendering a form", url[:200])

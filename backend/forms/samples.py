@@ -31,12 +31,10 @@ def squiggle_png(width: int = 360, height: int = 110, seed: int = 1) -> bytes:
     raw = b"".join(b"\x00" + bytes(row) for row in rows)
 
     def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(
-            ">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
 
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
 
 
 ZH = {
@@ -47,13 +45,17 @@ ZH = {
     "fault": "客厅机顶盒无信号，电视显示“E101 信号中断”，卧室电视正常。",
     "diagnosis": "入户分配器接头氧化松动，机顶盒电源模块损坏。",
     "work_done": "更换分配器接头并重新压接，更换机顶盒，测试信号电平正常，指导客户使用遥控器。",
-    "swaps": (EquipmentSwap("高清机顶盒", "STB-HD-20190311-7781", "STB-HD-20261101-0042"),
-              EquipmentSwap("遥控器", "RC-5521-0098", "RC-5521-2231")),
+    "swaps": (
+        EquipmentSwap("高清机顶盒", "STB-HD-20190311-7781", "STB-HD-20261101-0042"),
+        EquipmentSwap("遥控器", "RC-5521-0098", "RC-5521-2231"),
+    ),
     "materials": (Material("同轴电缆 SYWV-75-5", "3 米"), Material("F 头", "2 个")),
-    "fees": (Fee("STB-SWAP", "机顶盒更换（保内）", 1, "台", 0, 0),
-             Fee("CABLE", "入户线缆", 3, "米", 300, 900),
-             Fee("F-CONN", "F 接头", 2, "个", 200, 400),
-             Fee("VISIT", "上门服务费", 1, "次", 2000, 2000)),
+    "fees": (
+        Fee("STB-SWAP", "机顶盒更换（保内）", 1, "台", 0, 0),
+        Fee("CABLE", "入户线缆", 3, "米", 300, 900),
+        Fee("F-CONN", "F 接头", 2, "个", 200, 400),
+        Fee("VISIT", "上门服务费", 1, "次", 2000, 2000),
+    ),
     "comments": "师傅很准时，穿了鞋套，讲解很耐心。",
     "leads": (Lead("宽带提速 500M", "感兴趣", "周末联系"),),
 }
@@ -66,13 +68,17 @@ EN = {
     "fault": "Living-room set-top box shows no signal (E101); the bedroom TV works fine.",
     "diagnosis": "Oxidised, loose splitter connector; the box's power module has failed.",
     "work_done": "Re-crimped the splitter connector, replaced the box, tested levels, showed the remote.",
-    "swaps": (EquipmentSwap("HD set-top box", "STB-HD-20190311-7781", "STB-HD-20261101-0042"),
-              EquipmentSwap("Remote control", "RC-5521-0098", "RC-5521-2231")),
+    "swaps": (
+        EquipmentSwap("HD set-top box", "STB-HD-20190311-7781", "STB-HD-20261101-0042"),
+        EquipmentSwap("Remote control", "RC-5521-0098", "RC-5521-2231"),
+    ),
     "materials": (Material("Coax SYWV-75-5", "3 m"), Material("F connector", "2")),
-    "fees": (Fee("STB-SWAP", "Box replacement (warranty)", 1, "unit", 0, 0),
-             Fee("CABLE", "Drop cable", 3, "m", 300, 900),
-             Fee("F-CONN", "F connector", 2, "pc", 200, 400),
-             Fee("VISIT", "Call-out fee", 1, "visit", 2000, 2000)),
+    "fees": (
+        Fee("STB-SWAP", "Box replacement (warranty)", 1, "unit", 0, 0),
+        Fee("CABLE", "Drop cable", 3, "m", 300, 900),
+        Fee("F-CONN", "F connector", 2, "pc", 200, 400),
+        Fee("VISIT", "Call-out fee", 1, "visit", 2000, 2000),
+    ),
     "comments": "On time, wore shoe covers, explained everything patiently.",
     "leads": (Lead("Broadband 500M upgrade", "interested", "call at the weekend"),),
 }
@@ -82,21 +88,34 @@ def _text(lang: str) -> dict:
     return ZH if lang == "zh" else EN
 
 
-def sample_service_form(lang: str = "zh", *, verify_url: str = "https://doorstep.example/verify/demo",
-                        photos: tuple = (), **overrides) -> ServiceFormData:
+def sample_service_form(
+    lang: str = "zh", *, verify_url: str = "https://doorstep.example/verify/demo", photos: tuple = (), **overrides
+) -> ServiceFormData:
     """Return a filled-in one-page Service Form in Chinese (with 𠮷) or Latin text."""
     text = _text(lang)
     values = dict(
-        company=text["company"], form_number="SF-20261123-0042-1",
-        work_order_number="WO-20261122-0042", work_order_type="repair",
-        customer_name=text["customer_name"], customer_phone=mask_phone("13805912345"),
-        address=text["address"], technician_name=text["technician_name"],
-        technician_employee_no="FZ-0731", verify_url=verify_url,
-        appointment_start=_T0, appointment_end=_T0 + timedelta(hours=2),
-        arrived_at=_T0 - timedelta(minutes=7), started_at=_T0 + timedelta(minutes=5),
-        finished_at=_T0 + timedelta(minutes=50), fault=text["fault"], diagnosis=text["diagnosis"],
-        work_done=text["work_done"], equipment_swaps=text["swaps"], materials=text["materials"],
-        fees=text["fees"], result="fixed",
+        company=text["company"],
+        form_number="SF-20261123-0042-1",
+        work_order_number="WO-20261122-0042",
+        work_order_type="repair",
+        customer_name=text["customer_name"],
+        customer_phone=mask_phone("13805912345"),
+        address=text["address"],
+        technician_name=text["technician_name"],
+        technician_employee_no="FZ-0731",
+        verify_url=verify_url,
+        appointment_start=_T0,
+        appointment_end=_T0 + timedelta(hours=2),
+        arrived_at=_T0 - timedelta(minutes=7),
+        started_at=_T0 + timedelta(minutes=5),
+        finished_at=_T0 + timedelta(minutes=50),
+        fault=text["fault"],
+        diagnosis=text["diagnosis"],
+        work_done=text["work_done"],
+        equipment_swaps=text["swaps"],
+        materials=text["materials"],
+        fees=text["fees"],
+        result="fixed",
         customer_signature=Signature(squiggle_png(seed=1), signed_at=_T0 + timedelta(minutes=52)),
         technician_signature=Signature(squiggle_png(seed=4), signed_at=_T0 + timedelta(minutes=51)),
         photos=photos,
@@ -109,14 +128,19 @@ def sample_feedback_form(lang: str = "zh", **overrides) -> FeedbackFormData:
     """Return a filled-in Customer Feedback Form."""
     text = _text(lang)
     values = dict(
-        company=text["company"], form_number="FB-20261123-0042-1",
-        work_order_number="WO-20261122-0042", customer_name=text["customer_name"],
-        technician_name=text["technician_name"], technician_employee_no="FZ-0731",
+        company=text["company"],
+        form_number="FB-20261123-0042-1",
+        work_order_number="WO-20261122-0042",
+        customer_name=text["customer_name"],
+        technician_name=text["technician_name"],
+        technician_employee_no="FZ-0731",
         verify_url="https://doorstep.example/verify/demo-feedback",
         ratings={"overall": 5, "punctuality": 5, "attitude": 5, "professionalism": 4, "tidiness": 5},
         mot={"call": 2, "arrival": 1, "communication": 3, "operation": 2},
-        comments=text["comments"], leads=text["leads"],
-        customer_signature=Signature(squiggle_png(seed=2)), signed_on=date(2026, 11, 23),
+        comments=text["comments"],
+        leads=text["leads"],
+        customer_signature=Signature(squiggle_png(seed=2)),
+        signed_on=date(2026, 11, 23),
     )
     values.update(overrides)
     return FeedbackFormData(**values)
@@ -126,11 +150,16 @@ def sample_no_access_notice(lang: str = "zh", **overrides) -> NoAccessNoticeData
     """Return a filled-in no-access notice (留单)."""
     text = _text(lang)
     values = dict(
-        company=text["company"], form_number="NA-20261123-0042-1",
-        work_order_number="WO-20261122-0042", customer_name=text["customer_name"],
-        address=text["address"], technician_name=text["technician_name"],
-        technician_employee_no="FZ-0731", technician_phone="13905910731",
-        came_at=_T0 - timedelta(minutes=6), verify_url="https://doorstep.example/verify/demo-na",
+        company=text["company"],
+        form_number="NA-20261123-0042-1",
+        work_order_number="WO-20261122-0042",
+        customer_name=text["customer_name"],
+        address=text["address"],
+        technician_name=text["technician_name"],
+        technician_employee_no="FZ-0731",
+        technician_phone="13905910731",
+        came_at=_T0 - timedelta(minutes=6),
+        verify_url="https://doorstep.example/verify/demo-na",
     )
     values.update(overrides)
     return NoAccessNoticeData(**values)

@@ -1,4 +1,5 @@
 """Shapes of the forms API."""
+
 from marshmallow import Schema, fields, validate
 
 

@@ -66,24 +66,23 @@ class Sealer:
         from pyhanko_certvalidator.registry import SimpleCertificateStore
 
         key, cert, extra = pkcs12.load_key_and_certificates(
-            Path(settings.pkcs12_path).read_bytes(), settings.passphrase)
+            Path(settings.pkcs12_path).read_bytes(), settings.passphrase
+        )
         if key is None or cert is None:
             raise ValueError(f"{settings.pkcs12_path} holds no key and certificate")
         chain = [cert_to_asn1(c) for c in extra]
         registry = SimpleCertificateStore()
         registry.register_multiple(chain)
         self.signer = _KeyCachingSigner(
-            signing_cert=cert_to_asn1(cert), signing_key=key_to_asn1(key),
-            cert_registry=registry, pyca_key=key)
+            signing_cert=cert_to_asn1(cert), signing_key=key_to_asn1(key), cert_registry=registry, pyca_key=key
+        )
         self.certificate = cert
         self.subject = cert.subject.rfc4514_string()
         self.certificate_pem = cert.public_bytes(serialization.Encoding.PEM)
-        self.timestamper = (timestamps.HTTPTimeStamper(settings.tsa_url)
-                            if settings.tsa_url else None)
+        self.timestamper = timestamps.HTTPTimeStamper(settings.tsa_url) if settings.tsa_url else None
         self.settings = settings
         # Reserve the signature's room up front so pyHanko signs once, not twice to measure it.
-        certs_size = len(cert.public_bytes(serialization.Encoding.DER)) + sum(
-            len(c.dump()) for c in chain)
+        certs_size = len(cert.public_bytes(serialization.Encoding.DER)) + sum(len(c.dump()) for c in chain)
         reserved = 4096 + certs_size + (12288 if self.timestamper else 0)
         self.bytes_reserved = (reserved + 255) // 256 * 256  # pyHanko wants an even count
 
@@ -111,9 +110,9 @@ def cert_to_asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
 
 def key_to_asn1(key) -> asn1_keys.PrivateKeyInfo:
     """Return the private key in the asn1crypto form pyHanko works with."""
-    return asn1_keys.PrivateKeyInfo.load(key.private_bytes(
-        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()))
+    return asn1_keys.PrivateKeyInfo.load(
+        key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
 
 
 def sha256_hex(data: bytes) -> str:
@@ -124,30 +123,41 @@ def sha256_hex(data: bytes) -> str:
 def create_demo_pkcs12(path: Path, passphrase: bytes | None = None, *, days: int = 3650) -> Path:
     """Write a self-signed DEMO seal certificate (clearly named as such) as PKCS#12 to path."""
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([
-        x509.NameAttribute(NameOID.COMMON_NAME, DEMO_COMMON_NAME),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Doorstep DEMO (not a real operator)"),
-        x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
-    ])
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, DEMO_COMMON_NAME),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Doorstep DEMO (not a real operator)"),
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+        ]
+    )
     now = datetime.now(UTC)
     cert = (
         x509.CertificateBuilder()
-        .subject_name(name).issuer_name(name)
+        .subject_name(name)
+        .issuer_name(name)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - timedelta(minutes=5))
         .not_valid_after(now + timedelta(days=days))
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(
-            digital_signature=True, content_commitment=True, key_encipherment=False,
-            data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=False,
-            encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
         .sign(key, hashes.SHA256())
     )
-    encryption = (serialization.BestAvailableEncryption(passphrase) if passphrase
-                  else serialization.NoEncryption())
-    data = pkcs12.serialize_key_and_certificates(
-        b"doorstep-demo-seal", key, cert, None, encryption)
+    encryption = serialization.BestAvailableEncryption(passphrase) if passphrase else serialization.NoEncryption()
+    data = pkcs12.serialize_key_and_certificates(b"doorstep-demo-seal", key, cert, None, encryption)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)

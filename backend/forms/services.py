@@ -1,4 +1,5 @@
 """Seal a visit's forms, list and fetch them, verify copies, and run customer signing links."""
+
 import hashlib
 import logging
 import uuid
@@ -45,8 +46,12 @@ class LinkUnusable(DomainError):
 
 
 def finished_visit(order_id: int) -> Visit:
-    visit = db.session.scalar(select(Visit).where(Visit.work_order_id == order_id, Visit.ended_at.is_not(None))
-                              .order_by(Visit.ended_at.desc(), Visit.id.desc()).limit(1))
+    visit = db.session.scalar(
+        select(Visit)
+        .where(Visit.work_order_id == order_id, Visit.ended_at.is_not(None))
+        .order_by(Visit.ended_at.desc(), Visit.id.desc())
+        .limit(1)
+    )
     if visit is None:
         raise NoFinishedVisit(f"Work order {order_id} has no finished visit to make forms from.")
     return visit
@@ -54,19 +59,31 @@ def finished_visit(order_id: int) -> Visit:
 
 def current_form(order_id: int, kind: str) -> Form | None:
     """Return the current (not superseded) form of a kind for a work order."""
-    return db.session.scalar(select(Form).where(Form.work_order_id == order_id, Form.kind == kind,
-                                                Form.superseded_by_id.is_(None))
-                             .order_by(Form.version.desc()).limit(1))
+    return db.session.scalar(
+        select(Form)
+        .where(Form.work_order_id == order_id, Form.kind == kind, Form.superseded_by_id.is_(None))
+        .order_by(Form.version.desc())
+        .limit(1)
+    )
 
 
 def _device_of(visit: Visit) -> str | None:
-    return db.session.scalar(select(VisitEvent.device_id).where(
-        VisitEvent.visit_id == visit.id, VisitEvent.type.in_(("visit.complete", "arrive.no_access")))
-        .order_by(VisitEvent.id.desc()).limit(1))
+    return db.session.scalar(
+        select(VisitEvent.device_id)
+        .where(VisitEvent.visit_id == visit.id, VisitEvent.type.in_(("visit.complete", "arrive.no_access")))
+        .order_by(VisitEvent.id.desc())
+        .limit(1)
+    )
 
 
-def seal_visit_forms(work_order_id: int, *, actor_id: int | None = None, device_id: str | None = None,
-                     signing_link_id: str | None = None, reason: str | None = None) -> list[str]:
+def seal_visit_forms(
+    work_order_id: int,
+    *,
+    actor_id: int | None = None,
+    device_id: str | None = None,
+    signing_link_id: str | None = None,
+    reason: str | None = None,
+) -> list[str]:
     """Render and seal the forms of a work order's finished visit; return the current form ids.
 
     The job a queue worker runs when a visit completes. Running it again for the same visit
@@ -89,16 +106,30 @@ def seal_visit_forms(work_order_id: int, *, actor_id: int | None = None, device_
             continue
         if customer_input is None and link is not None and kind == "no_access":
             continue
-        ids.append(_seal_one(order, visit, kind, existing, actor_id=actor_id,
-                             device_id=device_id or _device_of(visit), link=link,
-                             customer_input=customer_input, reason=reason))
+        ids.append(
+            _seal_one(
+                order,
+                visit,
+                kind,
+                existing,
+                actor_id=actor_id,
+                device_id=device_id or _device_of(visit),
+                link=link,
+                customer_input=customer_input,
+                reason=reason,
+            )
+        )
     return ids
 
 
 def _latest_visits_without_forms():
     """The latest finished visit of each work order that has no current form sealed from it."""
-    latest_visit = (select(Visit.work_order_id, func.max(Visit.id).label("visit_id"))
-                    .where(Visit.ended_at.is_not(None)).group_by(Visit.work_order_id).subquery())
+    latest_visit = (
+        select(Visit.work_order_id, func.max(Visit.id).label("visit_id"))
+        .where(Visit.ended_at.is_not(None))
+        .group_by(Visit.work_order_id)
+        .subquery()
+    )
     sealed = select(Form.id).where(Form.visit_id == latest_visit.c.visit_id, Form.superseded_by_id.is_(None))
     return latest_visit, ~sealed.exists()
 
@@ -106,8 +137,9 @@ def _latest_visits_without_forms():
 def orders_awaiting_forms() -> list[int]:
     """Return the work orders whose latest finished visit has no current form sealed from it."""
     latest_visit, unsealed = _latest_visits_without_forms()
-    return list(db.session.scalars(select(latest_visit.c.work_order_id).where(unsealed)
-                                   .order_by(latest_visit.c.work_order_id)))
+    return list(
+        db.session.scalars(select(latest_visit.c.work_order_id).where(unsealed).order_by(latest_visit.c.work_order_id))
+    )
 
 
 def sealing_backlog() -> dict:
@@ -115,35 +147,54 @@ def sealing_backlog() -> dict:
     latest_visit, unsealed = _latest_visits_without_forms()
     count, oldest = db.session.execute(
         select(func.count(), func.min(Visit.ended_at))
-        .select_from(latest_visit).join(Visit, Visit.id == latest_visit.c.visit_id).where(unsealed)).one()
+        .select_from(latest_visit)
+        .join(Visit, Visit.id == latest_visit.c.visit_id)
+        .where(unsealed)
+    ).one()
     return {"visits": count, "oldest_ended_at": oldest}
 
 
 def _customer_input(link: SigningLink) -> CustomerInput:
     feedback = link.feedback or {}
-    return CustomerInput(signature_png=link.signature_png, signed_at=link.used_at,
-                         ratings=feedback.get("ratings", {}), mot=feedback.get("mot", {}),
-                         comments=feedback.get("comments", ""))
+    return CustomerInput(
+        signature_png=link.signature_png,
+        signed_at=link.used_at,
+        ratings=feedback.get("ratings", {}),
+        mot=feedback.get("mot", {}),
+        comments=feedback.get("comments", ""),
+    )
 
 
 def _seal_one(order, visit, kind, previous, *, actor_id, device_id, link, customer_input, reason) -> str:
     lang = current_app.config.get("FORMS_LANG", "zh")
-    version = (db.session.scalar(select(func.max(Form.version)).where(
-        Form.work_order_id == order.id, Form.kind == kind)) or 0) + 1
+    version = (
+        db.session.scalar(select(func.max(Form.version)).where(Form.work_order_id == order.id, Form.kind == kind)) or 0
+    ) + 1
     form_id = str(uuid.uuid4())
     number = f"{NUMBER_PREFIX[kind]}-{order.number.removeprefix('WO-')}-{version}"
-    data = BUILDERS[kind](order, visit, form_id=form_id, number=number, lang=lang,
-                          customer_input=customer_input)
+    data = BUILDERS[kind](order, visit, form_id=form_id, number=number, lang=lang, customer_input=customer_input)
     sealer = get_sealer()
     pdf = sealer.seal(render_pdf(data, lang))
     digest = sha256_hex(pdf)
     now = utcnow()
-    customer_signed_at = (customer_input.signed_at if customer_input
-                          else (visit.evaluated_at if visit.signature_attachment_id else None))
+    customer_signed_at = (
+        customer_input.signed_at if customer_input else (visit.evaluated_at if visit.signature_attachment_id else None)
+    )
     form = Form(
-        id=form_id, work_order_id=order.id, visit_id=visit.id, kind=kind, version=version, number=number,
-        lang=lang, supersedes_id=previous.id if previous else None, correction_reason=reason,
-        sha256=digest, size=len(pdf), pdf=pdf, sealed_at=now, sealed_by_id=actor_id,
+        id=form_id,
+        work_order_id=order.id,
+        visit_id=visit.id,
+        kind=kind,
+        version=version,
+        number=number,
+        lang=lang,
+        supersedes_id=previous.id if previous else None,
+        correction_reason=reason,
+        sha256=digest,
+        size=len(pdf),
+        pdf=pdf,
+        sealed_at=now,
+        sealed_by_id=actor_id,
         signer_subject=sealer.subject,
         audit={
             "document_sha256": digest,
@@ -155,8 +206,7 @@ def _seal_one(order, visit, kind, previous, *, actor_id, device_id, link, custom
             "visit_id": visit.id,
             "customer_signed": customer_signed_at is not None,
             "customer_signed_at": customer_signed_at.isoformat() if customer_signed_at else None,
-            "customer_signed_via": "signing_link" if link else ("technician_device" if customer_signed_at
-                                                                  else None),
+            "customer_signed_via": "signing_link" if link else ("technician_device" if customer_signed_at else None),
             "signing_link_id": link.id if link else None,
             "signing_link_used_from": link.used_from if link else None,
             "correction_reason": reason,
@@ -178,8 +228,9 @@ def _seal_one(order, visit, kind, previous, *, actor_id, device_id, link, custom
 
 def forms_of(order_id: int) -> list[Form]:
     """Return every version of every form of a work order, newest first per kind."""
-    return list(db.session.scalars(select(Form).where(Form.work_order_id == order_id)
-                                   .order_by(Form.kind, Form.version.desc())))
+    return list(
+        db.session.scalars(select(Form).where(Form.work_order_id == order_id).order_by(Form.kind, Form.version.desc()))
+    )
 
 
 def current_pdf(order_id: int, kind: str) -> Form:
@@ -209,6 +260,7 @@ def matches(form: Form, uploaded: bytes) -> bool:
 
 # --- customer signing links -------------------------------------------------------------------
 
+
 def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=LINK_SALT)
 
@@ -217,8 +269,13 @@ def create_signing_link(order: WorkOrder, actor, *, hours: int | None = None) ->
     """Create a single-use link for the customer to sign; return it and its token."""
     finished_visit(order.id)
     hours = hours or int(current_app.config.get("SIGNING_LINK_HOURS", DEFAULT_LINK_HOURS))
-    link = SigningLink(id=str(uuid.uuid4()), work_order_id=order.id, created_by_id=actor.id,
-                       created_at=utcnow(), expires_at=utcnow() + timedelta(hours=hours))
+    link = SigningLink(
+        id=str(uuid.uuid4()),
+        work_order_id=order.id,
+        created_by_id=actor.id,
+        created_at=utcnow(),
+        expires_at=utcnow() + timedelta(hours=hours),
+    )
     db.session.add(link)
     db.session.commit()
     return link, _serializer().dumps({"l": link.id, "h": hours})
@@ -247,8 +304,9 @@ def open_signing_link(token: str) -> SigningLink:
     return link
 
 
-def submit_signing_link(token: str, *, signature_png: bytes, ratings: dict, mot: dict, comments: str,
-                        used_from: dict) -> list[str]:
+def submit_signing_link(
+    token: str, *, signature_png: bytes, ratings: dict, mot: dict, comments: str, used_from: dict
+) -> list[str]:
     """Record the customer's signature and feedback once, then seal new versions of the forms."""
     link = open_signing_link(token)
     if not signature_png.startswith(b"\x89PNG\r\n\x1a\n") or len(signature_png) > MAX_SIGNATURE_BYTES:
@@ -267,12 +325,20 @@ def submit_signing_link(token: str, *, signature_png: bytes, ratings: dict, mot:
     claimed = db.session.execute(
         SigningLink.__table__.update()
         .where(SigningLink.id == link.id, SigningLink.used_at.is_(None))
-        .values(used_at=now, used_from=used_from, signature_png=signature_png,
-                feedback={"ratings": ratings, "mot": mot, "comments": comments}))
+        .values(
+            used_at=now,
+            used_from=used_from,
+            signature_png=signature_png,
+            feedback={"ratings": ratings, "mot": mot, "comments": comments},
+        )
+    )
     if claimed.rowcount != 1:
         db.session.rollback()
         raise LinkUnusable("used")
     db.session.commit()
     db.session.refresh(link)
-    return seal_visit_forms(link.work_order_id, signing_link_id=link.id,
-                            reason="客户通过签名链接签名 / signed by the customer through a link")
+    return seal_visit_forms(
+        link.work_order_id,
+        signing_link_id=link.id,
+        reason="客户通过签名链接签名 / signed by the customer through a link",
+    )

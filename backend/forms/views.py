@@ -1,4 +1,5 @@
 """HTTP: the forms API under /api/v1, the public verification page and the customer signing page."""
+
 import base64
 import binascii
 
@@ -69,9 +70,15 @@ class WorkOrderSigningLinks(MethodView):
 def _pdf_response(order_id, kind):
     order = get_visible_order(current_user(), order_id)
     form = services.current_pdf(order.id, kind)
-    return Response(form.pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="{form.number}.pdf"',
-        "X-Content-SHA256": form.sha256, "Cache-Control": "private, no-store"})
+    return Response(
+        form.pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="{form.number}.pdf"',
+            "X-Content-SHA256": form.sha256,
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 @blp.route("/<int:order_id>/forms/service.pdf")
@@ -106,6 +113,7 @@ class NoAccessPdf(MethodView):
 
 # --- public pages -------------------------------------------------------------------------------
 
+
 def _lang() -> str:
     return "en" if select_locale() == "en" else "zh"
 
@@ -121,8 +129,9 @@ def verify(form_id):
         data = upload.read(MAX_UPLOAD + 1) if upload else b""
         verdict = "none" if not data else ("match" if services.matches(form, data) else "mismatch")
     current = services.current_form(form.work_order_id, form.kind)
-    return render_template("forms/pages/verify.html", form=form, t=labels()[lang], lang=lang,
-                           verdict=verdict, current=current), (200 if verdict != "none" else 400)
+    return render_template(
+        "forms/pages/verify.html", form=form, t=labels()[lang], lang=lang, verdict=verdict, current=current
+    ), (200 if verdict != "none" else 400)
 
 
 @pages.route("/sign/<token>", methods=["GET"])
@@ -132,13 +141,22 @@ def sign_page(token):
     try:
         link = services.open_signing_link(token)
     except services.LinkUnusable as unusable:
-        return render_template("forms/pages/link_unusable.html", t=labels()[lang], lang=lang,
-                               reason=unusable.reason), 410
+        return render_template(
+            "forms/pages/link_unusable.html", t=labels()[lang], lang=lang, reason=unusable.reason
+        ), 410
     visit = services.finished_visit(link.work_order_id)
     order = visit.work_order
-    return render_template("forms/pages/sign.html", t=labels()[lang], lang=lang, order=order, visit=visit,
-                           customer=customer_name(order.customer), expires_at=link.expires_at,
-                           rating_aspects=RATING_ASPECTS, mot_moments=MOT_MOMENTS)
+    return render_template(
+        "forms/pages/sign.html",
+        t=labels()[lang],
+        lang=lang,
+        order=order,
+        visit=visit,
+        customer=customer_name(order.customer),
+        expires_at=link.expires_at,
+        rating_aspects=RATING_ASPECTS,
+        mot_moments=MOT_MOMENTS,
+    )
 
 
 @pages.route("/sign/<token>", methods=["POST"])
@@ -153,15 +171,21 @@ def sign_submit(token):
         raise InvalidInput("The answers could not be read.") from None
     try:
         ids = services.submit_signing_link(
-            token, signature_png=signature, ratings=ratings, mot=mot,
+            token,
+            signature_png=signature,
+            ratings=ratings,
+            mot=mot,
             comments=request.form.get("comments", "")[:2000],
-            used_from={"ip": request.remote_addr, "user_agent": request.user_agent.string[:300]})
+            used_from={"ip": request.remote_addr, "user_agent": request.user_agent.string[:300]},
+        )
     except services.LinkUnusable as unusable:
-        return render_template("forms/pages/link_unusable.html", t=labels()[lang], lang=lang,
-                               reason=unusable.reason), 410
+        return render_template(
+            "forms/pages/link_unusable.html", t=labels()[lang], lang=lang, reason=unusable.reason
+        ), 410
     forms = [services.get_form(form_id) for form_id in ids]
-    return render_template("forms/pages/signed.html", t=labels()[lang], lang=lang,
-                           forms=[_with_url(form) for form in forms])
+    return render_template(
+        "forms/pages/signed.html", t=labels()[lang], lang=lang, forms=[_with_url(form) for form in forms]
+    )
 
 
 def _signature_from(data_url: str) -> bytes:
@@ -169,7 +193,7 @@ def _signature_from(data_url: str) -> bytes:
     if not data_url.startswith(prefix):
         raise InvalidInput("Sign in the box first.", errors={"signature": ["Required."]})
     try:
-        return base64.b64decode(data_url[len(prefix):], validate=True)
+        return base64.b64decode(data_url[len(prefix) :], validate=True)
     except binascii.Error:
         raise InvalidInput("The signature could not be read.", errors={"signature": ["Invalid."]}) from None
 

@@ -14,11 +14,44 @@ BLANK = "××"
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 # Two-character surnames seen in practice; anything else takes the first character.
-COMPOUND_SURNAMES = frozenset({
-    "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒",
-    "夏侯", "令狐", "澹台", "独孤", "西门", "南宫", "轩辕", "端木", "百里", "呼延", "万俟", "闻人",
-    "申屠", "钟离", "宗政", "濮阳", "淳于", "单于", "太叔", "公羊", "赫连", "拓跋",
-})
+COMPOUND_SURNAMES = frozenset(
+    {
+        "欧阳",
+        "司马",
+        "上官",
+        "诸葛",
+        "东方",
+        "皇甫",
+        "尉迟",
+        "公孙",
+        "慕容",
+        "长孙",
+        "宇文",
+        "司徒",
+        "夏侯",
+        "令狐",
+        "澹台",
+        "独孤",
+        "西门",
+        "南宫",
+        "轩辕",
+        "端木",
+        "百里",
+        "呼延",
+        "万俟",
+        "闻人",
+        "申屠",
+        "钟离",
+        "宗政",
+        "濮阳",
+        "淳于",
+        "单于",
+        "太叔",
+        "公羊",
+        "赫连",
+        "拓跋",
+    }
+)
 
 # The standard's own wording when the name is not known.
 UNKNOWN_CUSTOMER = {"zh": "××先生/小姐", "en": "Sir/Madam"}

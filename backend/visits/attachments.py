@@ -1,4 +1,5 @@
 """Attachments: photos and signature images, uploaded once by uuid and checked by content."""
+
 import hashlib
 
 from flask import current_app
@@ -47,12 +48,21 @@ def store_attachment(attachment_id: str, data: bytes, uploader, expected_sha256:
         raise UnsupportedMedia("Only JPEG, PNG and WebP images are accepted.")
     digest = hashlib.sha256(data).hexdigest()
     if expected_sha256 and expected_sha256.strip().lower() != digest:
-        raise InvalidInput("The content does not match the SHA-256 sent with it.", code="hash_mismatch",
-                           errors={"X-Content-SHA256": [f"The content's SHA-256 is {digest}."]})
+        raise InvalidInput(
+            "The content does not match the SHA-256 sent with it.",
+            code="hash_mismatch",
+            errors={"X-Content-SHA256": [f"The content's SHA-256 is {digest}."]},
+        )
     existing = db.session.get(Attachment, attachment_id)
     if existing is None:
-        attachment = Attachment(id=attachment_id, sha256=digest, content_type=content_type, size=len(data),
-                                data=data, uploaded_by_id=uploader.id)
+        attachment = Attachment(
+            id=attachment_id,
+            sha256=digest,
+            content_type=content_type,
+            size=len(data),
+            data=data,
+            uploaded_by_id=uploader.id,
+        )
         try:
             with db.session.begin_nested():
                 db.session.add(attachment)

@@ -4,6 +4,7 @@ The operator edits `flows/<type>.yaml` and `tariff.yaml` (or the files that conf
 `FLOWS_DIR` / `TARIFF_FILE` point at) without a release; a changed file is re-read on its
 next use because the cache is keyed on the file's modification time.
 """
+
 from pathlib import Path
 
 import yaml
@@ -239,4 +240,3 @@ def check_definitions() -> None:
     """Validate every flow and the tariff now, so a bad file stops the app at start-up."""
     load_all_flows()
     get_tariff()
-

@@ -5,6 +5,7 @@ and wraps each op in a savepoint) or raises `OpRefused` having changed nothing i
 Times in ops are the device's clock, when the thing happened; the server's receive time is
 kept on the audit event.
 """
+
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -63,8 +64,9 @@ class _Context:
     payload: dict
 
 
-def apply_op(order, actor, op_type, data, at, *, device_id=None, op_id=None, received_at=None,
-             open_visits=None, events=None) -> dict:
+def apply_op(
+    order, actor, op_type, data, at, *, device_id=None, op_id=None, received_at=None, open_visits=None, events=None
+) -> dict:
     """Apply one action to the order's open visit; return result extras such as flags.
 
     `open_visits` is an optional per-batch cache {work_order_id: Visit} the caller keeps.
@@ -94,9 +96,17 @@ def apply_op(order, actor, op_type, data, at, *, device_id=None, op_id=None, rec
     except DomainError as exc:  # e.g. an illegal status move, a flow file missing
         raise conflict(exc.code, exc.message, exc.errors) from exc
     db.session.flush()
-    event = {"work_order_id": order.id, "visit_id": visit.id, "op_id": op_id, "actor_id": actor.id,
-             "device_id": device_id, "type": op_type, "client_at": at, "server_at": received_at or utcnow(),
-             "payload": data or {}}
+    event = {
+        "work_order_id": order.id,
+        "visit_id": visit.id,
+        "op_id": op_id,
+        "actor_id": actor.id,
+        "device_id": device_id,
+        "type": op_type,
+        "client_at": at,
+        "server_at": received_at or utcnow(),
+        "payload": data or {},
+    }
     if events is None:
         insert_events([event])
     else:
@@ -122,10 +132,12 @@ def check_order_access(order, actor):
 
 
 def _was_assigned(order, actor):
-    return db.session.scalar(select(
-        exists().where(Appointment.work_order_id == order.id, Appointment.technician_id == actor.id)
-        | exists().where(Visit.work_order_id == order.id, Visit.technician_id == actor.id)
-    ))
+    return db.session.scalar(
+        select(
+            exists().where(Appointment.work_order_id == order.id, Appointment.technician_id == actor.id)
+            | exists().where(Visit.work_order_id == order.id, Visit.technician_id == actor.id)
+        )
+    )
 
 
 def open_visit(order):
@@ -143,8 +155,9 @@ def _cached_open_visit(cache, order):
 
 def active_appointment(order):
     """Return the order's active appointment, or None."""
-    return db.session.scalar(select(Appointment).where(
-        Appointment.work_order_id == order.id, Appointment.status == "active"))
+    return db.session.scalar(
+        select(Appointment).where(Appointment.work_order_id == order.id, Appointment.status == "active")
+    )
 
 
 def _ended_no_access_visit(order):
@@ -163,13 +176,28 @@ def _start_visit(order, actor, at):
     flow = get_flow(order.type)
     appointment = active_appointment(order)
     visit = Visit(
-        work_order_id=order.id, technician_id=actor.id, flow_type=flow["type"], flow_version=flow["version"],
+        work_order_id=order.id,
+        technician_id=actor.id,
+        flow_type=flow["type"],
+        flow_version=flow["version"],
         appointment_id=appointment.id if appointment else None,
         window_starts_at=appointment.starts_at if appointment else None,
         window_ends_at=appointment.ends_at if appointment else None,
-        started_at=at, checklist={}, call_attempts=[], knocks=[], needs=[], work_kinds=[],
-        equipment_swaps=[], materials=[], fees=[], fees_total_cents=0, help_checks=[], attachments=[],
-        completed_steps=[], flags=[], compliance={},
+        started_at=at,
+        checklist={},
+        call_attempts=[],
+        knocks=[],
+        needs=[],
+        work_kinds=[],
+        equipment_swaps=[],
+        materials=[],
+        fees=[],
+        fees_total_cents=0,
+        help_checks=[],
+        attachments=[],
+        completed_steps=[],
+        flags=[],
+        compliance={},
     )
     db.session.add(visit)
     if order.status == "scheduled":
@@ -180,6 +208,7 @@ def _start_visit(order, actor, at):
 
 # --- helpers ------------------------------------------------------------------------------
 
+
 def current_step(visit):
     """Return the first step not completed yet, or None when all six are."""
     return next((s for s in STEP_IDS if s not in visit.completed_steps), None)
@@ -188,9 +217,11 @@ def current_step(visit):
 def _require_step(ctx, *steps):
     step = current_step(ctx.visit)
     if ctx.visit.outcome == "no_access" or step not in steps:
-        raise rejected("step_out_of_order",
-                       f"This action belongs to the {'/'.join(steps)} step; the current step is {step or 'none'}.",
-                       {"step": [f"Current step: {step or 'none'}."]})
+        raise rejected(
+            "step_out_of_order",
+            f"This action belongs to the {'/'.join(steps)} step; the current step is {step or 'none'}.",
+            {"step": [f"Current step: {step or 'none'}."]},
+        )
 
 
 def _iso(value):
@@ -218,11 +249,16 @@ def _set_flag(visit, flag, on):
 def _use_attachment(ctx, attachment_id, step, kind):
     attachment = db.session.get(Attachment, str(attachment_id))
     foreign = attachment is not None and attachment.work_order_id not in (None, ctx.order.id)
-    if attachment is None or foreign or (attachment.work_order_id is None
-                                         and attachment.uploaded_by_id != ctx.actor.id):
-        raise rejected("attachment_not_found",
-                       f"Attachment {attachment_id} was not uploaded (upload it before the action that uses it).",
-                       {"attachment_id": ["Not uploaded."]})
+    if (
+        attachment is None
+        or foreign
+        or (attachment.work_order_id is None and attachment.uploaded_by_id != ctx.actor.id)
+    ):
+        raise rejected(
+            "attachment_not_found",
+            f"Attachment {attachment_id} was not uploaded (upload it before the action that uses it).",
+            {"attachment_id": ["Not uploaded."]},
+        )
     attachment.work_order_id = ctx.order.id
     if not any(a["id"] == attachment.id for a in ctx.visit.attachments):
         ctx.visit.attachments = ctx.visit.attachments + [{"id": attachment.id, "step": step, "kind": kind}]
@@ -241,6 +277,7 @@ def _answered(item, answer):
 
 
 # --- handlers, one per action type ----------------------------------------------------------
+
 
 def _call_attempt(ctx):
     _require_step(ctx, "call", "arrive")
@@ -295,16 +332,25 @@ def _assess_arrival(ctx):
     early_min, early_max = rules["arrive_early_min_minutes"] * 60, rules["arrive_early_max_minutes"] * 60
     arrival = "early" if lead >= early_min else "on_time" if lead >= 0 else "late"
     visit.arrival_class, visit.arrival_lead_seconds = arrival, lead
-    evidence = {"checked_in_at": _iso(visit.checked_in_at), "window_starts_at": _iso(start),
-                "minutes_before_window": round(lead / 60, 1), "arrival": arrival}
+    evidence = {
+        "checked_in_at": _iso(visit.checked_in_at),
+        "window_starts_at": _iso(start),
+        "minutes_before_window": round(lead / 60, 1),
+        "arrival": arrival,
+    }
     record_check(visit, "arrive.on_time", arrival != "late", evidence, ctx.at)
     record_check(visit, "arrive.early_5_10_min", early_min <= lead <= early_max, evidence, ctx.at)
     late_unannounced = False
     if arrival == "late":
         notified = visit.late_notice_at is not None and visit.late_notice_at < start
         late_unannounced = not notified
-        record_check(visit, "arrive.late_notice_before_window", notified,
-                     {**evidence, "late_notice_at": _iso(visit.late_notice_at)}, ctx.at)
+        record_check(
+            visit,
+            "arrive.late_notice_before_window",
+            notified,
+            {**evidence, "late_notice_at": _iso(visit.late_notice_at)},
+            ctx.at,
+        )
     _set_flag(visit, LATE_WITHOUT_NOTICE, late_unannounced)
     return {"flags": [LATE_WITHOUT_NOTICE]} if late_unannounced else {}
 
@@ -330,9 +376,12 @@ def knock_protocol(visit, rules):
         missing.append("a call attempt after knocking")
     elif waited < rules["call_after_knocking_seconds"]:
         missing.append(f"{rules['call_after_knocking_seconds']} s of knocking before the call")
-    evidence = {"knock_rounds": len(knocks), "first_knock_at": _iso(knocks[0]) if knocks else None,
-                "call_after_knocking_at": _iso(calls_after[0]) if calls_after else None,
-                "seconds_before_call": waited}
+    evidence = {
+        "knock_rounds": len(knocks),
+        "first_knock_at": _iso(knocks[0]) if knocks else None,
+        "call_after_knocking_at": _iso(calls_after[0]) if calls_after else None,
+        "seconds_before_call": waited,
+    }
     return missing, evidence
 
 
@@ -341,8 +390,9 @@ def _no_access(ctx):
     visit = ctx.visit
     missing, evidence = knock_protocol(visit, ctx.flow["rules"])
     if missing:
-        raise rejected("knock_protocol_incomplete", f"Before leaving a notice: {', '.join(missing)}.",
-                       {"knocks": missing})
+        raise rejected(
+            "knock_protocol_incomplete", f"Before leaving a notice: {', '.join(missing)}.", {"knocks": missing}
+        )
     notice = _use_attachment(ctx, ctx.payload["notice_attachment_id"], "arrive", "notice")
     visit.no_access_notice_id = notice.id
     record_check(visit, "arrive.knock_protocol", True, evidence, ctx.at)
@@ -357,8 +407,9 @@ def _checklist_answer(ctx):
     items = {item["id"]: item for item in flow_step(ctx.flow, p["step"])["checklist"]}
     item = items.get(p["item"])
     if item is None:
-        raise rejected("unknown_checklist_item", f"The {p['step']} step has no item '{p['item']}'.",
-                       {"item": ["Unknown."]})
+        raise rejected(
+            "unknown_checklist_item", f"The {p['step']} step has no item '{p['item']}'.", {"item": ["Unknown."]}
+        )
     value = p["value"]
     if value is not None:
         value = _checked_value(ctx, p["step"], item, value)
@@ -381,8 +432,11 @@ def _checked_value(ctx, step, item, value):
         "photo": isinstance(value, str),
     }[kind]
     if not valid:
-        raise rejected("validation_error", f"Item '{item['id']}' takes a {kind} value.",
-                       {"data": {"value": [f"Not a valid {kind} answer."]}})
+        raise rejected(
+            "validation_error",
+            f"Item '{item['id']}' takes a {kind} value.",
+            {"data": {"value": [f"Not a valid {kind} answer."]}},
+        )
     if kind == "photo":
         _use_attachment(ctx, value, step, "photo")
     return value
@@ -392,9 +446,13 @@ def _communicate(ctx):
     _require_step(ctx, "communicate")
     p, visit = ctx.payload, ctx.visit
     visit.customer_description, visit.customer_style, visit.needs = (
-        p["customer_description"], p["customer_style"], p["needs"])
-    record_check(visit, "communicate.listened_first", True,
-                 {"customer_style": p["customer_style"], "needs": p["needs"]}, ctx.at)
+        p["customer_description"],
+        p["customer_style"],
+        p["needs"],
+    )
+    record_check(
+        visit, "communicate.listened_first", True, {"customer_style": p["customer_style"], "needs": p["needs"]}, ctx.at
+    )
 
 
 def _operate(ctx):
@@ -406,28 +464,49 @@ def _operate(ctx):
         if missing:
             serial_errors[i] = missing
     if serial_errors:
-        raise rejected("serials_required", "An equipment swap needs the old and the new serial number.",
-                       {"equipment_swaps": serial_errors})
+        raise rejected(
+            "serials_required",
+            "An equipment swap needs the old and the new serial number.",
+            {"equipment_swaps": serial_errors},
+        )
     tariff = tariff_items()
-    unknown = {i: {"tariff_code": [f"'{fee['tariff_code']}' is not in the tariff."]}
-               for i, fee in enumerate(p["fees"]) if fee["tariff_code"] not in tariff}
+    unknown = {
+        i: {"tariff_code": [f"'{fee['tariff_code']}' is not in the tariff."]}
+        for i, fee in enumerate(p["fees"])
+        if fee["tariff_code"] not in tariff
+    }
     if unknown:
         raise rejected("fee_not_in_tariff", "Only fees from the operator's tariff may be charged.", {"fees": unknown})
     lines = []
     for fee in p["fees"]:
         item = tariff[fee["tariff_code"]]
         qty = fee["qty"]
-        lines.append({"tariff_code": item["code"], "name": item["name"], "unit": item["unit"], "qty": qty,
-                      "unit_price_cents": item["price_cents"], "amount_cents": round(item["price_cents"] * qty)})
+        lines.append(
+            {
+                "tariff_code": item["code"],
+                "name": item["name"],
+                "unit": item["unit"],
+                "qty": qty,
+                "unit_price_cents": item["price_cents"],
+                "amount_cents": round(item["price_cents"] * qty),
+            }
+        )
     visit.work_kinds = p["work_kinds"]
-    visit.equipment_swaps = [{"kind": s["kind"], "old_serial": s["old_serial"].strip(),
-                              "new_serial": s["new_serial"].strip()} for s in p["equipment_swaps"]]
+    visit.equipment_swaps = [
+        {"kind": s["kind"], "old_serial": s["old_serial"].strip(), "new_serial": s["new_serial"].strip()}
+        for s in p["equipment_swaps"]
+    ]
     visit.materials = p["materials"]
     visit.fees = lines
     visit.fees_total_cents = sum(line["amount_cents"] for line in lines)
     visit.result, visit.operate_notes = p["result"], p["notes"]
-    record_check(visit, "operate.fees_in_tariff", True,
-                 {"fees": [line["tariff_code"] for line in lines], "total_cents": visit.fees_total_cents}, ctx.at)
+    record_check(
+        visit,
+        "operate.fees_in_tariff",
+        True,
+        {"fees": [line["tariff_code"] for line in lines], "total_cents": visit.fees_total_cents},
+        ctx.at,
+    )
     if visit.equipment_swaps:
         record_check(visit, "operate.swap_serials_recorded", True, {"swaps": visit.equipment_swaps}, ctx.at)
 
@@ -445,8 +524,9 @@ def _evaluate(ctx):
         raise rejected("rating_out_of_range", "Ratings are whole numbers from 1 to 5.", {"ratings": rating_errors})
     mot_errors = _range_errors(p["mot"], MOT_KEYS, -3, 3)
     if mot_errors:
-        raise rejected("mot_out_of_range", "Moment-of-truth scores are whole numbers from −3 to +3.",
-                       {"mot": mot_errors})
+        raise rejected(
+            "mot_out_of_range", "Moment-of-truth scores are whole numbers from −3 to +3.", {"mot": mot_errors}
+        )
     declined = p.get("declined")
     reason = declined.get("reason") if isinstance(declined, dict) else p.get("declined_reason")
     signature = p.get("signature_attachment_id")
@@ -455,23 +535,33 @@ def _evaluate(ctx):
         visit.signature_attachment_id, visit.signature_declined_reason = attachment.id, None
     elif declined:
         if not (reason or "").strip():
-            raise rejected("declined_reason_required", "A declined signature needs the customer's reason.",
-                           {"declined": ["Give the reason."]})
+            raise rejected(
+                "declined_reason_required",
+                "A declined signature needs the customer's reason.",
+                {"declined": ["Give the reason."]},
+            )
         visit.signature_attachment_id, visit.signature_declined_reason = None, reason.strip()
     else:
-        raise rejected("signature_required", "The customer signs, or the refusal is recorded with a reason.",
-                       {"signature_attachment_id": ["Required unless declined."]})
+        raise rejected(
+            "signature_required",
+            "The customer signs, or the refusal is recorded with a reason.",
+            {"signature_attachment_id": ["Required unless declined."]},
+        )
     visit.ratings = {k: p["ratings"][k] for k in RATING_KEYS}
     visit.mot = {k: p["mot"][k] for k in MOT_KEYS}
     visit.comments, visit.evaluated_at = p["comments"], ctx.at
-    record_check(visit, "evaluate.customer_signed_or_declined", True,
-                 {"signed": bool(signature), "declined_reason": visit.signature_declined_reason}, ctx.at)
+    record_check(
+        visit,
+        "evaluate.customer_signed_or_declined",
+        True,
+        {"signed": bool(signature), "declined_reason": visit.signature_declined_reason},
+        ctx.at,
+    )
 
 
 def _range_errors(values, keys, low, high):
     errors = {k: ["Required."] for k in keys if k not in values}
-    errors.update({k: [f"Must be from {low} to {high}."] for k in keys
-                   if k in values and not low <= values[k] <= high})
+    errors.update({k: [f"Must be from {low} to {high}."] for k in keys if k in values and not low <= values[k] <= high})
     errors.update({k: ["Unknown key."] for k in values if k not in keys})
     return errors
 
@@ -483,17 +573,33 @@ def _help(ctx):
     # A second help.record replaces the leads of the first.
     db.session.execute(delete(Lead).where(Lead.visit_id == visit.id))
     for lead in p["leads"]:
-        db.session.add(Lead(visit_id=visit.id, work_order_id=ctx.order.id, customer_id=ctx.order.customer_id,
-                            technician_id=ctx.actor.id, product=lead["product"], interest=lead["interest"],
-                            notes=lead["notes"], created_at=ctx.at))
-    record_check(visit, "help.proactive_help", True,
-                 {"checks": p["checks"], "leads": len(p["leads"]), "leaflet_given": p["leaflet_given"]}, ctx.at)
+        db.session.add(
+            Lead(
+                visit_id=visit.id,
+                work_order_id=ctx.order.id,
+                customer_id=ctx.order.customer_id,
+                technician_id=ctx.actor.id,
+                product=lead["product"],
+                interest=lead["interest"],
+                notes=lead["notes"],
+                created_at=ctx.at,
+            )
+        )
+    record_check(
+        visit,
+        "help.proactive_help",
+        True,
+        {"checks": p["checks"], "leads": len(p["leads"]), "leaflet_given": p["leaflet_given"]},
+        ctx.at,
+    )
 
 
 # What each step must have recorded, besides its checklist, before it can complete.
 _STEP_RECORDS = {
-    "call": ("a call attempt that reached the customer",
-             lambda v: any(c["outcome"] == "reached" for c in v.call_attempts)),
+    "call": (
+        "a call attempt that reached the customer",
+        lambda v: any(c["outcome"] == "reached" for c in v.call_attempts),
+    ),
     "arrive": ("arrive.checkin", lambda v: v.checked_in_at is not None),
     "communicate": ("communicate.record", lambda v: v.customer_description is not None),
     "operate": ("operate.record", lambda v: v.result is not None),
@@ -511,16 +617,26 @@ def _step_complete(ctx):
     checklist = flow_step(ctx.flow, step)["checklist"]
     missing = [i["id"] for i in checklist if i["required"] and not _answered(i, answers.get(i["id"]))]
     if missing:
-        raise rejected("checklist_incomplete", f"Required items of the {step} step are not done: {', '.join(missing)}.",
-                       {"items": missing})
+        raise rejected(
+            "checklist_incomplete",
+            f"Required items of the {step} step are not done: {', '.join(missing)}.",
+            {"items": missing},
+        )
     record_name, recorded = _STEP_RECORDS[step]
     if not recorded(visit):
         raise rejected("step_record_missing", f"The {step} step needs {record_name} first.", {"record": [record_name]})
-    record_check(visit, f"{step}.checklist", True, {
-        "answered": sorted(i["id"] for i in checklist if _answered(i, answers.get(i["id"]))),
-        "optional_skipped": sorted(i["id"] for i in checklist
-                                   if not i["required"] and not _answered(i, answers.get(i["id"]))),
-    }, ctx.at)
+    record_check(
+        visit,
+        f"{step}.checklist",
+        True,
+        {
+            "answered": sorted(i["id"] for i in checklist if _answered(i, answers.get(i["id"]))),
+            "optional_skipped": sorted(
+                i["id"] for i in checklist if not i["required"] and not _answered(i, answers.get(i["id"]))
+            ),
+        },
+        ctx.at,
+    )
     visit.completed_steps = visit.completed_steps + [step]
 
 

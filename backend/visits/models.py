@@ -1,4 +1,5 @@
 """Visits and what they leave behind: sync ops, the audit trail, attachments and sales leads."""
+
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -32,8 +33,13 @@ class Visit(db.Model):
     __tablename__ = "visits"
     __table_args__ = (
         # At most one open visit per work order.
-        Index("uq_visits_open_order", "work_order_id", unique=True,
-              postgresql_where=text("ended_at IS NULL"), sqlite_where=text("ended_at IS NULL")),
+        Index(
+            "uq_visits_open_order",
+            "work_order_id",
+            unique=True,
+            postgresql_where=text("ended_at IS NULL"),
+            sqlite_where=text("ended_at IS NULL"),
+        ),
         CheckConstraint(f"arrival_class IN {ARRIVAL_CLASSES!r}", name="arrival_class"),
         CheckConstraint(f"outcome IN {OUTCOMES!r}", name="outcome"),
     )

@@ -1,4 +1,5 @@
 """Marshmallow schemas: the sync envelope, each action type's data, and the API's replies."""
+
 from marshmallow import Schema, ValidationError, fields, validate
 
 from backend.visits.definitions import CUSTOMER_STYLES, STEP_IDS
@@ -12,9 +13,21 @@ ATTACHMENT_KINDS = ("photo", "signature", "notice")
 LEAD_INTEREST = ("high", "medium", "low")
 RATING_KEYS = ("overall", "punctuality", "attitude", "professionalism", "tidiness")
 MOT_KEYS = ("call", "arrival", "communication", "operation")
-OP_TYPES = ("call.attempt", "call.late_notice", "arrive.checkin", "arrive.knock", "arrive.no_access",
-            "checklist.answer", "communicate.record", "operate.record", "attachment.link",
-            "evaluate.submit", "help.record", "step.complete", "visit.complete")
+OP_TYPES = (
+    "call.attempt",
+    "call.late_notice",
+    "arrive.checkin",
+    "arrive.knock",
+    "arrive.no_access",
+    "checklist.answer",
+    "communicate.record",
+    "operate.record",
+    "attachment.link",
+    "evaluate.submit",
+    "help.record",
+    "step.complete",
+    "visit.complete",
+)
 
 NonEmpty = validate.Length(min=1)
 Uuid = fields.UUID
@@ -102,8 +115,9 @@ class FeeData(Schema):
 
 
 class OperateData(Schema):
-    work_kinds = fields.List(Text(validate=validate.OneOf(WORK_KINDS)), load_default=list,
-                             validate=validate.Length(max=50))
+    work_kinds = fields.List(
+        Text(validate=validate.OneOf(WORK_KINDS)), load_default=list, validate=validate.Length(max=50)
+    )
     equipment_swaps = fields.List(fields.Nested(SwapData), load_default=list, validate=validate.Length(max=50))
     materials = fields.List(fields.Nested(MaterialData), load_default=list, validate=validate.Length(max=50))
     fees = fields.List(fields.Nested(FeeData), load_default=list, validate=validate.Length(max=50))
@@ -184,19 +198,25 @@ DATA_SCHEMAS = {
 
 # --- HTTP ---------------------------------------------------------------------------------
 
+
 class SyncOpSchema(Schema):
     op_id = fields.String(required=True, validate=validate.Length(min=8, max=64))
     work_order_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**31 - 1))
     type = fields.String(required=True, validate=validate.OneOf(OP_TYPES))
-    at = fields.String(required=True, validate=validate.Length(max=64),
-                       metadata={"description": "device time, ISO 8601 with offset"})
+    at = fields.String(
+        required=True, validate=validate.Length(max=64), metadata={"description": "device time, ISO 8601 with offset"}
+    )
     data = fields.Dict(load_default=dict, metadata={"description": "payload of the action type"})
 
 
 class SyncRequestSchema(Schema):
     device_id = fields.String(required=True, validate=validate.Length(min=1, max=128))
-    ops = fields.List(fields.Dict(), required=True, validate=validate.Length(max=1000),
-                      metadata={"description": "SyncOp objects; each is validated on its own"})
+    ops = fields.List(
+        fields.Dict(),
+        required=True,
+        validate=validate.Length(max=1000),
+        metadata={"description": "SyncOp objects; each is validated on its own"},
+    )
 
 
 class OpResultSchema(Schema):

@@ -1,4 +1,5 @@
 """Read side of visits: what the work-order detail, the forms and the sales team see."""
+
 from sqlalchemy import select
 
 from backend.extensions import db
@@ -29,11 +30,16 @@ def visit_to_dict(visit: Visit) -> dict:
         "flow": {"type": visit.flow_type, "version": visit.flow_version},
         "window": {"starts_at": _iso(visit.window_starts_at), "ends_at": _iso(visit.window_ends_at)},
         "started_at": _iso(visit.started_at),
-        "checkin": {"at": _iso(visit.checked_in_at), "lat": visit.checkin_lat, "lng": visit.checkin_lng,
-                    "accuracy_m": visit.checkin_accuracy_m},
+        "checkin": {
+            "at": _iso(visit.checked_in_at),
+            "lat": visit.checkin_lat,
+            "lng": visit.checkin_lng,
+            "accuracy_m": visit.checkin_accuracy_m,
+        },
         "arrival_class": visit.arrival_class,
-        "arrival_minutes_before_window": (round(visit.arrival_lead_seconds / 60, 1)
-                                          if visit.arrival_lead_seconds is not None else None),
+        "arrival_minutes_before_window": (
+            round(visit.arrival_lead_seconds / 60, 1) if visit.arrival_lead_seconds is not None else None
+        ),
         "late_notice": visit.late_notice,
         "ended_at": _iso(visit.ended_at),
         "outcome": visit.outcome,
@@ -43,16 +49,33 @@ def visit_to_dict(visit: Visit) -> dict:
         "call_attempts": visit.call_attempts,
         "knocks": visit.knocks,
         "no_access_notice_id": visit.no_access_notice_id,
-        "communicate": {"customer_description": visit.customer_description,
-                        "customer_style": visit.customer_style, "needs": visit.needs},
-        "operate": {"work_kinds": visit.work_kinds, "equipment_swaps": visit.equipment_swaps,
-                    "materials": visit.materials, "fees": visit.fees, "fees_total_cents": visit.fees_total_cents,
-                    "result": visit.result, "notes": visit.operate_notes},
-        "evaluate": {"ratings": visit.ratings, "mot": visit.mot, "comments": visit.comments,
-                     "signature_attachment_id": visit.signature_attachment_id,
-                     "declined_reason": visit.signature_declined_reason, "at": _iso(visit.evaluated_at)},
-        "help": {"checks": visit.help_checks, "leaflet_given": visit.leaflet_given,
-                 "leads": [lead_to_dict(lead) for lead in visit.leads]},
+        "communicate": {
+            "customer_description": visit.customer_description,
+            "customer_style": visit.customer_style,
+            "needs": visit.needs,
+        },
+        "operate": {
+            "work_kinds": visit.work_kinds,
+            "equipment_swaps": visit.equipment_swaps,
+            "materials": visit.materials,
+            "fees": visit.fees,
+            "fees_total_cents": visit.fees_total_cents,
+            "result": visit.result,
+            "notes": visit.operate_notes,
+        },
+        "evaluate": {
+            "ratings": visit.ratings,
+            "mot": visit.mot,
+            "comments": visit.comments,
+            "signature_attachment_id": visit.signature_attachment_id,
+            "declined_reason": visit.signature_declined_reason,
+            "at": _iso(visit.evaluated_at),
+        },
+        "help": {
+            "checks": visit.help_checks,
+            "leaflet_given": visit.leaflet_given,
+            "leads": [lead_to_dict(lead) for lead in visit.leads],
+        },
         "attachments": visit.attachments,
         "compliance": compliance_of(visit),
     }
@@ -60,17 +83,32 @@ def visit_to_dict(visit: Visit) -> dict:
 
 def event_to_dict(event: VisitEvent) -> dict:
     """Return one audit event as JSON-ready data."""
-    return {"id": event.id, "type": event.type, "visit_id": event.visit_id, "op_id": event.op_id,
-            "actor": {"id": event.actor_id, "name": event.actor.name if event.actor else None},
-            "device_id": event.device_id, "client_at": _iso(event.client_at), "server_at": _iso(event.server_at),
-            "payload": event.payload}
+    return {
+        "id": event.id,
+        "type": event.type,
+        "visit_id": event.visit_id,
+        "op_id": event.op_id,
+        "actor": {"id": event.actor_id, "name": event.actor.name if event.actor else None},
+        "device_id": event.device_id,
+        "client_at": _iso(event.client_at),
+        "server_at": _iso(event.server_at),
+        "payload": event.payload,
+    }
 
 
 def lead_to_dict(lead: Lead) -> dict:
     """Return one sales lead as JSON-ready data."""
-    return {"id": lead.id, "visit_id": lead.visit_id, "work_order_id": lead.work_order_id,
-            "customer_id": lead.customer_id, "technician_id": lead.technician_id, "product": lead.product,
-            "interest": lead.interest, "notes": lead.notes, "created_at": _iso(lead.created_at)}
+    return {
+        "id": lead.id,
+        "visit_id": lead.visit_id,
+        "work_order_id": lead.work_order_id,
+        "customer_id": lead.customer_id,
+        "technician_id": lead.technician_id,
+        "product": lead.product,
+        "interest": lead.interest,
+        "notes": lead.notes,
+        "created_at": _iso(lead.created_at),
+    }
 
 
 def visits_of(order_id: int) -> list[Visit]:
@@ -86,8 +124,7 @@ def latest_visit(order_id: int) -> Visit | None:
 def visit_summary(order) -> dict:
     """Return what the work-order detail shows of its visits: compliance, visits and the audit trail."""
     visits = visits_of(order.id)
-    events = db.session.scalars(select(VisitEvent).where(VisitEvent.work_order_id == order.id)
-                                .order_by(VisitEvent.id))
+    events = db.session.scalars(select(VisitEvent).where(VisitEvent.work_order_id == order.id).order_by(VisitEvent.id))
     return {
         "compliance": compliance_of(visits[-1]) if visits else None,
         "visits": [visit_to_dict(v) for v in visits],

@@ -7,6 +7,7 @@ Two identical batches racing each other: the orders they touch are locked (Postg
 SELECT ... FOR UPDATE, in id order; SQLite: every transaction is BEGIN IMMEDIATE), and the
 UNIQUE op_id catches whatever still slips through, so each op applies once.
 """
+
 import hashlib
 import json
 import logging
@@ -75,17 +76,20 @@ def body_hash(op: dict) -> str:
 
 def _replay(op_id, digest, stored):
     if stored.body_hash != digest:
-        return {"op_id": op_id, "status": "rejected", "code": "op_id_reused",
-                "message": "This op_id was already used for a different action.",
-                "errors": {"op_id": ["Already used for a different action."]}}
+        return {
+            "op_id": op_id,
+            "status": "rejected",
+            "code": "op_id_reused",
+            "message": "This op_id was already used for a different action.",
+            "errors": {"op_id": ["Already used for a different action."]},
+        }
     return {"op_id": op_id, "status": "duplicate", "first_result": stored.result}
 
 
 def _applied_ops(op_ids):
     if not op_ids:
         return {}
-    rows = db.session.execute(select(SyncOp.op_id, SyncOp.body_hash, SyncOp.result)
-                              .where(SyncOp.op_id.in_(op_ids)))
+    rows = db.session.execute(select(SyncOp.op_id, SyncOp.body_hash, SyncOp.result).where(SyncOp.op_id.in_(op_ids)))
     return {row.op_id: row for row in rows}
 
 
@@ -155,8 +159,9 @@ def sync_batch(user, device_id: str, raw_ops: list) -> list[dict]:
             elif op_id in seen:  # the same op twice in one batch
                 results[index] = _replay(op_id, digest, seen[op_id])
             else:
-                results[index], stored = _apply_one(user, device_id, orders.get(op["work_order_id"]),
-                                                    op, digest, received_at, open_visits, events)
+                results[index], stored = _apply_one(
+                    user, device_id, orders.get(op["work_order_id"]), op, digest, received_at, open_visits, events
+                )
                 if stored is not None:
                     seen[op_id] = stored
                 if results[index].get("code") == "internal_error":
@@ -184,18 +189,42 @@ def _apply_one(user, device_id, order, op, digest, received_at, open_visits, eve
     """
     op_id = op["op_id"]
     if order is None:
-        return {"op_id": op_id, **rejected("order_not_found", f"Work order {op['work_order_id']} does not exist.",
-                                           {"work_order_id": ["Unknown."]}).to_result()}, None
+        return {
+            "op_id": op_id,
+            **rejected(
+                "order_not_found", f"Work order {op['work_order_id']} does not exist.", {"work_order_id": ["Unknown."]}
+            ).to_result(),
+        }, None
     savepoint = db.session.begin_nested()
     try:
         op_events = []
-        extras = apply_op(order, user, op["type"], op["data"], op["at"], device_id=device_id,
-                          op_id=op_id, received_at=received_at, open_visits=open_visits, events=op_events)
+        extras = apply_op(
+            order,
+            user,
+            op["type"],
+            op["data"],
+            op["at"],
+            device_id=device_id,
+            op_id=op_id,
+            received_at=received_at,
+            open_visits=open_visits,
+            events=op_events,
+        )
         result = {"op_id": op_id, "status": "applied", **extras}
-        db.session.connection().execute(SyncOp.__table__.insert(), {
-            "op_id": op_id, "body_hash": digest, "work_order_id": order.id, "user_id": user.id,
-            "device_id": device_id, "type": op["type"], "client_at": op["at"], "received_at": received_at,
-            "result": result})
+        db.session.connection().execute(
+            SyncOp.__table__.insert(),
+            {
+                "op_id": op_id,
+                "body_hash": digest,
+                "work_order_id": order.id,
+                "user_id": user.id,
+                "device_id": device_id,
+                "type": op["type"],
+                "client_at": op["at"],
+                "received_at": received_at,
+                "result": result,
+            },
+        )
         savepoint.commit()
         events += op_events
         return result, _Applied(digest, result)
@@ -223,7 +252,10 @@ def _internal_error():
 
 def _after_commit(results, raw_ops):
     """Hand finished visits (completed, or no access) to the forms area, which renders and seals their PDFs."""
-    completed = {raw["work_order_id"] for raw, result in zip(raw_ops, results, strict=True)
-                 if result.get("status") == "applied" and raw.get("type") in ("visit.complete", "arrive.no_access")}
+    completed = {
+        raw["work_order_id"]
+        for raw, result in zip(raw_ops, results, strict=True)
+        if result.get("status") == "applied" and raw.get("type") in ("visit.complete", "arrive.no_access")
+    }
     for work_order_id in sorted(completed):
         seal_visit_forms(work_order_id)

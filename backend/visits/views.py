@@ -1,4 +1,5 @@
 """HTTP edge of visits: flow definitions, sync, attachments, a work order's visits, leads."""
+
 from datetime import UTC
 
 from flask import Response, request
@@ -19,8 +20,12 @@ from backend.workorders.models import WorkOrder
 
 MAX_ID = 2**31 - 1  # the ids' column type; larger ones would overflow the database driver
 
-blp = Blueprint("visits", __name__, url_prefix="/api/v1",
-                description="Six-step flows, the offline sync protocol, attachments and visit records")
+blp = Blueprint(
+    "visits",
+    __name__,
+    url_prefix="/api/v1",
+    description="Six-step flows, the offline sync protocol, attachments and visit records",
+)
 
 
 @blp.route("/flows/<string:order_type>")
@@ -64,9 +69,16 @@ class AttachmentResource(MethodView):
     @blp.alt_response(201, schema=_Uploaded, description="Stored")
     @blp.alt_response(413, description="Larger than ATTACHMENT_MAX_BYTES")
     @blp.alt_response(415, description="Not a JPEG, PNG or WebP image")
-    @blp.doc(requestBody={"required": True, "description": "The image itself, at most ATTACHMENT_MAX_BYTES",
-                          "content": {mime: {"schema": {"type": "string", "format": "binary"}}
-                                      for mime in ("image/jpeg", "image/png", "image/webp")}})
+    @blp.doc(
+        requestBody={
+            "required": True,
+            "description": "The image itself, at most ATTACHMENT_MAX_BYTES",
+            "content": {
+                mime: {"schema": {"type": "string", "format": "binary"}}
+                for mime in ("image/jpeg", "image/png", "image/webp")
+            },
+        }
+    )
     @login_required("technician")
     def put(self, attachment_id):
         """Upload a photo or signature image under a client-made uuid (idempotent).
@@ -78,7 +90,8 @@ class AttachmentResource(MethodView):
             raise attachments.TooLarge(f"Attachments are limited to {limit} bytes.")
         data = request.stream.read(limit + 1)
         attachment, created = attachments.store_attachment(
-            str(attachment_id), data, current_user(), request.headers.get("X-Content-SHA256"))
+            str(attachment_id), data, current_user(), request.headers.get("X-Content-SHA256")
+        )
         attachment.created = created
         return attachment, 201 if created else 200
 
@@ -87,8 +100,11 @@ class AttachmentResource(MethodView):
     def get(self, attachment_id):
         """Return an attachment's bytes, to those who may see its work order."""
         attachment = attachments.readable_attachment(str(attachment_id), current_user())
-        return Response(attachment.data, mimetype=attachment.content_type,
-                        headers={"ETag": f'"{attachment.sha256}"', "Cache-Control": "private, max-age=86400"})
+        return Response(
+            attachment.data,
+            mimetype=attachment.content_type,
+            headers={"ETag": f'"{attachment.sha256}"', "Cache-Control": "private, max-age=86400"},
+        )
 
 
 @blp.route("/work-orders/<int:order_id>/visits")

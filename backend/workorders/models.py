@@ -1,4 +1,5 @@
 """Work orders, their append-only status history, and phone-guidance attempts."""
+
 from datetime import date
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text
@@ -7,8 +8,18 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from backend.extensions import db
 from backend.timeutil import UTCDateTime, utcnow
 
-STATUSES = ("new", "scheduled", "en_route", "on_site", "completed", "closed",
-            "resolved_by_phone", "no_access", "needs_revisit", "cancelled")
+STATUSES = (
+    "new",
+    "scheduled",
+    "en_route",
+    "on_site",
+    "completed",
+    "closed",
+    "resolved_by_phone",
+    "no_access",
+    "needs_revisit",
+    "cancelled",
+)
 PRIORITIES = ("low", "normal", "high", "urgent")
 
 
@@ -41,8 +52,7 @@ class WorkOrder(db.Model):
 
     customer = relationship("Customer", lazy="joined")
     technician = relationship("User", foreign_keys=[technician_id])
-    history = relationship("StatusChange", order_by="StatusChange.id", lazy="selectin",
-                           back_populates="work_order")
+    history = relationship("StatusChange", order_by="StatusChange.id", lazy="selectin", back_populates="work_order")
 
     __mapper_args__ = {"version_id_col": version}
 

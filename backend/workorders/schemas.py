@@ -1,4 +1,5 @@
 """Request and response bodies of the work-order endpoints."""
+
 from marshmallow import Schema, ValidationError, fields, validate
 
 from backend.apifields import ORDER_TYPE_METADATA, db_id, text
@@ -50,8 +51,9 @@ class WorkOrderSchema(Schema):
     area = fields.String(allow_none=True)
     technician_id = fields.Integer(allow_none=True)
     technician = fields.Nested(PersonSchema, allow_none=True)
-    appointment = fields.Nested(AppointmentSchema, allow_none=True,
-                                metadata={"description": "The live appointment, or the last one kept"})
+    appointment = fields.Nested(
+        AppointmentSchema, allow_none=True, metadata={"description": "The live appointment, or the last one kept"}
+    )
     version = fields.Integer(metadata={"description": "Also sent as the ETag; PATCH with If-Match"})
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
@@ -79,8 +81,10 @@ class WorkOrderDetailSchema(WorkOrderSchema):
     """A work order with everything that happened to it."""
 
     history = fields.List(fields.Nested(StatusChangeSchema))
-    appointments = fields.List(fields.Nested(AppointmentSchema),
-                               metadata={"description": "Every appointment, reschedules included, oldest first"})
+    appointments = fields.List(
+        fields.Nested(AppointmentSchema),
+        metadata={"description": "Every appointment, reschedules included, oldest first"},
+    )
     phone_guidance = fields.List(fields.Nested(PhoneGuidanceSchema))
     allowed_statuses = fields.List(fields.String())
     visit = fields.Raw(allow_none=True, metadata={"description": "The visit's compliance record and audit events"})
@@ -121,7 +125,7 @@ class StatusMoveSchema(Schema):
 
 class PhoneGuidanceInSchema(Schema):
     customer_verified = fields.Boolean(
-        required=True, metadata={"description": "The customer's details were checked (核对客户信息); must be true"})
+        required=True, metadata={"description": "The customer's details were checked (核对客户信息); must be true"}
+    )
     resolved = fields.Boolean(required=True)
     notes = text(2000, load_default="")
-

@@ -1,4 +1,5 @@
 """Work orders: numbering, who sees which, edits against lost updates, status moves, phone guidance."""
+
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import lazyload, selectinload
@@ -19,8 +20,10 @@ KEPT_APPOINTMENT_STATUSES = ("active", "done")
 # Moves a technician makes on their own orders; the rest is the call centre's.
 TECHNICIAN_MOVES = {"en_route", "on_site", "completed", "no_access", "needs_revisit"}
 # Moves that have their own endpoint, because they need more than a reason.
-MOVES_WITH_OWN_ENDPOINT = {"scheduled": "POST /work-orders/{id}/appointment",
-                           "resolved_by_phone": "POST /work-orders/{id}/phone-guidance"}
+MOVES_WITH_OWN_ENDPOINT = {
+    "scheduled": "POST /work-orders/{id}/appointment",
+    "resolved_by_phone": "POST /work-orders/{id}/phone-guidance",
+}
 # When the visit is over (or off), its appointment no longer holds the technician's time.
 APPOINTMENT_OUTCOME = {"completed": "done", "no_access": "done", "needs_revisit": "done", "cancelled": "cancelled"}
 
@@ -41,9 +44,12 @@ def next_number(now=None) -> str:
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
     table = WorkOrderCounter.__table__
     # One atomic upsert: concurrent creators each get their own value (the row lock orders them).
-    statement = (dialect.insert(table).values(day=day, last=1)
-                 .on_conflict_do_update(index_elements=[table.c.day], set_={"last": table.c.last + 1})
-                 .returning(table.c.last))
+    statement = (
+        dialect.insert(table)
+        .values(day=day, last=1)
+        .on_conflict_do_update(index_elements=[table.c.day], set_={"last": table.c.last + 1})
+        .returning(table.c.last)
+    )
     last = db.session.execute(statement).scalar_one()
     return f"WO-{day:%Y%m%d}-{last:04d}"
 
@@ -51,8 +57,11 @@ def next_number(now=None) -> str:
 def visible_orders_query(user, *, status=None, technician_id=None, customer_id=None, date=None, type=None, q=None):
     """Return the SELECT of the work orders `user` may see, filtered; newest first."""
     # Lists show no history: skip its per-page query.
-    query = (select(WorkOrder).options(selectinload(WorkOrder.technician), lazyload(WorkOrder.history))
-             .order_by(WorkOrder.id.desc()))
+    query = (
+        select(WorkOrder)
+        .options(selectinload(WorkOrder.technician), lazyload(WorkOrder.history))
+        .order_by(WorkOrder.id.desc())
+    )
     if user.role not in OFFICE_ROLES:
         query = query.where(WorkOrder.technician_id == user.id)
     if status:
@@ -67,9 +76,11 @@ def visible_orders_query(user, *, status=None, technician_id=None, customer_id=N
         query = query.where(WorkOrder.number.contains(q, autoescape=True))
     if date:
         start, end = local_day_bounds(date)
-        on_that_day = (select(Appointment.work_order_id)
-                       .where(Appointment.starts_at >= start, Appointment.starts_at < end,
-                              Appointment.status.in_(KEPT_APPOINTMENT_STATUSES)))
+        on_that_day = select(Appointment.work_order_id).where(
+            Appointment.starts_at >= start,
+            Appointment.starts_at < end,
+            Appointment.status.in_(KEPT_APPOINTMENT_STATUSES),
+        )
         query = query.where(WorkOrder.id.in_(on_that_day))
     return query
 
@@ -81,10 +92,11 @@ def attach_current_appointments(orders):
         order.appointment = None
     if not by_order:
         return orders
-    rows = db.session.scalars(select(Appointment)
-                              .where(Appointment.work_order_id.in_(by_order),
-                                     Appointment.status.in_(KEPT_APPOINTMENT_STATUSES))
-                              .order_by(Appointment.starts_at))
+    rows = db.session.scalars(
+        select(Appointment)
+        .where(Appointment.work_order_id.in_(by_order), Appointment.status.in_(KEPT_APPOINTMENT_STATUSES))
+        .order_by(Appointment.starts_at)
+    )
     for appointment in rows:
         order = by_order[appointment.work_order_id]
         if order.appointment is None or order.appointment.status != "active":
@@ -108,10 +120,12 @@ def get_visible_order(user, order_id: int, *, for_update=False) -> WorkOrder:
 def order_detail(order: WorkOrder) -> WorkOrder:
     """Load what the detail view shows on top of the order itself."""
     attach_current_appointments([order])
-    order.appointments = db.session.scalars(select(Appointment).where(Appointment.work_order_id == order.id)
-                                            .order_by(Appointment.id)).all()
-    order.phone_guidance = db.session.scalars(select(PhoneGuidance).where(PhoneGuidance.work_order_id == order.id)
-                                              .order_by(PhoneGuidance.id)).all()
+    order.appointments = db.session.scalars(
+        select(Appointment).where(Appointment.work_order_id == order.id).order_by(Appointment.id)
+    ).all()
+    order.phone_guidance = db.session.scalars(
+        select(PhoneGuidance).where(PhoneGuidance.work_order_id == order.id).order_by(PhoneGuidance.id)
+    ).all()
     order.allowed_statuses = sorted(allowed_targets(order.status))
     order.visit = visit_record(order)
     return order
@@ -128,13 +142,21 @@ def create_order(actor, data: dict) -> WorkOrder:
     """Open a work order for a customer; the address, branch and area default to the customer's."""
     customer = db.session.get(Customer, data["customer_id"])
     if customer is None:
-        raise InvalidInput("No such customer.", code="unknown_customer",
-                           errors={"json": {"customer_id": [f"No customer {data['customer_id']}."]}})
+        raise InvalidInput(
+            "No such customer.",
+            code="unknown_customer",
+            errors={"json": {"customer_id": [f"No customer {data['customer_id']}."]}},
+        )
     order = WorkOrder(
-        number=next_number(), type=data["type"], priority=data.get("priority", "normal"),
-        description=data.get("description", ""), status="new", customer=customer,
+        number=next_number(),
+        type=data["type"],
+        priority=data.get("priority", "normal"),
+        description=data.get("description", ""),
+        status="new",
+        customer=customer,
         address=data.get("address") or customer.address,
-        branch=data.get("branch", customer.branch), area=data.get("area", customer.area),
+        branch=data.get("branch", customer.branch),
+        area=data.get("area", customer.area),
         created_by_id=actor.id,
     )
     db.session.add(order)
@@ -155,10 +177,14 @@ def update_order(actor, order: WorkOrder, changes: dict, if_match: str | None) -
     if if_match.strip() not in (etag_of(order), "*"):
         raise PreconditionFailed(
             f"Work order {order.number} changed since you read it; reload and try again.",
-            errors={"headers": {"If-Match": [f"Current ETag is {etag_of(order)}."]}})
+            errors={"headers": {"If-Match": [f"Current ETag is {etag_of(order)}."]}},
+        )
     if "type" in changes and changes["type"] != order.type and order.status != "new":
-        raise Conflict("The type can change only while the order is new.", code="type_locked",
-                       errors={"json": {"type": ["Only while status is new."]}})
+        raise Conflict(
+            "The type can change only while the order is new.",
+            code="type_locked",
+            errors={"json": {"type": ["Only while status is new."]}},
+        )
     for field, value in changes.items():
         setattr(order, field, value)
     _commit_against_lost_update(order)
@@ -168,8 +194,11 @@ def update_order(actor, order: WorkOrder, changes: dict, if_match: str | None) -
 def change_status(actor, order: WorkOrder, to_status: str, reason=None):
     """Move an order through the state machine, settling its appointment; who may move what is checked."""
     if to_status in MOVES_WITH_OWN_ENDPOINT:
-        raise Conflict(f"Use {MOVES_WITH_OWN_ENDPOINT[to_status]} to move an order to {to_status}.",
-                       code="use_dedicated_endpoint", errors={"json": {"to": ["Has its own endpoint."]}})
+        raise Conflict(
+            f"Use {MOVES_WITH_OWN_ENDPOINT[to_status]} to move an order to {to_status}.",
+            code="use_dedicated_endpoint",
+            errors={"json": {"to": ["Has its own endpoint."]}},
+        )
     if actor.role == "technician" and to_status not in TECHNICIAN_MOVES:
         raise Forbidden(f"A technician may not move an order to {to_status}.")
     apply_status(actor, order, to_status, reason)
@@ -185,8 +214,9 @@ def apply_status(actor, order: WorkOrder, to_status: str, reason=None):
     transition(order, to_status, actor, reason)
     outcome = APPOINTMENT_OUTCOME.get(to_status)
     if outcome:
-        live = db.session.scalar(select(Appointment).where(Appointment.work_order_id == order.id,
-                                                           Appointment.status == "active"))
+        live = db.session.scalar(
+            select(Appointment).where(Appointment.work_order_id == order.id, Appointment.status == "active")
+        )
         if live is not None:
             live.status = outcome
 
@@ -194,12 +224,17 @@ def apply_status(actor, order: WorkOrder, to_status: str, reason=None):
 def record_phone_guidance(actor, order: WorkOrder, *, customer_verified: bool, resolved: bool, notes="") -> WorkOrder:
     """Record a phone-guidance attempt; solved on the phone, the order closes as resolved_by_phone."""
     if not customer_verified:
-        raise InvalidInput("Verify the customer's details before phone guidance (核对客户信息).",
-                           code="customer_not_verified",
-                           errors={"json": {"customer_verified": ["Must be true."]}})
+        raise InvalidInput(
+            "Verify the customer's details before phone guidance (核对客户信息).",
+            code="customer_not_verified",
+            errors={"json": {"customer_verified": ["Must be true."]}},
+        )
     if order.status != "new":
-        raise Conflict(f"Phone guidance is for new orders; {order.number} is {order.status}.",
-                       code="illegal_transition", errors={"status": ["Phone guidance only while new."]})
+        raise Conflict(
+            f"Phone guidance is for new orders; {order.number} is {order.status}.",
+            code="illegal_transition",
+            errors={"status": ["Phone guidance only while new."]},
+        )
     db.session.add(PhoneGuidance(work_order_id=order.id, actor_id=actor.id, resolved=resolved, notes=notes))
     if resolved:
         transition(order, "resolved_by_phone", actor, notes or "resolved by phone guidance")
@@ -212,5 +247,6 @@ def _commit_against_lost_update(order):
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
-        raise PreconditionFailed(f"Work order {order.number} was changed by someone else meanwhile; reload.",
-                                 code="concurrent_update") from None
+        raise PreconditionFailed(
+            f"Work order {order.number} was changed by someone else meanwhile; reload.", code="concurrent_update"
+        ) from None

@@ -1,4 +1,5 @@
 """The work-order status machine of DESIGN.md, enforced on every move."""
+
 from backend.errors import Conflict
 from backend.workorders.models import StatusChange
 
@@ -31,8 +32,9 @@ def transition(order, to_status, actor, reason=None) -> StatusChange:
             f"Work order {order.number} cannot go from {order.status} to {to_status}.",
             errors={"status": [f"Allowed from {order.status}: {', '.join(sorted(allowed)) or 'none'}."]},
         )
-    change = StatusChange(from_status=order.status, to_status=to_status,
-                          actor_id=actor.id if actor is not None else None, reason=reason)
+    change = StatusChange(
+        from_status=order.status, to_status=to_status, actor_id=actor.id if actor is not None else None, reason=reason
+    )
     order.history.append(change)
     order.status = to_status
     return change

@@ -1,4 +1,5 @@
 """HTTP: /api/v1/work-orders, their status moves and phone guidance."""
+
 from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -19,8 +20,13 @@ from backend.workorders.schemas import (
 blp = Blueprint("work_orders", __name__, url_prefix="/api/v1/work-orders", description="Work orders")
 
 OFFICE_WRITERS = ("dispatcher", "admin")
-IF_MATCH = {"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"},
-            "description": "The ETag of the work order as read (lost-update protection)"}
+IF_MATCH = {
+    "in": "header",
+    "name": "If-Match",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": "The ETag of the work order as read (lost-update protection)",
+}
 
 
 def _detail_response(order, status=200):

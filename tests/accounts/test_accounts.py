@@ -2,8 +2,16 @@ import pytest
 
 from backend.auth.services import issue_token
 
-NEW_TECHNICIAN = {"username": "zhou", "password": "s3cret-pass", "role": "technician", "name": "周师傅",
-                  "employee_no": "FZ1099", "branch": "福州", "skills": ["repair"], "areas": ["鼓楼区"]}
+NEW_TECHNICIAN = {
+    "username": "zhou",
+    "password": "s3cret-pass",
+    "role": "technician",
+    "name": "周师傅",
+    "employee_no": "FZ1099",
+    "branch": "福州",
+    "skills": ["repair"],
+    "areas": ["鼓楼区"],
+}
 
 
 def test_admin_creates_lists_and_deactivates_an_account(client, make_user, auth_headers, login):

@@ -1,4 +1,5 @@
 """Fixtures for after-visit work: call-centre staff and orders completed at a chosen time."""
+
 import itertools
 import uuid
 from datetime import datetime
@@ -36,11 +37,24 @@ def completed_order(db, technician):
 
     def make(at=COMPLETED, *, customer_name="张伟", title="先生", branch="鼓楼"):
         n = next(_numbers)
-        customer = Customer(name=customer_name, title=title, phones=[f"1385000{n:04d}"],
-                            address=f"福州市鼓楼区五四路{n}号", branch="福州", area="鼓楼区")
-        order = WorkOrder(number=f"WO-A{uuid.uuid4().hex[:6]}-{n:04d}", type="repair", customer=customer,
-                          address=customer.address, branch=branch, technician_id=technician.id,
-                          status="on_site", description="无信号")
+        customer = Customer(
+            name=customer_name,
+            title=title,
+            phones=[f"1385000{n:04d}"],
+            address=f"福州市鼓楼区五四路{n}号",
+            branch="福州",
+            area="鼓楼区",
+        )
+        order = WorkOrder(
+            number=f"WO-A{uuid.uuid4().hex[:6]}-{n:04d}",
+            type="repair",
+            customer=customer,
+            address=customer.address,
+            branch=branch,
+            technician_id=technician.id,
+            status="on_site",
+            description="无信号",
+        )
         db.session.add(order)
         db.session.flush()
         change = transition(order, "completed", technician, "visit complete")

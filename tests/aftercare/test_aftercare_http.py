@@ -1,4 +1,5 @@
 """The call centre's endpoints for return visits and complaints, over HTTP."""
+
 from datetime import datetime, timedelta
 
 import pytest
@@ -44,8 +45,11 @@ def test_the_sheet_shows_the_script(client, as_dispatcher, completed_order):
 
 def test_a_reached_call_closes_the_order(client, as_dispatcher, dispatcher, completed_order):
     order = completed_order()
-    response = client.post(f"/api/v1/work-orders/{order.id}/return-visit", headers=as_dispatcher,
-                           json={"reached": True, "satisfaction": 5, "resolved": True, "notes": "满意"})
+    response = client.post(
+        f"/api/v1/work-orders/{order.id}/return-visit",
+        headers=as_dispatcher,
+        json={"reached": True, "satisfaction": 5, "resolved": True, "notes": "满意"},
+    )
     assert response.status_code == 201
     body = response.json
     assert body["work_order"]["status"] == "closed"
@@ -59,8 +63,11 @@ def test_a_reached_call_closes_the_order(client, as_dispatcher, dispatcher, comp
 
 def test_an_unreached_call_keeps_the_order_in_the_queue(client, as_dispatcher, completed_order):
     order = completed_order()
-    response = client.post(f"/api/v1/work-orders/{order.id}/return-visit", headers=as_dispatcher,
-                           json={"reached": False, "unreached_reason": "busy"})
+    response = client.post(
+        f"/api/v1/work-orders/{order.id}/return-visit",
+        headers=as_dispatcher,
+        json={"reached": False, "unreached_reason": "busy"},
+    )
     assert response.status_code == 201
     assert response.json["work_order"]["status"] == "completed"
     rows = client.get("/api/v1/return-visits?due=2026-11-24", headers=as_dispatcher).json
@@ -68,15 +75,18 @@ def test_an_unreached_call_keeps_the_order_in_the_queue(client, as_dispatcher, c
     assert (row["attempts"], row["last_attempt"]["unreached_reason"]) == (1, "busy")
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({}, "reached"),
-    ({"reached": True, "satisfaction": 6, "resolved": True}, "satisfaction"),
-    ({"reached": True, "satisfaction": "5", "resolved": True}, "satisfaction"),
-    ({"reached": False, "unreached_reason": "asleep"}, "unreached_reason"),
-    ({"reached": False, "unreached_reason": "busy", "notes": "x" * 2001}, "notes"),
-    ({"reached": True, "resolved": True}, "satisfaction"),  # consistent only with a rating
-    ({"reached": False}, "unreached_reason"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "reached"),
+        ({"reached": True, "satisfaction": 6, "resolved": True}, "satisfaction"),
+        ({"reached": True, "satisfaction": "5", "resolved": True}, "satisfaction"),
+        ({"reached": False, "unreached_reason": "asleep"}, "unreached_reason"),
+        ({"reached": False, "unreached_reason": "busy", "notes": "x" * 2001}, "notes"),
+        ({"reached": True, "resolved": True}, "satisfaction"),  # consistent only with a rating
+        ({"reached": False}, "unreached_reason"),
+    ],
+)
 def test_bad_return_visit_input_names_the_field(client, as_dispatcher, completed_order, body, field):
     order = completed_order()
     response = client.post(f"/api/v1/work-orders/{order.id}/return-visit", headers=as_dispatcher, json=body)
@@ -93,16 +103,22 @@ def test_return_visit_on_an_order_not_completed_is_a_conflict(client, as_dispatc
 
 
 def test_return_visit_on_a_missing_order(client, as_dispatcher):
-    response = client.post("/api/v1/work-orders/999999/return-visit", headers=as_dispatcher,
-                           json={"reached": False, "unreached_reason": "busy"})
+    response = client.post(
+        "/api/v1/work-orders/999999/return-visit",
+        headers=as_dispatcher,
+        json={"reached": False, "unreached_reason": "busy"},
+    )
     assert response.status_code == 404
 
 
 def test_complaint_opens_due_in_three_hours(client, as_dispatcher, dispatcher, completed_order):
     order = completed_order()
     before = utcnow()
-    response = client.post("/api/v1/complaints", headers=as_dispatcher,
-                           json={"work_order_id": order.id, "channel": "phone", "description": "维护员态度差"})
+    response = client.post(
+        "/api/v1/complaints",
+        headers=as_dispatcher,
+        json={"work_order_id": order.id, "channel": "phone", "description": "维护员态度差"},
+    )
     assert response.status_code == 201
     body = response.json
     assert (body["status"], body["overdue"], body["work_order"]["id"]) == ("open", False, order.id)
@@ -114,8 +130,9 @@ def test_complaint_opens_due_in_three_hours(client, as_dispatcher, dispatcher, c
 def test_overdue_filter_and_flag(client, as_dispatcher, dispatcher, completed_order):
     order = completed_order()
     # Opened four hours ago (the clock is injected into the service): past its three hours.
-    stale = services.open_complaint(dispatcher, work_order_id=order.id, channel="phone", description="没人回电话",
-                                    now=utcnow() - timedelta(hours=4))
+    stale = services.open_complaint(
+        dispatcher, work_order_id=order.id, channel="phone", description="没人回电话", now=utcnow() - timedelta(hours=4)
+    )
     fresh = services.open_complaint(dispatcher, work_order_id=order.id, channel="wechat", description="收费有疑问")
     overdue = client.get("/api/v1/complaints?overdue=true", headers=as_dispatcher).json
     assert [c["id"] for c in overdue] == [stale.id]
@@ -129,29 +146,37 @@ def test_overdue_filter_and_flag(client, as_dispatcher, dispatcher, completed_or
 
 def test_answer_then_resolve(client, as_dispatcher, auth_headers, manager, completed_order):
     order = completed_order()
-    opened = client.post("/api/v1/complaints", headers=as_dispatcher,
-                         json={"work_order_id": order.id, "channel": "visit", "description": "地上留了脚印"}).json
-    answered = client.post(f"/api/v1/complaints/{opened['id']}/answer", headers=auth_headers(manager),
-                           json={"notes": "已致电道歉"})
+    opened = client.post(
+        "/api/v1/complaints",
+        headers=as_dispatcher,
+        json={"work_order_id": order.id, "channel": "visit", "description": "地上留了脚印"},
+    ).json
+    answered = client.post(
+        f"/api/v1/complaints/{opened['id']}/answer", headers=auth_headers(manager), json={"notes": "已致电道歉"}
+    )
     assert answered.status_code == 200
     assert (answered.json["status"], answered.json["answered_by"]["id"]) == ("answered", manager.id)
     assert answered.json["answered_late"] is False
     again = client.post(f"/api/v1/complaints/{opened['id']}/answer", headers=as_dispatcher, json={"notes": "x"})
     assert (again.status_code, again.json["code"]) == (409, "already_answered")
-    resolved = client.post(f"/api/v1/complaints/{opened['id']}/resolve", headers=as_dispatcher,
-                           json={"notes": "上门清洁，客户接受"})
+    resolved = client.post(
+        f"/api/v1/complaints/{opened['id']}/resolve", headers=as_dispatcher, json={"notes": "上门清洁，客户接受"}
+    )
     assert (resolved.status_code, resolved.json["status"]) == (200, "resolved")
     assert resolved.json["resolution_notes"] == "上门清洁，客户接受"
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"channel": "phone", "description": "x"}, "work_order_id"),
-    ({"work_order_id": "1", "channel": "phone", "description": "x"}, "work_order_id"),
-    ({"work_order_id": 1, "channel": "pigeon", "description": "x"}, "channel"),
-    ({"work_order_id": 1, "channel": "phone", "description": "   "}, "description"),
-    ({"work_order_id": 1, "channel": "phone"}, "description"),
-    ({"work_order_id": 123456, "channel": "phone", "description": "x"}, "work_order_id"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"channel": "phone", "description": "x"}, "work_order_id"),
+        ({"work_order_id": "1", "channel": "phone", "description": "x"}, "work_order_id"),
+        ({"work_order_id": 1, "channel": "pigeon", "description": "x"}, "channel"),
+        ({"work_order_id": 1, "channel": "phone", "description": "   "}, "description"),
+        ({"work_order_id": 1, "channel": "phone"}, "description"),
+        ({"work_order_id": 123456, "channel": "phone", "description": "x"}, "work_order_id"),
+    ],
+)
 def test_bad_complaint_input_names_the_field(client, as_dispatcher, body, field):
     response = client.post("/api/v1/complaints", headers=as_dispatcher, json=body)
     assert response.status_code == 422
@@ -159,8 +184,7 @@ def test_bad_complaint_input_names_the_field(client, as_dispatcher, body, field)
 
 
 def test_answer_needs_notes(client, as_dispatcher, dispatcher, completed_order):
-    complaint = services.open_complaint(dispatcher, work_order_id=completed_order().id, channel="sms",
-                                        description="x")
+    complaint = services.open_complaint(dispatcher, work_order_id=completed_order().id, channel="sms", description="x")
     response = client.post(f"/api/v1/complaints/{complaint.id}/answer", headers=as_dispatcher, json={})
     assert response.status_code == 422
     assert "notes" in response.json["errors"]["json"]
@@ -179,24 +203,29 @@ def test_missing_complaint(client, as_dispatcher):
     assert response.status_code == 404
 
 
-@pytest.mark.parametrize(("method", "path"), [
-    ("get", "/api/v1/return-visits"),
-    ("get", "/api/v1/work-orders/{order}/return-visit"),
-    ("post", "/api/v1/work-orders/{order}/return-visit"),
-    ("get", "/api/v1/complaints"),
-    ("post", "/api/v1/complaints"),
-    ("get", "/api/v1/complaints/{complaint}"),
-    ("post", "/api/v1/complaints/{complaint}/answer"),
-    ("post", "/api/v1/complaints/{complaint}/resolve"),
-])
-def test_technicians_may_not_and_strangers_must_log_in(client, auth_headers, technician, dispatcher,
-                                                       completed_order, method, path):
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/api/v1/return-visits"),
+        ("get", "/api/v1/work-orders/{order}/return-visit"),
+        ("post", "/api/v1/work-orders/{order}/return-visit"),
+        ("get", "/api/v1/complaints"),
+        ("post", "/api/v1/complaints"),
+        ("get", "/api/v1/complaints/{complaint}"),
+        ("post", "/api/v1/complaints/{complaint}/answer"),
+        ("post", "/api/v1/complaints/{complaint}/resolve"),
+    ],
+)
+def test_technicians_may_not_and_strangers_must_log_in(
+    client, auth_headers, technician, dispatcher, completed_order, method, path
+):
     order = completed_order()
     complaint = services.open_complaint(dispatcher, work_order_id=order.id, channel="phone", description="x")
     url = path.format(order=order.id, complaint=complaint.id)
     body = {"notes": "x", "reached": False, "unreached_reason": "busy"}
-    as_technician = getattr(client, method)(url, headers=auth_headers(technician),
-                                            **({"json": body} if method == "post" else {}))
+    as_technician = getattr(client, method)(
+        url, headers=auth_headers(technician), **({"json": body} if method == "post" else {})
+    )
     assert as_technician.status_code == 403
     anonymous = getattr(client, method)(url, **({"json": body} if method == "post" else {}))
     assert anonymous.status_code == 401
@@ -205,13 +234,21 @@ def test_technicians_may_not_and_strangers_must_log_in(client, auth_headers, tec
 
 def test_managers_work_the_queue_too(client, auth_headers, manager, completed_order):
     order = completed_order()
-    response = client.post(f"/api/v1/work-orders/{order.id}/return-visit", headers=auth_headers(manager),
-                           json={"reached": True, "satisfaction": 3, "resolved": True})
+    response = client.post(
+        f"/api/v1/work-orders/{order.id}/return-visit",
+        headers=auth_headers(manager),
+        json={"reached": True, "satisfaction": 3, "resolved": True},
+    )
     assert response.status_code == 201
 
 
 def test_endpoints_are_in_the_openapi_document(client):
     paths = client.get("/api/v1/openapi.json").json["paths"]
-    for path in ("/api/v1/return-visits", "/api/v1/work-orders/{order_id}/return-visit", "/api/v1/complaints",
-                 "/api/v1/complaints/{complaint_id}/answer", "/api/v1/complaints/{complaint_id}/resolve"):
+    for path in (
+        "/api/v1/return-visits",
+        "/api/v1/work-orders/{order_id}/return-visit",
+        "/api/v1/complaints",
+        "/api/v1/complaints/{complaint_id}/answer",
+        "/api/v1/complaints/{complaint_id}/resolve",
+    ):
         assert path in paths

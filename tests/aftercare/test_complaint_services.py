@@ -1,4 +1,5 @@
 """Complaints (投诉) through the service layer: the three-hour answer rule, answering and resolving."""
+
 from datetime import datetime, timedelta
 
 import pytest

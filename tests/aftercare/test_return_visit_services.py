@@ -1,4 +1,5 @@
 """Return visits (回访) through the service layer: the queue, the script, and what a call does to the order."""
+
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -57,8 +58,9 @@ def test_queue_is_oldest_completion_first_and_only_completed_orders(completed_or
 
 def test_reached_and_resolved_closes_the_order(dispatcher, completed_order):
     order = completed_order()
-    sheet = services.record_return_visit(dispatcher, order.id, reached=True, satisfaction=5, resolved=True,
-                                         notes="客户很满意", now=NEXT_MORNING)
+    sheet = services.record_return_visit(
+        dispatcher, order.id, reached=True, satisfaction=5, resolved=True, notes="客户很满意", now=NEXT_MORNING
+    )
     assert order.status == "closed"
     assert statuses(order)[-2:] == ["completed", "closed"]
     assert order.history[-1].actor_id == dispatcher.id
@@ -69,8 +71,9 @@ def test_reached_and_resolved_closes_the_order(dispatcher, completed_order):
 
 def test_reached_but_not_resolved_sends_the_order_back_for_another_visit(dispatcher, completed_order):
     order = completed_order()
-    sheet = services.record_return_visit(dispatcher, order.id, reached=True, satisfaction=2, resolved=False,
-                                         notes="还是没有信号", now=NEXT_MORNING)
+    sheet = services.record_return_visit(
+        dispatcher, order.id, reached=True, satisfaction=2, resolved=False, notes="还是没有信号", now=NEXT_MORNING
+    )
     assert order.status == "needs_revisit"
     assert sheet["call"].satisfied is False
     assert "not solved" in order.history[-1].reason
@@ -79,8 +82,14 @@ def test_reached_but_not_resolved_sends_the_order_back_for_another_visit(dispatc
 def test_unreached_attempts_are_logged_and_the_order_stays_queued(dispatcher, completed_order):
     order = completed_order()
     services.record_return_visit(dispatcher, order.id, reached=False, unreached_reason="no_answer", now=NEXT_MORNING)
-    services.record_return_visit(dispatcher, order.id, reached=False, unreached_reason="not_convenient",
-                                 notes="客户说下午再打", now=NEXT_MORNING + timedelta(hours=1))
+    services.record_return_visit(
+        dispatcher,
+        order.id,
+        reached=False,
+        unreached_reason="not_convenient",
+        notes="客户说下午再打",
+        now=NEXT_MORNING + timedelta(hours=1),
+    )
     assert order.status == "completed"
     entry = next(e for e in services.queue_entries(queue(date(2026, 11, 24))) if e["work_order"] is order)
     assert entry["attempts"] == 2
@@ -89,8 +98,7 @@ def test_unreached_attempts_are_logged_and_the_order_stays_queued(dispatcher, co
 
 def test_attempts_count_only_since_the_latest_completion(dispatcher, technician, completed_order):
     order = completed_order()
-    services.record_return_visit(dispatcher, order.id, reached=True, satisfaction=1, resolved=False,
-                                 now=NEXT_MORNING)
+    services.record_return_visit(dispatcher, order.id, reached=True, satisfaction=1, resolved=False, now=NEXT_MORNING)
     # Revisited and completed again two days later.
     for status in ("scheduled", "on_site"):
         transition(order, status, dispatcher)
@@ -101,12 +109,15 @@ def test_attempts_count_only_since_the_latest_completion(dispatcher, technician,
     assert entry["due_on"] == date(2026, 11, 27)
 
 
-@pytest.mark.parametrize(("outcome", "fields"), [
-    ({"reached": True}, {"satisfaction", "resolved"}),
-    ({"reached": True, "satisfaction": 4, "resolved": True, "unreached_reason": "busy"}, {"unreached_reason"}),
-    ({"reached": False}, {"unreached_reason"}),
-    ({"reached": False, "unreached_reason": "busy", "satisfaction": 3}, {"satisfaction"}),
-])
+@pytest.mark.parametrize(
+    ("outcome", "fields"),
+    [
+        ({"reached": True}, {"satisfaction", "resolved"}),
+        ({"reached": True, "satisfaction": 4, "resolved": True, "unreached_reason": "busy"}, {"unreached_reason"}),
+        ({"reached": False}, {"unreached_reason"}),
+        ({"reached": False, "unreached_reason": "busy", "satisfaction": 3}, {"satisfaction"}),
+    ],
+)
 def test_an_outcome_that_does_not_add_up_is_refused(dispatcher, completed_order, outcome, fields):
     order = completed_order()
     with pytest.raises(InvalidInput) as refused:
@@ -134,8 +145,13 @@ def test_the_sheet_fills_the_standard_script_for_this_call(dispatcher, technicia
     order = completed_order(customer_name="李娜", title="女士")
     sheet = services.return_visit_sheet(dispatcher, order.id, now=NEXT_MORNING)
     steps = {step["id"]: step["text"] for step in sheet["script"]}
-    assert [s["id"] for s in sheet["script"]][:5] == ["confirm_identity", "introduce", "ask_convenient",
-                                                       "report_follow_up", "ask_satisfaction"]
+    assert [s["id"] for s in sheet["script"]][:5] == [
+        "confirm_identity",
+        "introduce",
+        "ask_convenient",
+        "report_follow_up",
+        "ask_satisfaction",
+    ]
     assert steps["confirm_identity"]["zh"] == "您好，上午好！请问是李女士吗？"
     assert "鼓楼分公司" in steps["introduce"]["zh"] and "工号KF0107" in steps["introduce"]["zh"]
     assert "方便" in steps["ask_convenient"]["zh"]

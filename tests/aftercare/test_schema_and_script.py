@@ -1,4 +1,5 @@
 """The migration builds exactly the aftercare models, and a broken script file is refused when loaded."""
+
 from pathlib import Path
 
 import pytest

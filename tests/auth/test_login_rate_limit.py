@@ -2,6 +2,7 @@
 
 The test app runs with the limiter off, so this runs a limited app in its own process.
 """
+
 import json
 import subprocess
 import sys
@@ -35,8 +36,13 @@ SCRIPT = textwrap.dedent("""
 
 
 def test_fourth_login_in_a_minute_is_refused_while_other_calls_go_on(tmp_path):
-    done = subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path / "limited.db")], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(tmp_path / "limited.db")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["me"] == [200] * 10

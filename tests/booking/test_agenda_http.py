@@ -1,4 +1,5 @@
 """The agenda over HTTP: its body is what the schema documents, and it is never stale."""
+
 import os
 import shutil
 from datetime import UTC
@@ -40,8 +41,15 @@ def test_next_agenda_shows_a_reschedule_a_status_change_and_a_cancellation(clien
     [visit] = _agenda(client, me, auth_headers, day)["visits"]
     assert visit["appointment"]["starts_at"] == window(9)[0].astimezone(UTC).isoformat()
 
-    book(dispatcher, order.id, technician_id=me.id, starts_at=window(15)[0], ends_at=window(15)[1],
-         requested_by="customer", reason="白天不在家")
+    book(
+        dispatcher,
+        order.id,
+        technician_id=me.id,
+        starts_at=window(15)[0],
+        ends_at=window(15)[1],
+        requested_by="customer",
+        reason="白天不在家",
+    )
     [visit] = _agenda(client, me, auth_headers, day)["visits"]
     assert visit["appointment"]["starts_at"] == window(15)[0].astimezone(UTC).isoformat()
 
@@ -50,8 +58,11 @@ def test_next_agenda_shows_a_reschedule_a_status_change_and_a_cancellation(clien
     [visit] = _agenda(client, me, auth_headers, day)["visits"]
     assert visit["work_order"]["status"] == "en_route"
 
-    cancelled = client.post(f"/api/v1/work-orders/{order.id}/status", headers=auth_headers(dispatcher),
-                            json={"to": "cancelled", "reason": "客户取消"})
+    cancelled = client.post(
+        f"/api/v1/work-orders/{order.id}/status",
+        headers=auth_headers(dispatcher),
+        json={"to": "cancelled", "reason": "客户取消"},
+    )
     assert cancelled.status_code == 200
     assert _agenda(client, me, auth_headers, day)["visits"] == []
 

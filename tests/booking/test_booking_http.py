@@ -21,8 +21,11 @@ def test_dispatcher_books_then_reschedules(client, make_user, auth_headers):
     path, headers = f"/api/v1/work-orders/{order.id}/appointment", auth_headers(dispatcher)
     booked = client.post(path, headers=headers, json={"technician_id": technician.id, **_window_json(9)})
     assert booked.status_code == 201 and booked.get_json()["status"] == "active"
-    moved = client.post(path, headers=headers, json={"technician_id": technician.id, **_window_json(14),
-                                                     "requested_by": "company", "reason": "配件未到"})
+    moved = client.post(
+        path,
+        headers=headers,
+        json={"technician_id": technician.id, **_window_json(14), "requested_by": "company", "reason": "配件未到"},
+    )
     assert moved.status_code == 201 and moved.get_json()["previous_id"] == booked.get_json()["id"]
     detail = client.get(f"/api/v1/work-orders/{order.id}", headers=headers).get_json()
     assert [a["status"] for a in detail["appointments"]] == ["superseded", "active"]
@@ -33,9 +36,15 @@ def test_naive_times_are_local(client, make_user, auth_headers):
     dispatcher, technician = make_user("dispatcher"), make_user("technician")
     starts, ends = window(9)
     path = f"/api/v1/work-orders/{make_order(dispatcher).id}/appointment"
-    response = client.post(path, headers=auth_headers(dispatcher),
-                           json={"technician_id": technician.id, "starts_at": starts.replace(tzinfo=None).isoformat(),
-                                 "ends_at": ends.replace(tzinfo=None).isoformat()})
+    response = client.post(
+        path,
+        headers=auth_headers(dispatcher),
+        json={
+            "technician_id": technician.id,
+            "starts_at": starts.replace(tzinfo=None).isoformat(),
+            "ends_at": ends.replace(tzinfo=None).isoformat(),
+        },
+    )
     assert response.status_code == 201
     assert response.get_json()["starts_at"] == starts.astimezone(UTC).isoformat()  # 09:00 local is 01:00 UTC
 
@@ -45,11 +54,18 @@ def test_only_dispatchers_book(client, make_user, auth_headers, role):
     dispatcher, technician = make_user("dispatcher"), make_user("technician")
     order = make_order(dispatcher)
     caller = technician if role == "technician" else make_user(role)
-    response = client.post(f"/api/v1/work-orders/{order.id}/appointment", headers=auth_headers(caller),
-                           json={"technician_id": technician.id, **_window_json(9)})
+    response = client.post(
+        f"/api/v1/work-orders/{order.id}/appointment",
+        headers=auth_headers(caller),
+        json={"technician_id": technician.id, **_window_json(9)},
+    )
     assert response.status_code == 403
-    assert client.post(f"/api/v1/work-orders/{order.id}/appointment",
-                       json={"technician_id": technician.id, **_window_json(9)}).status_code == 401
+    assert (
+        client.post(
+            f"/api/v1/work-orders/{order.id}/appointment", json={"technician_id": technician.id, **_window_json(9)}
+        ).status_code
+        == 401
+    )
 
 
 def test_clash_is_409_slot_taken_and_unknown_order_404(client, make_user, auth_headers):
@@ -57,12 +73,18 @@ def test_clash_is_409_slot_taken_and_unknown_order_404(client, make_user, auth_h
     headers = auth_headers(dispatcher)
     starts, ends = window(9)
     book(dispatcher, make_order(dispatcher).id, technician_id=technician.id, starts_at=starts, ends_at=ends)
-    clash = client.post(f"/api/v1/work-orders/{make_order(dispatcher).id}/appointment", headers=headers,
-                        json={"technician_id": technician.id, **_window_json(9)})
+    clash = client.post(
+        f"/api/v1/work-orders/{make_order(dispatcher).id}/appointment",
+        headers=headers,
+        json={"technician_id": technician.id, **_window_json(9)},
+    )
     assert clash.status_code == 409 and clash.get_json()["code"] == "slot_taken"
     assert "starts_at" in clash.get_json()["errors"]["json"]
-    missing = client.post("/api/v1/work-orders/987654/appointment", headers=headers,
-                          json={"technician_id": technician.id, **_window_json(9)})
+    missing = client.post(
+        "/api/v1/work-orders/987654/appointment",
+        headers=headers,
+        json={"technician_id": technician.id, **_window_json(9)},
+    )
     assert missing.status_code == 404
 
 
@@ -100,8 +122,17 @@ def test_agenda_has_the_contract_shape_and_only_own_visits(client, make_user, au
     assert set(visit) == {"work_order", "appointment", "customer", "greeting"}
     assert set(visit["greeting"]) == {"zh", "en"} and visit["greeting"]["zh"]
     assert visit["work_order"]["id"] == mine.id and visit["customer"]["id"] == mine.customer_id
-    assert {"id", "number", "type", "priority", "status", "description", "address", "customer_id",
-            "technician_id"} <= set(visit["work_order"])
+    assert {
+        "id",
+        "number",
+        "type",
+        "priority",
+        "status",
+        "description",
+        "address",
+        "customer_id",
+        "technician_id",
+    } <= set(visit["work_order"])
     assert {"id", "name", "phones", "address", "lat", "lng", "account_no"} <= set(visit["customer"])
     assert {"install", "repair"} <= set(body["flows"])
     assert {"code", "name", "unit", "price_cents"} <= set(body["tariff"][0])

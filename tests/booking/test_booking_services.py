@@ -101,8 +101,11 @@ def test_availability_is_working_hours_minus_visits_and_buffers(app, dispatcher,
     result = services.availability(day)
     mine = next(t for t in result["technicians"] if t["technician"].id == technician.id)
     free = [(w["starts_at"], w["ends_at"]) for w in mine["free"]]
-    assert free == [(local_at(8), local_at(9, 30)), (local_at(11, 30), local_at(13, 30)),
-                    (local_at(16, 30), local_at(20))]
+    assert free == [
+        (local_at(8), local_at(9, 30)),
+        (local_at(11, 30), local_at(13, 30)),
+        (local_at(16, 30), local_at(20)),
+    ]
     assert [b["starts_at"] for b in mine["booked"]] == [local_at(10), local_at(14)]
     assert result["travel_buffer_minutes"] == 30
 
@@ -116,8 +119,9 @@ def test_availability_today_starts_now(technician):
 def test_availability_filters_technicians_by_area_and_skill(make_user, technician):
     make_user("technician", skills=["install"], areas=["思明区"])
     day = window(9)[0].date()
-    assert [t["technician"].id for t in services.availability(day, area="台江区", skill="repair")["technicians"]] \
-        == [technician.id]
+    assert [t["technician"].id for t in services.availability(day, area="台江区", skill="repair")["technicians"]] == [
+        technician.id
+    ]
 
 
 def test_agenda_lists_the_days_visits_in_order(dispatcher, technician, make_user):
@@ -138,7 +142,13 @@ def test_postgresql_itself_refuses_overlapping_active_appointments(dispatcher, t
         pytest.skip("the exclusion constraint is PostgreSQL's")
     starts = utcnow() + timedelta(days=3)
     for order in (make_order(dispatcher), make_order(dispatcher)):
-        db.session.add(Appointment(work_order_id=order.id, technician_id=technician.id, starts_at=starts,
-                                   ends_at=starts + timedelta(hours=1)))
+        db.session.add(
+            Appointment(
+                work_order_id=order.id,
+                technician_id=technician.id,
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=1),
+            )
+        )
     with pytest.raises(IntegrityError, match="no_double_booking"):
         db.session.flush()

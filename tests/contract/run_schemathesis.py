@@ -27,9 +27,12 @@ def _free_port():
 
 
 def _token(base, username):
-    request = urllib.request.Request(f"{base}/api/v1/auth/login", method="POST",
-                                     data=json.dumps({"username": username, "password": PASSWORD}).encode(),
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{base}/api/v1/auth/login",
+        method="POST",
+        data=json.dumps({"username": username, "password": PASSWORD}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.load(response)["token"]
 
@@ -37,10 +40,14 @@ def _token(base, username):
 def main():
     """Start the server, run schemathesis as each role, stop the server; return the exit code."""
     workdir = pathlib.Path(tempfile.mkdtemp(prefix="doorstep-contract-"))
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{workdir / 'contract.db'}", "PYTHONPATH": str(ROOT),
-           "DOORSTEP_SECRET_KEY": os.environ.get("DOORSTEP_SECRET_KEY") or os.urandom(24).hex(),
-           # Thousands of requests from one address: the login limit is not what this run checks.
-           "DOORSTEP_LOGIN_RATE_LIMIT": "100000/minute"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{workdir / 'contract.db'}",
+        "PYTHONPATH": str(ROOT),
+        "DOORSTEP_SECRET_KEY": os.environ.get("DOORSTEP_SECRET_KEY") or os.urandom(24).hex(),
+        # Thousands of requests from one address: the login limit is not what this run checks.
+        "DOORSTEP_LOGIN_RATE_LIMIT": "100000/minute",
+    }
     flask = [str(VENV_BIN / "flask"), "--app", "backend"]
     for command in (["db", "upgrade"], ["seed-demo"]):
         subprocess.run(flask + command, cwd=ROOT, env=env, check=True, capture_output=True)
@@ -59,11 +66,30 @@ def main():
         for username in ("dispatcher", "tech"):
             print(f"== schemathesis as {username} ({MAX_EXAMPLES} examples per operation)", flush=True)
             result = subprocess.run(
-                [str(VENV_BIN / "schemathesis"), "--config-file", str(ROOT / "schemathesis.toml"), "run",
-                 f"{base}/api/v1/openapi.json", "--checks", "all", "--max-examples", str(MAX_EXAMPLES),
-                 "-H", f"Authorization: Bearer {_token(base, username)}", "--workers", "2", "--seed", "1",
-                 "--no-color", "--max-failures", "50"],
-                cwd=workdir, env=env, timeout=900)
+                [
+                    str(VENV_BIN / "schemathesis"),
+                    "--config-file",
+                    str(ROOT / "schemathesis.toml"),
+                    "run",
+                    f"{base}/api/v1/openapi.json",
+                    "--checks",
+                    "all",
+                    "--max-examples",
+                    str(MAX_EXAMPLES),
+                    "-H",
+                    f"Authorization: Bearer {_token(base, username)}",
+                    "--workers",
+                    "2",
+                    "--seed",
+                    "1",
+                    "--no-color",
+                    "--max-failures",
+                    "50",
+                ],
+                cwd=workdir,
+                env=env,
+                timeout=900,
+            )
             failed += result.returncode != 0
         return 1 if failed else 0
     finally:

@@ -2,8 +2,15 @@ from backend.customers import services
 from backend.extensions import db
 from tests.factories import make_customer, make_order
 
-NEW_CUSTOMER = {"name": "林秀英", "title": "女士", "phones": ["13905910001"], "address": "福州市台江区八一七中路88号",
-                "account_no": "FZ20260001", "area": "台江区", "branch": "福州"}
+NEW_CUSTOMER = {
+    "name": "林秀英",
+    "title": "女士",
+    "phones": ["13905910001"],
+    "address": "福州市台江区八一七中路88号",
+    "account_no": "FZ20260001",
+    "area": "台江区",
+    "branch": "福州",
+}
 
 
 def test_search_finds_by_name_phone_and_account():

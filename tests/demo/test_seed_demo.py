@@ -39,8 +39,11 @@ def test_seed_demo_is_realistic_and_idempotent(app):
 
 def test_no_technician_is_double_booked(app):
     app.test_cli_runner().invoke(args=["seed-demo", "--orders", "150"])
-    appointments = db.session.scalars(select(Appointment).where(Appointment.status != "superseded")
-                                      .order_by(Appointment.technician_id, Appointment.starts_at)).all()
+    appointments = db.session.scalars(
+        select(Appointment)
+        .where(Appointment.status != "superseded")
+        .order_by(Appointment.technician_id, Appointment.starts_at)
+    ).all()
     for before, after in zip(appointments, appointments[1:], strict=False):
         if before.technician_id == after.technician_id:
             assert after.starts_at >= before.ends_at + timedelta(minutes=30)

@@ -3,6 +3,7 @@
 The server runs in a subprocess on a free port with its own database (a temp SQLite file, or a
 separate PostgreSQL database next to TEST_DATABASE_URL), serving the built app from pwa/dist.
 """
+
 import json
 import os
 import pathlib
@@ -22,10 +23,22 @@ DIST = ROOT / "pwa" / "dist"
 # `make screenshots` points this at docs/screenshots for the README; a plain test run keeps the tree clean.
 SCREENSHOTS = pathlib.Path(os.environ.get("DOORSTEP_SCREENSHOTS") or tempfile.mkdtemp(prefix="doorstep-screens-"))
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True,
-         "timezone_id": "Asia/Shanghai", "locale": "zh-CN"}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PHONE = {
+    "viewport": {"width": 360, "height": 740},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+    "timezone_id": "Asia/Shanghai",
+    "locale": "zh-CN",
+}
 
 
 def _free_port():
@@ -40,7 +53,7 @@ def _postgres_admin():
     if not url:
         return None
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return sa.engine.make_url(url)
 
 
@@ -78,9 +91,24 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = open(tmp_path / "server.log", "w")  # noqa: SIM115 (closed in stop)
         self.proc = subprocess.Popen(
-            [sys.executable, str(pathlib.Path(__file__).with_name("server.py")), "--database-url", self.database_url,
-             "--port", str(self.port), "--pwa-dist", str(self.dist), "--orders-per-type", str(orders_per_type)],
-            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, stderr=self.log, text=True)
+            [
+                sys.executable,
+                str(pathlib.Path(__file__).with_name("server.py")),
+                "--database-url",
+                self.database_url,
+                "--port",
+                str(self.port),
+                "--pwa-dist",
+                str(self.dist),
+                "--orders-per-type",
+                str(orders_per_type),
+            ],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+            text=True,
+        )
         ready, _, _ = select.select([self.proc.stdout], [], [], 90)
         if not ready:
             self.stop()
@@ -105,6 +133,7 @@ class LiveServer:
     def token(self, username, password=None):
         """Log in through the API and return a bearer token."""
         import urllib.request
+
         body = json.dumps({"username": username, "password": password or self.seed["password"]}).encode()
         request = urllib.request.Request(f"{self.url}/api/v1/auth/login", body, {"Content-Type": "application/json"})
         with urllib.request.urlopen(request) as response:
@@ -114,9 +143,14 @@ class LiveServer:
         """Call the API; return (status, JSON body)."""
         import urllib.error
         import urllib.request
+
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(f"{self.url}{path}", data, method=method, headers={
-            "Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+        request = urllib.request.Request(
+            f"{self.url}{path}",
+            data,
+            method=method,
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+        )
         try:
             with urllib.request.urlopen(request) as response:
                 return response.status, json.load(response)
@@ -153,6 +187,7 @@ def playwright():
     tests that follow in the same worker call asyncio.run (pyHanko signs that way).
     """
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         yield p
 
@@ -169,7 +204,8 @@ def browser(playwright):
 def installed_phone(playwright, tmp_path):
     """Return a phone context with a real profile on disk (Chromium will not install from incognito)."""
     context = playwright.chromium.launch_persistent_context(
-        str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS, **PHONE)
+        str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS, **PHONE
+    )
     yield context
     context.close()
 

@@ -1,4 +1,5 @@
 """Drive the technician app as a person would: tap, type, photograph, sign."""
+
 import io
 import random
 
@@ -23,6 +24,7 @@ OUTBOX_COUNT_JS = """async () => {
 def photo_file(tmp_path, name="photo.jpg", seed=1):
     """Write a large, noisy camera-like JPEG (well over 300 KB before the app compresses it)."""
     from PIL import Image
+
     rng = random.Random(seed)
     img = Image.frombytes("RGB", (1600, 1200), bytes(rng.getrandbits(8) for _ in range(1600 * 1200 * 3)))
     buf = io.BytesIO()
@@ -86,7 +88,8 @@ def do_call(page, step, tmp_path, shot=False):
     answer_checklist(page, step, tmp_path)
     if shot:
         page.locator("article.step .script").nth(1).evaluate(
-            "(el) => { el.scrollIntoView({ block: 'start' }); window.scrollBy(0, -64); }")
+            "(el) => { el.scrollIntoView({ block: 'start' }); window.scrollBy(0, -64); }"
+        )
         screenshot(page, "step-call-checklist-script")
     page.locator("input[name=outcome][value=reached]").check()
     page.get_by_role("button", name="记录通话").click()
@@ -164,5 +167,11 @@ def do_help(page, step, tmp_path):
     complete_step(page, "help")
 
 
-STEP_DRIVERS = {"call": do_call, "arrive": do_arrive, "communicate": do_communicate, "operate": do_operate,
-                "evaluate": do_evaluate, "help": do_help}
+STEP_DRIVERS = {
+    "call": do_call,
+    "arrive": do_arrive,
+    "communicate": do_communicate,
+    "operate": do_operate,
+    "evaluate": do_evaluate,
+    "help": do_help,
+}

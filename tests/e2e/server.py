@@ -3,6 +3,7 @@
 Run as a subprocess (the pytest process swaps the database session per test, which a server
 thread must not share). Prints one JSON line with the seeded ids, then serves until killed.
 """
+
 import argparse
 import datetime as dt
 import json
@@ -38,23 +39,47 @@ def seed(orders_per_type):
     for kind, description in (("install", "新装高清机顶盒"), ("repair", "电视无信号")):
         for _ in range(orders_per_type):
             n += 1
-            customer = Customer(name=f"张{n}先生", phones=[f"1380000{n:04d}"], address=f"福州市鼓楼区五四路{n}号",
-                                account_no=f"ACC{n:05d}", area="鼓楼", branch="鼓楼", lat=26.08, lng=119.30)
+            customer = Customer(
+                name=f"张{n}先生",
+                phones=[f"1380000{n:04d}"],
+                address=f"福州市鼓楼区五四路{n}号",
+                account_no=f"ACC{n:05d}",
+                area="鼓楼",
+                branch="鼓楼",
+                lat=26.08,
+                lng=119.30,
+            )
             db.session.add(customer)
             db.session.flush()
-            order = WorkOrder(number=f"WO-{today:%Y%m%d}-{n:04d}", type=kind, priority="normal",
-                              description=description, status="new", customer_id=customer.id,
-                              address=customer.address, branch="鼓楼", area="鼓楼", technician_id=tech.id,
-                              created_by_id=dispatcher.id)
+            order = WorkOrder(
+                number=f"WO-{today:%Y%m%d}-{n:04d}",
+                type=kind,
+                priority="normal",
+                description=description,
+                status="new",
+                customer_id=customer.id,
+                address=customer.address,
+                branch="鼓楼",
+                area="鼓楼",
+                technician_id=tech.id,
+                created_by_id=dispatcher.id,
+            )
             db.session.add(order)
             db.session.flush()
             transition(order, "scheduled", dispatcher, reason="booked")
             # Back-to-back half-hour windows from 08:00: one technician is never double-booked
             # (PostgreSQL's exclusion constraint would refuse the seed otherwise).
             starts_at = _at(today, 8) + dt.timedelta(minutes=30 * (n - 1))
-            db.session.add(Appointment(work_order_id=order.id, technician_id=tech.id, starts_at=starts_at,
-                                       ends_at=starts_at + dt.timedelta(minutes=25), status="active",
-                                       booked_by_id=dispatcher.id))
+            db.session.add(
+                Appointment(
+                    work_order_id=order.id,
+                    technician_id=tech.id,
+                    starts_at=starts_at,
+                    ends_at=starts_at + dt.timedelta(minutes=25),
+                    status="active",
+                    booked_by_id=dispatcher.id,
+                )
+            )
             orders.append({"id": order.id, "number": order.number, "type": kind})
     db.session.commit()
     return {"technician_id": tech.id, "orders": orders, "password": PASSWORD}
@@ -67,10 +92,15 @@ def main():
     parser.add_argument("--pwa-dist", required=True)
     parser.add_argument("--orders-per-type", type=int, default=3)
     args = parser.parse_args()
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": args.database_url, "SECRET_KEY": "e2e-secret", "RATELIMIT_ENABLED": False,
-        "PWA_DIST": args.pwa_dist, "PUBLIC_BASE_URL": f"http://127.0.0.1:{args.port}",
-    })
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": args.database_url,
+            "SECRET_KEY": "e2e-secret",
+            "RATELIMIT_ENABLED": False,
+            "PWA_DIST": args.pwa_dist,
+            "PUBLIC_BASE_URL": f"http://127.0.0.1:{args.port}",
+        }
+    )
     with app.app_context():
         flask_migrate.upgrade()
         info = seed(args.orders_per_type)

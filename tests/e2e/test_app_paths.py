@@ -1,4 +1,5 @@
 """Installability, the no-access path with the knock timer, and a conflict after a dispatcher's cancel."""
+
 from tests.e2e.conftest import screenshot, wait_until
 from tests.e2e.driver import STEP_DRIVERS, login, open_visit, outbox, photo_file
 
@@ -37,7 +38,8 @@ def test_nobody_home_knock_timer_then_notice_left(live_server, phone, tmp_path):
     page.clock.run_for(12_000)
     assert 15 <= int(page.locator("[data-testid=countdown]").inner_text().rstrip("s")) <= 19
     page.locator("[data-testid=knock]").evaluate(
-        "(el) => { el.scrollIntoView({ block: 'start' }); window.scrollBy(0, -64); }")
+        "(el) => { el.scrollIntoView({ block: 'start' }); window.scrollBy(0, -64); }"
+    )
     screenshot(page, "knock-timer")
     for round_no in range(2, 7):
         page.clock.run_for(30_000)
@@ -55,10 +57,12 @@ def test_nobody_home_knock_timer_then_notice_left(live_server, phone, tmp_path):
     wait_until(lambda: not outbox(page), timeout=60, message="the outbox to drain")
     assert live_server.scalar("SELECT status FROM work_orders WHERE id = :id", id=order["id"]) == "no_access"
     knocks = live_server.scalar(
-        "SELECT count(*) FROM visit_events WHERE work_order_id = :id AND type = 'arrive.knock'", id=order["id"])
+        "SELECT count(*) FROM visit_events WHERE work_order_id = :id AND type = 'arrive.knock'", id=order["id"]
+    )
     assert knocks == 6
     notices = live_server.scalar(
-        "SELECT count(*) FROM attachments WHERE work_order_id = :id AND content_type = 'image/jpeg'", id=order["id"])
+        "SELECT count(*) FROM attachments WHERE work_order_id = :id AND content_type = 'image/jpeg'", id=order["id"]
+    )
     assert notices == 1
 
 
@@ -75,13 +79,17 @@ def test_cancelled_while_offline_shows_the_conflict_and_the_rest_still_applies(l
         STEP_DRIVERS["call"](page, flows[order["type"]]["steps"][0], tmp_path)
         page.get_by_role("button", name="← 返回").click()
     dispatcher = live_server.token("dispatch")
-    status, _ = live_server.api("POST", f"/api/v1/work-orders/{cancelled['id']}/status", dispatcher,
-                                {"to": "cancelled", "reason": "客户取消"})
+    status, _ = live_server.api(
+        "POST", f"/api/v1/work-orders/{cancelled['id']}/status", dispatcher, {"to": "cancelled", "reason": "客户取消"}
+    )
     assert status == 200
 
     phone.set_offline(False)
-    wait_until(lambda: all(op["state"] == "failed" for op in outbox(page)) and outbox(page),
-               timeout=60, message="only refused ops to remain")
+    wait_until(
+        lambda: all(op["state"] == "failed" for op in outbox(page)) and outbox(page),
+        timeout=60,
+        message="only refused ops to remain",
+    )
     refused = outbox(page)
     assert {op["work_order_id"] for op in refused} == {cancelled["id"]}
     assert {op["result"]["code"] for op in refused} == {"order_cancelled"}

@@ -1,4 +1,5 @@
 """Nothing lost, nothing applied twice: a flapping network during sync, and a new app version mid-visit."""
+
 import random
 from collections import Counter
 
@@ -77,11 +78,13 @@ def test_flapping_network_loses_nothing_and_applies_nothing_twice(busy_server, p
         phone.unroute("**/api/v1/sync")
         seen.update(flaky.outcomes)
 
-        events = Counter(t for (t,) in server.rows(
-            "SELECT type FROM visit_events WHERE work_order_id = :id", id=order["id"]))
+        events = Counter(
+            t for (t,) in server.rows("SELECT type FROM visit_events WHERE work_order_id = :id", id=order["id"])
+        )
         assert events == taken, f"run {run}: server events differ from the actions taken"
         distinct = server.scalar(
-            "SELECT count(DISTINCT op_id) FROM visit_events WHERE work_order_id = :id", id=order["id"])
+            "SELECT count(DISTINCT op_id) FROM visit_events WHERE work_order_id = :id", id=order["id"]
+        )
         assert distinct == sum(taken.values())
     assert seen["lose_response"] > 0 and seen["cut_before"] > 0 and seen["server_error"] > 0
 
@@ -154,9 +157,11 @@ def test_a_poison_op_is_refused_in_words_and_the_rest_of_the_outbox_drains(live_
     phone.unroute("**/api/v1/sync")
     left = outbox(page)
     assert [(op["op_id"], op["state"], op["result"]["code"]) for op in left] == [
-        (poison["op_id"], "failed", "server_error")]
-    applied = {op_id for (op_id,) in server.rows(
-        "SELECT op_id FROM visit_events WHERE work_order_id = :id", id=order["id"])}
+        (poison["op_id"], "failed", "server_error")
+    ]
+    applied = {
+        op_id for (op_id,) in server.rows("SELECT op_id FROM visit_events WHERE work_order_id = :id", id=order["id"])
+    }
     assert applied == {op["op_id"] for op in taken} - {poison["op_id"]}
     page.get_by_role("button", name="← 返回").click()
     assert page.get_by_text("服务器无法处理此操作").first.is_visible()

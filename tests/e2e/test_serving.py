@@ -1,4 +1,5 @@
 """The backend serves the built app at /app/ with the caching a service worker needs."""
+
 import pytest
 
 

@@ -1,4 +1,5 @@
 """A whole install visit and a whole repair visit done offline, the app closed midway, then synced."""
+
 from collections import Counter
 
 from tests.e2e.conftest import screenshot, wait_until
@@ -41,12 +42,15 @@ def test_two_whole_visits_offline_reach_the_server_exactly_once(live_server, pho
     for kind in ("install", "repair"):
         order_id = live_server.order(kind)["id"]
         taken = Counter(op["type"] for op in queued if op["work_order_id"] == order_id)
-        events = Counter(t for (t,) in live_server.rows(
-            "SELECT type FROM visit_events WHERE work_order_id = :id", id=order_id))
+        events = Counter(
+            t for (t,) in live_server.rows("SELECT type FROM visit_events WHERE work_order_id = :id", id=order_id)
+        )
         assert events == taken, f"{kind}: audit events differ from the actions taken"
         assert live_server.scalar("SELECT status FROM work_orders WHERE id = :id", id=order_id) == "completed"
-        kinds = Counter(k for (k,) in live_server.rows(
-            "SELECT content_type FROM attachments WHERE work_order_id = :id", id=order_id))
+        kinds = Counter(
+            k
+            for (k,) in live_server.rows("SELECT content_type FROM attachments WHERE work_order_id = :id", id=order_id)
+        )
         assert kinds["image/png"] == 1  # the signature
         assert kinds["image/jpeg"] >= 2  # photos before and after
         largest = live_server.scalar("SELECT max(size) FROM attachments WHERE content_type = 'image/jpeg'")

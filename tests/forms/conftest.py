@@ -1,4 +1,5 @@
 """Fixtures for forms: a work order whose visit was completed through the real sync engine."""
+
 import io
 import uuid
 

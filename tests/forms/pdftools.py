@@ -1,4 +1,5 @@
 """Check PDFs with the real tools a person or an auditor would use."""
+
 import subprocess
 from io import BytesIO
 
@@ -11,8 +12,9 @@ from backend.forms.seal import cert_to_asn1, get_sealer
 
 def pdftotext(pdf: bytes) -> str:
     """Return the text poppler extracts from pdf."""
-    return subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True,
-                          check=True).stdout.decode("utf-8")
+    return subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode("utf-8")
 
 
 def squeeze(text: str) -> str:

@@ -1,4 +1,5 @@
 """Sealed forms through the API and the public pages: listing, download, visibility, superseding, verification."""
+
 import pytest
 from sqlalchemy.exc import DBAPIError
 
@@ -27,8 +28,9 @@ def test_completing_a_visit_seals_a_service_and_a_feedback_form(completed_order,
     assert "客户反馈单" in pdftotext(feedback.data).replace(" ", "")
 
 
-def test_the_printed_qr_code_scans_to_the_forms_verification_page(completed_order, technician, client,
-                                                                 auth_headers, tmp_path):
+def test_the_printed_qr_code_scans_to_the_forms_verification_page(
+    completed_order, technician, client, auth_headers, tmp_path
+):
     order = completed_order()
     listed = client.get(f"/api/v1/work-orders/{order.id}/forms", headers=auth_headers(technician)).json
     service = next(f for f in listed if f["kind"] == "service")
@@ -50,18 +52,24 @@ def test_another_technicians_order_is_not_found(completed_order, make_user, clie
         response = client.get(f"/api/v1/work-orders/{order.id}/{path}", headers=auth_headers(stranger))
         assert response.status_code == 404, path
     dispatcher = make_user("dispatcher")
-    assert client.get(f"/api/v1/work-orders/{order.id}/forms/service.pdf",
-                      headers=auth_headers(dispatcher)).status_code == 200
+    assert (
+        client.get(f"/api/v1/work-orders/{order.id}/forms/service.pdf", headers=auth_headers(dispatcher)).status_code
+        == 200
+    )
 
 
-def test_a_correction_supersedes_and_both_versions_stay_verifiable(completed_order, make_user, client,
-                                                                   auth_headers, db):
+def test_a_correction_supersedes_and_both_versions_stay_verifiable(
+    completed_order, make_user, client, auth_headers, db
+):
     order = completed_order()
     dispatcher = make_user("dispatcher", name="调度李")
     old_pdf = client.get(f"/api/v1/work-orders/{order.id}/forms/service.pdf", headers=auth_headers(dispatcher)).data
 
-    corrected = client.post(f"/api/v1/work-orders/{order.id}/forms/reseal", json={"reason": "地址门牌号更正"},
-                            headers=auth_headers(dispatcher))
+    corrected = client.post(
+        f"/api/v1/work-orders/{order.id}/forms/reseal",
+        json={"reason": "地址门牌号更正"},
+        headers=auth_headers(dispatcher),
+    )
     assert corrected.status_code == 201
     listed = client.get(f"/api/v1/work-orders/{order.id}/forms", headers=auth_headers(dispatcher)).json
     services = sorted((f for f in listed if f["kind"] == "service"), key=lambda f: f["version"])
@@ -87,19 +95,24 @@ def test_a_correction_supersedes_and_both_versions_stay_verifiable(completed_ord
 
 def test_a_technician_may_not_issue_corrections(completed_order, technician, client, auth_headers):
     order = completed_order()
-    response = client.post(f"/api/v1/work-orders/{order.id}/forms/reseal", json={"reason": "x y"},
-                           headers=auth_headers(technician))
+    response = client.post(
+        f"/api/v1/work-orders/{order.id}/forms/reseal", json={"reason": "x y"}, headers=auth_headers(technician)
+    )
     assert response.status_code == 403
 
 
-def test_verify_page_tells_whether_an_uploaded_pdf_is_exactly_that_form(completed_order, make_user, client,
-                                                                       auth_headers):
+def test_verify_page_tells_whether_an_uploaded_pdf_is_exactly_that_form(
+    completed_order, make_user, client, auth_headers
+):
     import io
 
     order = completed_order()
     dispatcher = make_user("dispatcher")
-    form = next(f for f in client.get(f"/api/v1/work-orders/{order.id}/forms", headers=auth_headers(dispatcher)).json
-                if f["kind"] == "service")
+    form = next(
+        f
+        for f in client.get(f"/api/v1/work-orders/{order.id}/forms", headers=auth_headers(dispatcher)).json
+        if f["kind"] == "service"
+    )
     pdf = client.get(f"/api/v1/work-orders/{order.id}/forms/service.pdf", headers=auth_headers(dispatcher)).data
 
     page = client.get(f"/verify/{form['id']}")

@@ -1,4 +1,5 @@
 """Whatever people type lands on the form as text: no markup, no styles, no fetches."""
+
 import dataclasses
 import logging
 import socket
@@ -82,8 +83,10 @@ def test_the_fetcher_refuses_files_and_other_hosts_even_in_raw_html(app, listene
     configure_for_app(app)
     port, connections = listener
     renderer = get_renderer()
-    html = (f'<img src="http://127.0.0.1:{port}/a"><img src="file:///etc/passwd">'
-            f'<link rel="stylesheet" href="https://127.0.0.1:{port}/b"><p>text</p>')
+    html = (
+        f'<img src="http://127.0.0.1:{port}/a"><img src="file:///etc/passwd">'
+        f'<link rel="stylesheet" href="https://127.0.0.1:{port}/b"><p>text</p>'
+    )
     with caplog.at_level(logging.WARNING, logger="backend.forms.render"):
         HTML(string=html, url_fetcher=renderer.url_fetcher).write_pdf(font_config=renderer.font_config)
     assert connections() == 0

@@ -1,4 +1,5 @@
 """The rendered, sealed Service Form as a person and a PDF validator see it."""
+
 import pytest
 
 from backend.forms import configure_for_app

@@ -1,4 +1,5 @@
 """A sealing job that failed leaves the visit without forms; `flask forms seal-pending` repairs it."""
+
 from sqlalchemy import select
 
 from backend.forms import services

@@ -1,4 +1,5 @@
 """The customer signs and rates the visit on their own phone through a single-use, expiring link."""
+
 import base64
 from datetime import timedelta
 
@@ -11,8 +12,13 @@ SIGNATURE = "data:image/png;base64," + base64.b64encode(squiggle_png(seed=7)).de
 
 
 def _answers(**extra):
-    answers = {"signature": SIGNATURE, "rating_overall": "4", "rating_punctuality": "5", "mot_arrival": "3",
-               "comments": "<b>很好</b> 谢谢"}
+    answers = {
+        "signature": SIGNATURE,
+        "rating_overall": "4",
+        "rating_punctuality": "5",
+        "mot_arrival": "3",
+        "comments": "<b>很好</b> 谢谢",
+    }
     answers.update(extra)
     return answers
 
@@ -24,7 +30,8 @@ def _link(client, order, user, auth_headers, **body):
 
 
 def test_signing_through_the_link_seals_new_versions_with_the_customers_answers(
-        completed_order, technician, client, auth_headers, db):
+    completed_order, technician, client, auth_headers, db
+):
     order = completed_order()
     link = _link(client, order, technician, auth_headers)
     assert link["url"].startswith("http://doorstep.test/sign/")
@@ -38,8 +45,9 @@ def test_signing_through_the_link_seals_new_versions_with_the_customers_answers(
 
     done = client.post(path, data=_answers())
     assert done.status_code == 200 and "签名成功" in done.text
-    current = {f.kind: f for f in db.session.query(Form).filter_by(work_order_id=order.id)
-               if f.superseded_by_id is None}
+    current = {
+        f.kind: f for f in db.session.query(Form).filter_by(work_order_id=order.id) if f.superseded_by_id is None
+    }
     assert {f.version for f in current.values()} == {2}
     feedback_text = pdftotext(current["feedback"].pdf)
     assert "<b>很好</b> 谢谢" in feedback_text
@@ -81,6 +89,7 @@ def test_a_forged_link_is_refused(client):
 
 def test_only_the_orders_own_technician_or_the_office_creates_links(completed_order, make_user, client, auth_headers):
     order = completed_order()
-    response = client.post(f"/api/v1/work-orders/{order.id}/signing-links", json={},
-                           headers=auth_headers(make_user("technician")))
+    response = client.post(
+        f"/api/v1/work-orders/{order.id}/signing-links", json={}, headers=auth_headers(make_user("technician"))
+    )
     assert response.status_code == 404

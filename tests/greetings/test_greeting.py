@@ -1,4 +1,5 @@
 """The call-step greeting: time of day, and 新年好 from 除夕 through 元宵."""
+
 import datetime as dt
 from zoneinfo import ZoneInfo
 
@@ -14,32 +15,38 @@ def at(y, m, d, hh=10, mm=0):
     return dt.datetime(y, m, d, hh, mm, tzinfo=SHANGHAI)
 
 
-@pytest.mark.parametrize(("clock", "zh", "en"), [
-    ((0, 0), "晚上好", "Good evening"),
-    ((4, 59), "晚上好", "Good evening"),
-    ((5, 0), "早上好", "Good morning"),
-    ((8, 59), "早上好", "Good morning"),
-    ((9, 0), "上午好", "Good morning"),
-    ((11, 29), "上午好", "Good morning"),
-    ((11, 30), "中午好", "Good day"),
-    ((13, 29), "中午好", "Good day"),
-    ((13, 30), "下午好", "Good afternoon"),
-    ((17, 59), "下午好", "Good afternoon"),
-    ((18, 0), "晚上好", "Good evening"),
-    ((23, 59), "晚上好", "Good evening"),
-])
+@pytest.mark.parametrize(
+    ("clock", "zh", "en"),
+    [
+        ((0, 0), "晚上好", "Good evening"),
+        ((4, 59), "晚上好", "Good evening"),
+        ((5, 0), "早上好", "Good morning"),
+        ((8, 59), "早上好", "Good morning"),
+        ((9, 0), "上午好", "Good morning"),
+        ((11, 29), "上午好", "Good morning"),
+        ((11, 30), "中午好", "Good day"),
+        ((13, 29), "中午好", "Good day"),
+        ((13, 30), "下午好", "Good afternoon"),
+        ((17, 59), "下午好", "Good afternoon"),
+        ((18, 0), "晚上好", "Good evening"),
+        ((23, 59), "晚上好", "Good evening"),
+    ],
+)
 def test_greeting_follows_the_time_of_day(clock, zh, en):
     assert greeting_for(at(2026, 6, 15, *clock)) == {"zh": zh, "en": en}
 
 
-@pytest.mark.parametrize(("eve", "lantern"), [
-    (dt.date(2026, 2, 16), dt.date(2026, 3, 3)),   # 12th month of 乙巳 has 29 days
-    (dt.date(2025, 1, 28), dt.date(2025, 2, 12)),  # 12th month of 甲辰 has 29 days
-    (dt.date(2024, 2, 9), dt.date(2024, 2, 24)),   # 30-day 12th month
-    (dt.date(2023, 1, 21), dt.date(2023, 2, 5)),
-    (dt.date(2020, 1, 24), dt.date(2020, 2, 8)),
-    (dt.date(2050, 1, 22), dt.date(2050, 2, 6)),
-])
+@pytest.mark.parametrize(
+    ("eve", "lantern"),
+    [
+        (dt.date(2026, 2, 16), dt.date(2026, 3, 3)),  # 12th month of 乙巳 has 29 days
+        (dt.date(2025, 1, 28), dt.date(2025, 2, 12)),  # 12th month of 甲辰 has 29 days
+        (dt.date(2024, 2, 9), dt.date(2024, 2, 24)),  # 30-day 12th month
+        (dt.date(2023, 1, 21), dt.date(2023, 2, 5)),
+        (dt.date(2020, 1, 24), dt.date(2020, 2, 8)),
+        (dt.date(2050, 1, 22), dt.date(2050, 2, 6)),
+    ],
+)
 def test_new_year_window_of_known_years(eve, lantern):
     assert new_year_window(eve.year) == (eve, lantern)
 

@@ -1,4 +1,5 @@
 """Flow definitions and the tariff are data: validated on load, served by the API, editable by the operator."""
+
 import shutil
 
 import pytest
@@ -20,8 +21,13 @@ def test_both_flows_carry_the_standard(db):
     assert {"dove", "owl", "peacock", "tiger"} <= tips
     evaluate = {s["text"]["zh"] for s in install["steps"][4]["scripts"]}
     assert evaluate == {"您对我这次服务满意吗？", "还有其他问题吗？"}
-    assert install["rules"] == {"arrive_early_min_minutes": 5, "arrive_early_max_minutes": 10,
-                                "knock_interval_seconds": 30, "knocks_per_round": 3, "call_after_knocking_seconds": 180}
+    assert install["rules"] == {
+        "arrive_early_min_minutes": 5,
+        "arrive_early_max_minutes": 10,
+        "knock_interval_seconds": 30,
+        "knocks_per_round": 3,
+        "call_after_knocking_seconds": 180,
+    }
 
 
 def test_flow_endpoint(client, technician, auth_headers):

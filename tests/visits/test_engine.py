@@ -1,4 +1,5 @@
 """The visit engine through the service layer: whole visits, the no-access and late paths, every rule."""
+
 from datetime import timedelta
 
 import pytest
@@ -47,7 +48,12 @@ def test_whole_visit_follows_the_standard(db, make_order, technician, new_attach
     summary = visit_summary(order)
     assert summary["compliance"]["score"] == 100
     assert {r["rule"] for r in summary["compliance"]["rules"]} >= {
-        "arrive.on_time", "arrive.early_5_10_min", "operate.fees_in_tariff", "visit.six_steps", "call.checklist"}
+        "arrive.on_time",
+        "arrive.early_5_10_min",
+        "operate.fees_in_tariff",
+        "visit.six_steps",
+        "call.checklist",
+    }
     assert summary["events"][-1]["type"] == "visit.complete"
 
 
@@ -83,8 +89,11 @@ def test_late_arrival_with_notice_before_the_window_is_not_flagged(db, make_orde
     order = make_order("repair")
     ops = whole_visit_ops("repair", new_attachment, arrive_minutes_early=-20)
     before, checkin = _until(ops, "arrive.checkin")
-    notice = {"type": "call.late_notice", "at": WINDOW_START - timedelta(minutes=15),
-              "data": {"reason": "堵车", "new_eta": (WINDOW_START + timedelta(minutes=20)).isoformat()}}
+    notice = {
+        "type": "call.late_notice",
+        "at": WINDOW_START - timedelta(minutes=15),
+        "data": {"reason": "堵车", "new_eta": (WINDOW_START + timedelta(minutes=20)).isoformat()},
+    }
     run(db, order, technician, before + [notice])
     assert apply_op(order, technician, "arrive.checkin", checkin["data"], checkin["at"]) == {}
     visit = latest_visit(order.id)
@@ -96,11 +105,15 @@ def test_a_notice_after_the_window_started_does_not_excuse_lateness(db, make_ord
     order = make_order("repair")
     ops = whole_visit_ops("repair", new_attachment, arrive_minutes_early=-20)
     before, checkin = _until(ops, "arrive.checkin")
-    notice = {"type": "call.late_notice", "at": WINDOW_START + timedelta(minutes=5),
-              "data": {"reason": "堵车", "new_eta": (WINDOW_START + timedelta(minutes=20)).isoformat()}}
+    notice = {
+        "type": "call.late_notice",
+        "at": WINDOW_START + timedelta(minutes=5),
+        "data": {"reason": "堵车", "new_eta": (WINDOW_START + timedelta(minutes=20)).isoformat()},
+    }
     run(db, order, technician, before + [notice])
     assert apply_op(order, technician, "arrive.checkin", checkin["data"], checkin["at"]) == {
-        "flags": ["late_without_notice"]}
+        "flags": ["late_without_notice"]
+    }
 
 
 def _at_the_door(db, order, technician, new_attachment):
@@ -113,44 +126,61 @@ def test_no_access_path(db, make_order, technician, new_attachment, upload):
     order = make_order("install")
     _at_the_door(db, order, technician, new_attachment)
     t = WINDOW_START - timedelta(minutes=6)
-    run(db, order, technician, [
-        {"type": "arrive.knock", "at": t, "data": {"round": 1}},
-        {"type": "arrive.knock", "at": t + timedelta(seconds=30), "data": {"round": 2}},
-        {"type": "call.attempt", "at": t + timedelta(minutes=3, seconds=10), "data": {"outcome": "no_answer"}},
-        {"type": "arrive.no_access", "at": t + timedelta(minutes=4),
-         "data": {"notice_attachment_id": upload(technician)}},
-        {"type": "visit.complete", "at": t + timedelta(minutes=5), "data": {}},
-    ])
+    run(
+        db,
+        order,
+        technician,
+        [
+            {"type": "arrive.knock", "at": t, "data": {"round": 1}},
+            {"type": "arrive.knock", "at": t + timedelta(seconds=30), "data": {"round": 2}},
+            {"type": "call.attempt", "at": t + timedelta(minutes=3, seconds=10), "data": {"outcome": "no_answer"}},
+            {
+                "type": "arrive.no_access",
+                "at": t + timedelta(minutes=4),
+                "data": {"notice_attachment_id": upload(technician)},
+            },
+            {"type": "visit.complete", "at": t + timedelta(minutes=5), "data": {}},
+        ],
+    )
     assert order.status == "no_access"
     visit = latest_visit(order.id)
     assert visit.outcome == "no_access" and visit.ended_at is not None
     assert visit.compliance["arrive.knock_protocol"]["evidence"]["seconds_before_call"] == 190
 
 
-@pytest.mark.parametrize("knocks,call_after", [
-    ([0], 200),          # one round only
-    ([0, 30], None),     # no call after knocking
-    ([0, 30], 60),       # called after one minute, not three
-])
+@pytest.mark.parametrize(
+    "knocks,call_after",
+    [
+        ([0], 200),  # one round only
+        ([0, 30], None),  # no call after knocking
+        ([0, 30], 60),  # called after one minute, not three
+    ],
+)
 def test_no_access_needs_the_knock_protocol(db, make_order, technician, new_attachment, upload, knocks, call_after):
     order = make_order("install")
     _at_the_door(db, order, technician, new_attachment)
     t = WINDOW_START - timedelta(minutes=6)
-    ops = [{"type": "arrive.knock", "at": t + timedelta(seconds=s), "data": {"round": i + 1}}
-           for i, s in enumerate(knocks)]
+    ops = [
+        {"type": "arrive.knock", "at": t + timedelta(seconds=s), "data": {"round": i + 1}} for i, s in enumerate(knocks)
+    ]
     if call_after is not None:
         ops.append({"type": "call.attempt", "at": t + timedelta(seconds=call_after), "data": {"outcome": "busy"}})
     run(db, order, technician, ops)
-    error = refused(order, technician, "arrive.no_access", {"notice_attachment_id": upload(technician)},
-                    t + timedelta(minutes=5))
+    error = refused(
+        order, technician, "arrive.no_access", {"notice_attachment_id": upload(technician)}, t + timedelta(minutes=5)
+    )
     assert error.code == "knock_protocol_incomplete"
     assert order.status == "en_route"
 
 
 def test_step_complete_names_the_missing_checklist_items(db, make_order, technician, new_attachment):
     order = make_order("install")
-    run(db, order, technician, [{"type": "call.attempt", "at": WINDOW_START - timedelta(days=1),
-                                 "data": {"outcome": "reached"}}])
+    run(
+        db,
+        order,
+        technician,
+        [{"type": "call.attempt", "at": WINDOW_START - timedelta(days=1), "data": {"outcome": "reached"}}],
+    )
     error = refused(order, technician, "step.complete", {"step": "call"})
     assert error.status == "rejected" and error.code == "checklist_incomplete"
     assert "no_wei" in error.errors["items"] and "customer_hung_up_first" in error.errors["items"]
@@ -159,19 +189,25 @@ def test_step_complete_names_the_missing_checklist_items(db, make_order, technic
 
 def test_steps_run_in_order(db, make_order, technician):
     order = make_order("install")
-    error = refused(order, technician, "communicate.record",
-                    {"customer_description": "x", "customer_style": "dove"})
+    error = refused(order, technician, "communicate.record", {"customer_description": "x", "customer_style": "dove"})
     assert error.code == "step_out_of_order"
 
 
 def test_checklist_answers_may_come_any_time_but_must_exist(db, make_order, technician):
     order = make_order("install")
-    apply_op(order, technician, "checklist.answer", {"step": "help", "item": "contact_repeated", "value": True},
-             WINDOW_START)
-    assert refused(order, technician, "checklist.answer",
-                   {"step": "help", "item": "nope", "value": True}).code == "unknown_checklist_item"
-    assert refused(order, technician, "checklist.answer",
-                   {"step": "help", "item": "contact_repeated", "value": "yes"}).code == "validation_error"
+    apply_op(
+        order, technician, "checklist.answer", {"step": "help", "item": "contact_repeated", "value": True}, WINDOW_START
+    )
+    assert (
+        refused(order, technician, "checklist.answer", {"step": "help", "item": "nope", "value": True}).code
+        == "unknown_checklist_item"
+    )
+    assert (
+        refused(
+            order, technician, "checklist.answer", {"step": "help", "item": "contact_repeated", "value": "yes"}
+        ).code
+        == "validation_error"
+    )
 
 
 def _ready_to_operate(db, order, technician, new_attachment):
@@ -184,8 +220,10 @@ def _ready_to_operate(db, order, technician, new_attachment):
 def test_fees_outside_the_tariff_are_refused(db, make_order, technician, new_attachment):
     order = make_order("repair")
     operate = _ready_to_operate(db, order, technician, new_attachment)
-    data = {**operate["data"], "fees": [{"tariff_code": "F_CONNECTOR", "qty": 1},
-                                        {"tariff_code": "TIP_FOR_TECHNICIAN", "qty": 1}]}
+    data = {
+        **operate["data"],
+        "fees": [{"tariff_code": "F_CONNECTOR", "qty": 1}, {"tariff_code": "TIP_FOR_TECHNICIAN", "qty": 1}],
+    }
     error = refused(order, technician, "operate.record", data)
     assert error.code == "fee_not_in_tariff" and list(error.errors["fees"]) == [1]
 
@@ -205,16 +243,23 @@ def _ready_to_evaluate(db, order, technician, new_attachment):
     return evaluate["data"]
 
 
-@pytest.mark.parametrize("change,code", [
-    ({"ratings": {"overall": 6, "punctuality": 5, "attitude": 5, "professionalism": 5, "tidiness": 5}},
-     "rating_out_of_range"),
-    ({"ratings": {"overall": 5, "punctuality": 0, "attitude": 5, "professionalism": 5, "tidiness": 5}},
-     "rating_out_of_range"),
-    ({"mot": {"call": 4, "arrival": 0, "communication": 0, "operation": 0}}, "mot_out_of_range"),
-    ({"mot": {"call": 0, "arrival": -4, "communication": 0, "operation": 0}}, "mot_out_of_range"),
-    ({"signature_attachment_id": None}, "signature_required"),
-    ({"signature_attachment_id": None, "declined": {"reason": " "}}, "declined_reason_required"),
-])
+@pytest.mark.parametrize(
+    "change,code",
+    [
+        (
+            {"ratings": {"overall": 6, "punctuality": 5, "attitude": 5, "professionalism": 5, "tidiness": 5}},
+            "rating_out_of_range",
+        ),
+        (
+            {"ratings": {"overall": 5, "punctuality": 0, "attitude": 5, "professionalism": 5, "tidiness": 5}},
+            "rating_out_of_range",
+        ),
+        ({"mot": {"call": 4, "arrival": 0, "communication": 0, "operation": 0}}, "mot_out_of_range"),
+        ({"mot": {"call": 0, "arrival": -4, "communication": 0, "operation": 0}}, "mot_out_of_range"),
+        ({"signature_attachment_id": None}, "signature_required"),
+        ({"signature_attachment_id": None, "declined": {"reason": " "}}, "declined_reason_required"),
+    ],
+)
 def test_evaluation_rules(db, make_order, technician, new_attachment, change, code):
     order = make_order("install")
     data = _ready_to_evaluate(db, order, technician, new_attachment)
@@ -224,16 +269,25 @@ def test_evaluation_rules(db, make_order, technician, new_attachment, change, co
 def test_declined_signature_with_a_reason_is_accepted(db, make_order, technician, new_attachment):
     order = make_order("install")
     data = _ready_to_evaluate(db, order, technician, new_attachment)
-    apply_op(order, technician, "evaluate.submit",
-             {**data, "signature_attachment_id": None, "declined": {"reason": "手不方便"}}, WINDOW_START)
+    apply_op(
+        order,
+        technician,
+        "evaluate.submit",
+        {**data, "signature_attachment_id": None, "declined": {"reason": "手不方便"}},
+        WINDOW_START,
+    )
     assert latest_visit(order.id).signature_declined_reason == "手不方便"
 
 
 def test_signature_must_be_uploaded_first(db, make_order, technician, new_attachment):
     order = make_order("install")
     data = _ready_to_evaluate(db, order, technician, new_attachment)
-    error = refused(order, technician, "evaluate.submit",
-                    {**data, "signature_attachment_id": "6a1c9e0e-9d51-4a51-8f5e-3d7c0c1f2a10"})
+    error = refused(
+        order,
+        technician,
+        "evaluate.submit",
+        {**data, "signature_attachment_id": "6a1c9e0e-9d51-4a51-8f5e-3d7c0c1f2a10"},
+    )
     assert error.code == "attachment_not_found"
 
 
@@ -269,10 +323,21 @@ def test_someone_elses_order_is_refused(db, make_order, make_user):
 
 def test_every_applied_action_is_an_audit_event(db, make_order, technician):
     order = make_order("install")
-    apply_op(order, technician, "call.attempt", {"outcome": "reached"}, WINDOW_START - timedelta(days=1),
-             device_id="phone-1", op_id="op-1")
+    apply_op(
+        order,
+        technician,
+        "call.attempt",
+        {"outcome": "reached"},
+        WINDOW_START - timedelta(days=1),
+        device_id="phone-1",
+        op_id="op-1",
+    )
     db.session.commit()
     event = db.session.scalars(select(VisitEvent).where(VisitEvent.work_order_id == order.id)).one()
     assert (event.type, event.device_id, event.op_id, event.actor_id) == (
-        "call.attempt", "phone-1", "op-1", technician.id)
+        "call.attempt",
+        "phone-1",
+        "op-1",
+        technician.id,
+    )
     assert event.client_at == WINDOW_START - timedelta(days=1) and event.server_at is not None

@@ -1,4 +1,5 @@
 """POST /api/v1/sync: whole visits, exactly-once under replays and races, conflicts, refusals."""
+
 import threading
 import uuid
 from datetime import timedelta
@@ -17,8 +18,12 @@ def put_image(client, auth_headers):
 
     def put(user, data=PNG):
         attachment_id = str(uuid.uuid4())
-        response = client.put(f"/api/v1/attachments/{attachment_id}", data=data, headers=auth_headers(user),
-                              content_type="application/octet-stream")
+        response = client.put(
+            f"/api/v1/attachments/{attachment_id}",
+            data=data,
+            headers=auth_headers(user),
+            content_type="application/octet-stream",
+        )
         assert response.status_code == 201, response.json
         return attachment_id
 
@@ -35,12 +40,14 @@ def counts(db, order_id):
     """Return what a replay must not change: events, status moves, sync ops, the visit's state."""
     db.session.expire_all()
     visit = db.session.scalar(select(Visit).where(Visit.work_order_id == order_id))
-    return (db.session.scalar(select(func.count()).select_from(VisitEvent).where(VisitEvent.work_order_id == order_id)),
-            db.session.scalar(select(func.count()).select_from(StatusChange)
-                              .where(StatusChange.work_order_id == order_id)),
-            db.session.scalar(select(func.count()).select_from(SyncOp).where(SyncOp.work_order_id == order_id)),
-            visit.completed_steps if visit else None, visit.compliance if visit else None,
-            db.session.get(WorkOrder, order_id).status)
+    return (
+        db.session.scalar(select(func.count()).select_from(VisitEvent).where(VisitEvent.work_order_id == order_id)),
+        db.session.scalar(select(func.count()).select_from(StatusChange).where(StatusChange.work_order_id == order_id)),
+        db.session.scalar(select(func.count()).select_from(SyncOp).where(SyncOp.work_order_id == order_id)),
+        visit.completed_steps if visit else None,
+        visit.compliance if visit else None,
+        db.session.get(WorkOrder, order_id).status,
+    )
 
 
 @pytest.mark.parametrize("order_type", ["install", "repair"])
@@ -61,8 +68,9 @@ def test_whole_visit_through_sync(client, db, make_order, technician, auth_heade
     assert db.session.get(WorkOrder, order.id).status == "completed"
 
 
-def test_a_batch_replayed_ten_times_changes_nothing_after_the_first(client, db, make_order, technician,
-                                                                    auth_headers, put_image):
+def test_a_batch_replayed_ten_times_changes_nothing_after_the_first(
+    client, db, make_order, technician, auth_headers, put_image
+):
     order = make_order("install")
     ops = as_sync_ops(order, whole_visit_ops("install", lambda **kw: put_image(technician)))
     first = post(client, auth_headers(technician), ops)
@@ -76,8 +84,13 @@ def test_a_batch_replayed_ten_times_changes_nothing_after_the_first(client, db, 
 
 def test_same_op_id_with_a_different_body_is_rejected(client, db, make_order, technician, auth_headers):
     order = make_order("install")
-    op = {"op_id": str(uuid.uuid4()), "work_order_id": order.id, "type": "call.attempt",
-          "at": (WINDOW_START - timedelta(days=1)).isoformat(), "data": {"outcome": "reached"}}
+    op = {
+        "op_id": str(uuid.uuid4()),
+        "work_order_id": order.id,
+        "type": "call.attempt",
+        "at": (WINDOW_START - timedelta(days=1)).isoformat(),
+        "data": {"outcome": "reached"},
+    }
     assert post(client, auth_headers(technician), [op])[0]["status"] == "applied"
     changed = {**op, "data": {"outcome": "busy"}}
     result = post(client, auth_headers(technician), [changed])[0]
@@ -88,12 +101,27 @@ def test_one_bad_op_does_not_sink_the_others_and_applies_nothing(client, db, mak
     order = make_order("install")
     day_before = WINDOW_START - timedelta(days=1)
     ops = [
-        {"op_id": str(uuid.uuid4()), "work_order_id": order.id, "type": "call.attempt",
-         "at": day_before.isoformat(), "data": {"outcome": "reached"}},
-        {"op_id": str(uuid.uuid4()), "work_order_id": order.id, "type": "step.complete",
-         "at": day_before.isoformat(), "data": {"step": "call"}},
-        {"op_id": str(uuid.uuid4()), "work_order_id": order.id, "type": "checklist.answer",
-         "at": day_before.isoformat(), "data": {"step": "call", "item": "no_wei", "value": True}},
+        {
+            "op_id": str(uuid.uuid4()),
+            "work_order_id": order.id,
+            "type": "call.attempt",
+            "at": day_before.isoformat(),
+            "data": {"outcome": "reached"},
+        },
+        {
+            "op_id": str(uuid.uuid4()),
+            "work_order_id": order.id,
+            "type": "step.complete",
+            "at": day_before.isoformat(),
+            "data": {"step": "call"},
+        },
+        {
+            "op_id": str(uuid.uuid4()),
+            "work_order_id": order.id,
+            "type": "checklist.answer",
+            "at": day_before.isoformat(),
+            "data": {"step": "call", "item": "no_wei", "value": True},
+        },
         {"op_id": "short", "work_order_id": order.id, "type": "call.attempt", "at": "x", "data": {}},
     ]
     results = post(client, auth_headers(technician), ops)
@@ -111,8 +139,13 @@ def test_order_cancelled_meanwhile_is_a_conflict(client, db, make_order, technic
     order = make_order("install")
     order.status = "cancelled"
     db.session.commit()
-    op = {"op_id": str(uuid.uuid4()), "work_order_id": order.id, "type": "call.attempt",
-          "at": WINDOW_START.isoformat(), "data": {"outcome": "reached"}}
+    op = {
+        "op_id": str(uuid.uuid4()),
+        "work_order_id": order.id,
+        "type": "call.attempt",
+        "at": WINDOW_START.isoformat(),
+        "data": {"outcome": "reached"},
+    }
     result = post(client, auth_headers(technician), [op])[0]
     assert (result["status"], result["code"]) == ("conflict", "order_cancelled")
 
@@ -121,15 +154,21 @@ def test_order_reassigned_meanwhile_is_a_conflict(client, db, make_order, techni
     order = make_order("install")
     order.technician_id = make_user("technician").id
     db.session.commit()
-    op = {"op_id": str(uuid.uuid4()), "work_order_id": order.id, "type": "call.attempt",
-          "at": WINDOW_START.isoformat(), "data": {"outcome": "reached"}}
+    op = {
+        "op_id": str(uuid.uuid4()),
+        "work_order_id": order.id,
+        "type": "call.attempt",
+        "at": WINDOW_START.isoformat(),
+        "data": {"outcome": "reached"},
+    }
     result = post(client, auth_headers(technician), [op])[0]
     assert (result["status"], result["code"]) == ("conflict", "order_reassigned")
 
 
 def test_only_technicians_sync(client, make_user, auth_headers):
-    response = client.post("/api/v1/sync", json={"device_id": "d", "ops": []},
-                           headers=auth_headers(make_user("dispatcher")))
+    response = client.post(
+        "/api/v1/sync", json={"device_id": "d", "ops": []}, headers=auth_headers(make_user("dispatcher"))
+    )
     assert response.status_code == 403
 
 
@@ -137,13 +176,14 @@ def test_late_flag_is_returned_with_the_checkin(client, db, make_order, technici
     order = make_order("repair")
     ops = as_sync_ops(order, whole_visit_ops("repair", lambda **kw: put_image(technician), arrive_minutes_early=-15))
     checkin = next(i for i, op in enumerate(ops) if op["type"] == "arrive.checkin")
-    results = post(client, auth_headers(technician), ops[:checkin + 1])
+    results = post(client, auth_headers(technician), ops[: checkin + 1])
     assert results[-1] == {"op_id": ops[checkin]["op_id"], "status": "applied", "flags": ["late_without_notice"]}
 
 
 @pytest.mark.committed
-def test_two_threads_posting_the_same_batch_apply_each_op_once(app, client, db, make_order, technician,
-                                                               auth_headers, put_image):
+def test_two_threads_posting_the_same_batch_apply_each_op_once(
+    app, client, db, make_order, technician, auth_headers, put_image
+):
     order = make_order("install")
     ops = as_sync_ops(order, whole_visit_ops("install", lambda **kw: put_image(technician)))
     headers = auth_headers(technician)

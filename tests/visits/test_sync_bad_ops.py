@@ -13,8 +13,13 @@ def _good_op(order):
 
 
 def _bad(order, **override):
-    op = {"op_id": str(uuid.uuid4()), "work_order_id": order.id, "type": "call.attempt",
-          "at": "2026-11-22T09:00:00+08:00", "data": {"outcome": "no_answer"}}
+    op = {
+        "op_id": str(uuid.uuid4()),
+        "work_order_id": order.id,
+        "type": "call.attempt",
+        "at": "2026-11-22T09:00:00+08:00",
+        "data": {"outcome": "no_answer"},
+    }
     op.update(override)
     return op
 
@@ -33,27 +38,34 @@ BAD_OPS = {
 
 
 @pytest.mark.parametrize("case", sorted(BAD_OPS))
-def test_a_bad_op_is_rejected_alone_and_the_good_op_after_it_applies(case, client, auth_headers, technician,
-                                                                     make_order):
+def test_a_bad_op_is_rejected_alone_and_the_good_op_after_it_applies(
+    case, client, auth_headers, technician, make_order
+):
     order = make_order("repair")
     override, field = BAD_OPS[case]
     bad = _bad(order, **override)
     good = _good_op(order)
-    response = client.post("/api/v1/sync", json={"device_id": "phone-1", "ops": [bad, good]},
-                           headers=auth_headers(technician))
+    response = client.post(
+        "/api/v1/sync", json={"device_id": "phone-1", "ops": [bad, good]}, headers=auth_headers(technician)
+    )
     assert response.status_code == 200, response.json
     first, second = response.json["results"]
     assert first["status"] == "rejected" and field in str(first.get("errors")), first
     assert second["status"] == "applied", second
 
 
-def test_huge_fee_quantity_and_a_non_string_declined_reason_are_rejected(client, auth_headers, technician,
-                                                                         make_order):
+def test_huge_fee_quantity_and_a_non_string_declined_reason_are_rejected(client, auth_headers, technician, make_order):
     order = make_order("repair")
-    ops = [_bad(order, type="operate.record", data={"fees": [{"tariff_code": "F_CONNECTOR", "qty": 1e17}],
-                                                   "result": "fixed"}),
-           _bad(order, type="evaluate.submit", data={"declined": {"reason": ["no"]}})]
-    results = client.post("/api/v1/sync", json={"device_id": "phone-1", "ops": ops},
-                          headers=auth_headers(technician)).json["results"]
+    ops = [
+        _bad(
+            order,
+            type="operate.record",
+            data={"fees": [{"tariff_code": "F_CONNECTOR", "qty": 1e17}], "result": "fixed"},
+        ),
+        _bad(order, type="evaluate.submit", data={"declined": {"reason": ["no"]}}),
+    ]
+    results = client.post(
+        "/api/v1/sync", json={"device_id": "phone-1", "ops": ops}, headers=auth_headers(technician)
+    ).json["results"]
     assert [r["status"] for r in results] == ["rejected", "rejected"]
     assert "qty" in str(results[0]["errors"]) and "declined" in str(results[1]["errors"])

@@ -30,9 +30,11 @@ def _booked_order(staff, who, hour, days_ahead=1, **order_fields):
 
 def test_dispatcher_opens_an_order_with_a_readable_number(client, staff):
     customer = make_customer()
-    response = client.post("/api/v1/work-orders", headers=staff["dispatcher"][1],
-                           json={"customer_id": customer.id, "type": "install", "priority": "high",
-                                 "description": "新装机顶盒"})
+    response = client.post(
+        "/api/v1/work-orders",
+        headers=staff["dispatcher"][1],
+        json={"customer_id": customer.id, "type": "install", "priority": "high", "description": "新装机顶盒"},
+    )
     assert response.status_code == 201
     body = response.get_json()
     assert body["number"].startswith("WO-") and body["status"] == "new" and body["address"] == customer.address
@@ -41,8 +43,9 @@ def test_dispatcher_opens_an_order_with_a_readable_number(client, staff):
 
 @pytest.mark.parametrize("who", ["me", "manager"])
 def test_technicians_and_managers_cannot_open_orders(client, staff, who):
-    response = client.post("/api/v1/work-orders", headers=staff[who][1],
-                           json={"customer_id": make_customer().id, "type": "repair"})
+    response = client.post(
+        "/api/v1/work-orders", headers=staff[who][1], json={"customer_id": make_customer().id, "type": "repair"}
+    )
     assert response.status_code == 403
 
 
@@ -54,8 +57,12 @@ def test_technician_lists_and_reads_only_own_orders(client, staff):
     assert [o["id"] for o in listed] == [mine.id]
     assert client.get(f"/api/v1/work-orders?technician_id={staff['other'][0].id}", headers=headers).get_json() == []
     assert client.get(f"/api/v1/work-orders/{mine.id}", headers=headers).status_code == 200
-    for method, path, body in [("get", "", None), ("post", "/status", {"to": "en_route"}),
-                               ("post", "/appointment", None), ("post", "/phone-guidance", None)]:
+    for method, path, body in [
+        ("get", "", None),
+        ("post", "/status", {"to": "en_route"}),
+        ("post", "/appointment", None),
+        ("post", "/phone-guidance", None),
+    ]:
         response = getattr(client, method)(f"/api/v1/work-orders/{theirs.id}{path}", headers=headers, json=body)
         # Booking and phone guidance are not a technician's job at all; the rest hides the order.
         assert response.status_code == (403 if path in ("/appointment", "/phone-guidance") else 404), path
@@ -67,8 +74,9 @@ def test_manager_reads_every_order(client, staff):
     listed = client.get("/api/v1/work-orders", headers=staff["manager"][1]).get_json()
     assert {o["id"] for o in listed} == {o.id for o in orders}
     assert client.get(f"/api/v1/work-orders/{orders[1].id}", headers=staff["manager"][1]).status_code == 200
-    move = client.post(f"/api/v1/work-orders/{orders[1].id}/status", headers=staff["manager"][1],
-                       json={"to": "cancelled"})
+    move = client.post(
+        f"/api/v1/work-orders/{orders[1].id}/status", headers=staff["manager"][1], json={"to": "cancelled"}
+    )
     assert move.status_code == 403
 
 
@@ -105,12 +113,14 @@ def test_patch_needs_the_current_etag(client, staff):
     order = make_order(staff["dispatcher"][0])
     headers = staff["dispatcher"][1]
     etag = client.get(f"/api/v1/work-orders/{order.id}", headers=headers).headers["ETag"]
-    first = client.patch(f"/api/v1/work-orders/{order.id}", json={"priority": "urgent"},
-                         headers={**headers, "If-Match": etag})
+    first = client.patch(
+        f"/api/v1/work-orders/{order.id}", json={"priority": "urgent"}, headers={**headers, "If-Match": etag}
+    )
     assert first.status_code == 200 and first.get_json()["priority"] == "urgent"
     assert first.headers["ETag"] != etag
-    stale = client.patch(f"/api/v1/work-orders/{order.id}", json={"priority": "low"},
-                         headers={**headers, "If-Match": etag})
+    stale = client.patch(
+        f"/api/v1/work-orders/{order.id}", json={"priority": "low"}, headers={**headers, "If-Match": etag}
+    )
     assert stale.status_code == 412 and stale.get_json()["code"] == "precondition_failed"
     missing = client.patch(f"/api/v1/work-orders/{order.id}", json={"priority": "low"}, headers=headers)
     assert missing.status_code == 428
@@ -122,18 +132,25 @@ def test_status_moves_follow_the_state_machine_and_are_recorded(client, staff):
     tech_headers, dispatcher_headers = staff["me"][1], staff["dispatcher"][1]
     illegal = client.post(f"/api/v1/work-orders/{order.id}/status", headers=tech_headers, json={"to": "completed"})
     assert illegal.status_code == 409 and illegal.get_json()["code"] == "illegal_transition"
-    on_way = client.post(f"/api/v1/work-orders/{order.id}/status", headers=tech_headers,
-                         json={"to": "en_route", "reason": "出发"})
+    on_way = client.post(
+        f"/api/v1/work-orders/{order.id}/status", headers=tech_headers, json={"to": "en_route", "reason": "出发"}
+    )
     assert on_way.status_code == 200 and on_way.get_json()["status"] == "en_route"
     assert on_way.get_json()["history"][-1]["reason"] == "出发"
     refused = client.post(f"/api/v1/work-orders/{order.id}/status", headers=tech_headers, json={"to": "cancelled"})
     assert refused.status_code == 403
-    cancelled = client.post(f"/api/v1/work-orders/{order.id}/status", headers=dispatcher_headers,
-                            json={"to": "cancelled", "reason": "客户取消"})
+    cancelled = client.post(
+        f"/api/v1/work-orders/{order.id}/status",
+        headers=dispatcher_headers,
+        json={"to": "cancelled", "reason": "客户取消"},
+    )
     assert cancelled.status_code == 200
     assert cancelled.get_json()["appointments"][0]["status"] == "cancelled"
-    booking_by_status = client.post(f"/api/v1/work-orders/{make_order(staff['dispatcher'][0]).id}/status",
-                                    headers=dispatcher_headers, json={"to": "scheduled"})
+    booking_by_status = client.post(
+        f"/api/v1/work-orders/{make_order(staff['dispatcher'][0]).id}/status",
+        headers=dispatcher_headers,
+        json={"to": "scheduled"},
+    )
     assert booking_by_status.status_code == 409 and booking_by_status.get_json()["code"] == "use_dedicated_endpoint"
 
 
@@ -142,8 +159,9 @@ def test_phone_guidance_endpoint(client, staff):
     path, headers = f"/api/v1/work-orders/{order.id}/phone-guidance", staff["dispatcher"][1]
     unverified = client.post(path, headers=headers, json={"customer_verified": False, "resolved": True})
     assert unverified.status_code == 422 and unverified.get_json()["code"] == "customer_not_verified"
-    solved = client.post(path, headers=headers,
-                         json={"customer_verified": True, "resolved": True, "notes": "复位后正常"})
+    solved = client.post(
+        path, headers=headers, json={"customer_verified": True, "resolved": True, "notes": "复位后正常"}
+    )
     assert solved.status_code == 201
     assert solved.get_json()["status"] == "resolved_by_phone"
     assert solved.get_json()["phone_guidance"][0]["notes"] == "复位后正常"
@@ -152,9 +170,14 @@ def test_phone_guidance_endpoint(client, staff):
 
 
 def test_no_token_is_401_on_every_work_order_endpoint(client):
-    for method, path in [("get", "/api/v1/work-orders"), ("post", "/api/v1/work-orders"),
-                         ("get", "/api/v1/work-orders/1"), ("patch", "/api/v1/work-orders/1"),
-                         ("post", "/api/v1/work-orders/1/status"), ("post", "/api/v1/work-orders/1/phone-guidance")]:
+    for method, path in [
+        ("get", "/api/v1/work-orders"),
+        ("post", "/api/v1/work-orders"),
+        ("get", "/api/v1/work-orders/1"),
+        ("patch", "/api/v1/work-orders/1"),
+        ("post", "/api/v1/work-orders/1/status"),
+        ("post", "/api/v1/work-orders/1/phone-guidance"),
+    ]:
         assert getattr(client, method)(path, json={}).status_code == 401, path
 
 
@@ -166,8 +189,9 @@ def test_parallel_creations_get_distinct_numbers(app, make_user, auth_headers):
 
     def create(_):
         with app.app_context(), app.test_client() as client:
-            return client.post("/api/v1/work-orders", headers=headers,
-                               json={"customer_id": customer_id, "type": "repair"})
+            return client.post(
+                "/api/v1/work-orders", headers=headers, json={"customer_id": customer_id, "type": "repair"}
+            )
 
     with ThreadPoolExecutor(8) as pool:
         responses = list(pool.map(create, range(8)))
