@@ -36,6 +36,9 @@ def create_app(config=None):
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     document_pagination_header(api)
     document_order_types(api)
+    from backend.visits.schemas import document_sync_ops
+
+    document_sync_ops(api)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             _configure_sqlite(db.engine)

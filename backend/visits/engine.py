@@ -6,19 +6,21 @@ Times in ops are the device's clock, when the thing happened; the server's recei
 kept on the audit event.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from marshmallow import ValidationError
+from marshmallow import Schema, ValidationError
 from sqlalchemy import delete, exists, inspect, select
 
 from backend.booking.models import Appointment
 from backend.errors import DomainError
 from backend.extensions import db
 from backend.timeutil import utcnow
+from backend.visits import payloads
 from backend.visits.definitions import STEP_IDS, flow_step, get_flow, tariff_items
 from backend.visits.models import Attachment, Lead, Visit, VisitEvent
-from backend.visits.schemas import DATA_SCHEMAS, MOT_KEYS, RATING_KEYS
+from backend.visits.payloads import MOT_KEYS, RATING_KEYS
 from backend.workorders.statemachine import transition
 
 # Order statuses in which a technician's first action opens a new visit.
@@ -64,24 +66,44 @@ class _Context:
     payload: dict
 
 
+def load_payload(op_type, data) -> dict:
+    """Return an op's payload loaded by its type's schema (pure: no database), or raise OpRefused."""
+    spec = OPS.get(op_type)
+    if spec is None:
+        raise rejected("unknown_op_type", f"Unknown action type '{op_type}'.", {"type": ["Unknown."]})
+    try:
+        return spec.payload.load(data or {})
+    except ValidationError as exc:
+        raise rejected("validation_error", "Some fields of the action are invalid.", {"data": exc.messages}) from exc
+
+
 def apply_op(
-    order, actor, op_type, data, at, *, device_id=None, op_id=None, received_at=None, open_visits=None, events=None
+    order,
+    actor,
+    op_type,
+    data,
+    at,
+    *,
+    payload=None,
+    device_id=None,
+    op_id=None,
+    received_at=None,
+    open_visits=None,
+    events=None,
 ) -> dict:
     """Apply one action to the order's open visit; return result extras such as flags.
 
+    `payload` is `data` already loaded by `load_payload` (the sync checks every op first);
+    without it `data` is loaded here.
     `open_visits` is an optional per-batch cache {work_order_id: Visit} the caller keeps.
     `events`, when given, is a list the action's audit event row is appended to, for the
     caller to insert in the same transaction (the sync inserts a batch's events at once);
     otherwise the event is inserted now.
     """
+    if payload is None:
+        payload = load_payload(op_type, data)
     check_order_access(order, actor)
-    schema = DATA_SCHEMAS.get(op_type)
-    if schema is None:
-        raise rejected("unknown_op_type", f"Unknown action type '{op_type}'.", {"type": ["Unknown."]})
-    try:
-        payload = schema.load(data or {})
-    except ValidationError as exc:
-        raise rejected("validation_error", "Some fields of the action are invalid.", {"data": exc.messages}) from exc
+    spec = OPS[op_type]
     try:
         visit = _cached_open_visit(open_visits, order)
         if visit is None and op_type == "visit.complete":
@@ -92,7 +114,9 @@ def apply_op(
             if open_visits is not None:
                 open_visits[order.id] = visit
             ctx = _Context(order, visit, actor, get_flow(visit.flow_type), at, payload)
-            extras = _HANDLERS[op_type](ctx) or {}
+            if spec.steps:
+                _require_step(ctx, *spec.steps)
+            extras = spec.handler(ctx) or {}
     except DomainError as exc:  # e.g. an illegal status move, a flow file missing
         raise conflict(exc.code, exc.message, exc.errors) from exc
     db.session.flush()
@@ -280,7 +304,6 @@ def _answered(item, answer):
 
 
 def _call_attempt(ctx):
-    _require_step(ctx, "call", "arrive")
     p = ctx.payload
     entry = {"at": _iso(ctx.at), "outcome": p["outcome"]}
     if "window" in p:
@@ -300,7 +323,6 @@ def _late_notice(ctx):
 
 
 def _checkin(ctx):
-    _require_step(ctx, "arrive")
     visit, p = ctx.visit, ctx.payload
     if visit.checked_in_at is not None:
         raise rejected("already_checked_in", "This visit is already checked in.")
@@ -356,7 +378,6 @@ def _assess_arrival(ctx):
 
 
 def _knock(ctx):
-    _require_step(ctx, "arrive")
     ctx.visit.knocks = ctx.visit.knocks + [{"round": ctx.payload["round"], "at": _iso(ctx.at)}]
 
 
@@ -386,7 +407,6 @@ def knock_protocol(visit, rules):
 
 
 def _no_access(ctx):
-    _require_step(ctx, "arrive")
     visit = ctx.visit
     missing, evidence = knock_protocol(visit, ctx.flow["rules"])
     if missing:
@@ -443,7 +463,6 @@ def _checked_value(ctx, step, item, value):
 
 
 def _communicate(ctx):
-    _require_step(ctx, "communicate")
     p, visit = ctx.payload, ctx.visit
     visit.customer_description, visit.customer_style, visit.needs = (
         p["customer_description"],
@@ -456,7 +475,6 @@ def _communicate(ctx):
 
 
 def _operate(ctx):
-    _require_step(ctx, "operate")
     p, visit = ctx.payload, ctx.visit
     serial_errors = {}
     for i, swap in enumerate(p["equipment_swaps"]):
@@ -517,7 +535,6 @@ def _link(ctx):
 
 
 def _evaluate(ctx):
-    _require_step(ctx, "evaluate")
     p, visit = ctx.payload, ctx.visit
     rating_errors = _range_errors(p["ratings"], RATING_KEYS, 1, 5)
     if rating_errors:
@@ -567,7 +584,6 @@ def _range_errors(values, keys, low, high):
 
 
 def _help(ctx):
-    _require_step(ctx, "help")
     p, visit = ctx.payload, ctx.visit
     visit.help_checks, visit.leaflet_given = p["checks"], p["leaflet_given"]
     # A second help.record replaces the leads of the first.
@@ -659,18 +675,37 @@ def _close_appointment(order):
         appointment.status = "done"
 
 
-_HANDLERS = {
-    "call.attempt": _call_attempt,
-    "call.late_notice": _late_notice,
-    "arrive.checkin": _checkin,
-    "arrive.knock": _knock,
-    "arrive.no_access": _no_access,
-    "checklist.answer": _checklist_answer,
-    "communicate.record": _communicate,
-    "operate.record": _operate,
-    "attachment.link": _link,
-    "evaluate.submit": _evaluate,
-    "help.record": _help,
-    "step.complete": _step_complete,
-    "visit.complete": _visit_complete,
+@dataclass(frozen=True)
+class OpType:
+    """One action type of the sync protocol, declared once: its payload schema, handler and step.
+
+    `steps`: the visit's current step must be one of these (empty: the handler decides, or any
+    step). The handler changes the visit (and what hangs off it) or raises OpRefused.
+    """
+
+    name: str
+    payload: Schema
+    handler: Callable[[_Context], dict | None]
+    steps: tuple[str, ...] = ()
+
+
+# The op registry: the only list of op types (the envelope's enum and OpenAPI read it too).
+OPS = {
+    op.name: op
+    for op in (
+        OpType("call.attempt", payloads.CallAttemptData(), _call_attempt, ("call", "arrive")),
+        OpType("call.late_notice", payloads.LateNoticeData(), _late_notice),
+        OpType("arrive.checkin", payloads.CheckinData(), _checkin, ("arrive",)),
+        OpType("arrive.knock", payloads.KnockData(), _knock, ("arrive",)),
+        OpType("arrive.no_access", payloads.NoAccessData(), _no_access, ("arrive",)),
+        OpType("checklist.answer", payloads.ChecklistAnswerData(), _checklist_answer),
+        OpType("communicate.record", payloads.CommunicateData(), _communicate, ("communicate",)),
+        OpType("operate.record", payloads.OperateData(), _operate, ("operate",)),
+        OpType("attachment.link", payloads.LinkData(), _link),
+        OpType("evaluate.submit", payloads.EvaluateData(), _evaluate, ("evaluate",)),
+        OpType("help.record", payloads.HelpData(), _help, ("help",)),
+        # Its step is in the payload, checked by the handler.
+        OpType("step.complete", payloads.StepCompleteData(), _step_complete),
+        OpType("visit.complete", payloads.EmptyData(), _visit_complete),
+    )
 }

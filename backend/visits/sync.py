@@ -25,7 +25,8 @@ from backend.forms.jobs import seal_visit_forms
 from backend.timeutil import LOCAL_TZ, as_utc, utcnow
 from backend.visits.engine import OpRefused, apply_op, insert_events, rejected
 from backend.visits.models import SyncOp
-from backend.visits.schemas import NOTES_MAX, SyncOpSchema
+from backend.visits.payloads import NOTES_MAX
+from backend.visits.schemas import SyncOpSchema
 from backend.workorders.models import WorkOrder
 
 _op_schema = SyncOpSchema()
