@@ -11,6 +11,7 @@ from backend.errors import register_error_handlers
 from backend.extensions import api, babel, db, limiter, migrate
 from backend.i18n import select_locale
 from backend.pagination import document_pagination_header
+from backend.visits.definitions import check_definitions
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -42,6 +43,9 @@ def create_app(config=None):
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             _configure_sqlite(db.engine)
+        # A broken flow or tariff file stops the app here, naming the file and the field,
+        # instead of failing every agenda and every visit-starting sync that reads it.
+        check_definitions()
 
     register_error_handlers(app)
     with app.app_context():  # the spec reads configured data (the flow types) as blueprints register

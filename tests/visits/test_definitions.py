@@ -1,11 +1,17 @@
 """Flow definitions and the tariff are data: validated on load, served by the API, editable by the operator."""
 
+import os
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from backend.visits import definitions
 from backend.visits.definitions import DefinitionError, get_flow
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_both_flows_carry_the_standard(db):
@@ -66,3 +72,48 @@ def test_an_invalid_flow_names_the_file_and_field(db, flows_copy):
     with pytest.raises(DefinitionError) as info:
         get_flow("repair")
     assert "repair.yaml" in str(info.value) and "kind" in str(info.value)
+
+
+def _broken_copy(tmp_path, name, old, new):
+    flows, tariff = tmp_path / "flows", tmp_path / "tariff.yaml"
+    shutil.copytree(definitions.DEFAULT_FLOWS_DIR, flows)
+    shutil.copy(definitions.DEFAULT_TARIFF_FILE, tariff)
+    path = tariff if name == "tariff.yaml" else flows / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return flows, tariff
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "field"),
+    [
+        ("repair.yaml", "kind: check", "kind: tickbox", "steps.0.checklist.0.kind"),
+        (
+            "install.yaml",
+            "arrive_early_min_minutes: 5",
+            "arrive_early_min_minutes: soon",
+            "rules.arrive_early_min_minutes",
+        ),
+        ("tariff.yaml", "price_cents:", "price:", "items.0.price_cents"),
+    ],
+)
+def test_a_broken_definition_stops_the_app_at_start_up(tmp_path, name, old, new, field):
+    flows, tariff = _broken_copy(tmp_path, name, old, new)
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'start.db'}",
+        "DOORSTEP_FLOWS_DIR": str(flows),
+        "DOORSTEP_TARIFF_FILE": str(tariff),
+    }
+    started = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "backend", "routes"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert started.returncode != 0
+    last_line = started.stderr.strip().splitlines()[-1]
+    assert name in last_line and field in last_line, started.stderr[-2000:]
