@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 
 .DEFAULT_GOAL := help
-.PHONY: screenshots help run test test-python test-contract lint system-packages venv venv-dev db demo pwa test-pwa bench-pwa fonts bench-forms bench-sync bench-api
+.PHONY: screenshots help run test test-python test-contract lint system-packages venv venv-dev db demo pwa test-pwa bench-pwa fonts bench-forms bench-sync bench-sync-http bench-api
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -101,6 +101,10 @@ bench-forms: venv fonts ## Benchmark render+seal of the Service Form: zh vs en, 
 
 bench-sync: venv ## Benchmark the sync service: apply and replay a 500-op batch vs bare inserts, SQLite and PostgreSQL
 	@$(PY) benchmarks/bench_sync.py
+
+bench-sync-http: system-packages venv ## Benchmark POST /api/v1/sync over HTTP: whole 69-op visits, gunicorn on PostgreSQL, wrk at 8 and 32 connections, vs a minimal endpoint
+	@command -v redis-server >/dev/null || (DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq redis-server >/dev/null)
+	@$(PY) benchmarks/bench_sync_http.py
 
 bench-api: system-packages venv ## Benchmark agenda and work-order list on PostgreSQL (200,000 orders) vs a minimal Flask endpoint, with wrk
 	@$(PY) benchmarks/bench_api.py
