@@ -46,9 +46,10 @@ PUBLISHED_OPS = {name: _published_op(op) for name, op in OPS.items()}
 
 class SyncRequestSchema(Schema):
     device_id = fields.String(required=True, validate=validate.Length(min=1, max=128))
-    # Loaded as plain objects: a bad op is refused on its own (a per-op result), never the batch.
+    # Loaded as any JSON values: a bad op (even null or a number) is refused on its own, in
+    # its own result, never the batch.
     ops = fields.List(
-        fields.Dict(),
+        fields.Raw(allow_none=True),
         required=True,
         validate=validate.Length(max=1000),
         metadata={
