@@ -2,7 +2,7 @@
 
 For SQLite (a file) and PostgreSQL (BENCH_PG_URL, default postgresql://postgres@127.0.0.1:5432/bench_sync,
 created and wiped by this script), prints ops/s of:
-  apply   - sync_batch() applying 500 new ops of 35 visits (one transaction, a savepoint per op);
+  apply   - sync_batch() applying 500 new ops of 35 visits (one transaction, one write per work order);
   replay  - the same batch again (every op a duplicate);
   bare    - SQLAlchemy Core inserting one row per op, one transaction per op, same database;
 and the ratios apply/bare (target >= 0.3) and replay/apply (target >= 3).

@@ -6,12 +6,14 @@ Times in ops are the device's clock, when the thing happened; the server's recei
 kept on the audit event.
 """
 
+import copy
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
 
 from marshmallow import Schema, ValidationError
-from sqlalchemy import delete, exists, inspect, select
+from sqlalchemy import delete, exists, select, update
 
 from backend.booking.models import Appointment
 from backend.errors import DomainError
@@ -19,9 +21,10 @@ from backend.extensions import db
 from backend.timeutil import utcnow
 from backend.visits import payloads
 from backend.visits.definitions import STEP_IDS, flow_step, get_flow, tariff_items
-from backend.visits.models import Attachment, Lead, Visit, VisitEvent
+from backend.visits.models import Attachment, Lead, SyncOp, Visit, VisitEvent
 from backend.visits.payloads import MOT_KEYS, RATING_KEYS
-from backend.workorders.statemachine import transition
+from backend.workorders.models import StatusChange, WorkOrder
+from backend.workorders.statemachine import check_transition
 
 # Order statuses in which a technician's first action opens a new visit.
 STARTABLE = ("scheduled", "en_route", "on_site")
@@ -56,10 +59,67 @@ def conflict(code, message, errors=None):
     return OpRefused("conflict", code, message, errors)
 
 
+# --- a work order's state, loaded once per batch, changed in memory, written once -------------
+
+# Visit columns the engine reads and changes (every column but the keys and bookkeeping).
+_VISIT_FIELDS = tuple(c.key for c in Visit.__table__.columns if c.key not in ("id", "updated_at"))
+
+
+class VisitState(SimpleNamespace):
+    """A visit's columns as plain attributes: what handlers read and change, off the session."""
+
+    @classmethod
+    def of(cls, row):
+        """Return the state of a stored visit row."""
+        return cls(id=row.id, **{key: getattr(row, key) for key in _VISIT_FIELDS})
+
+
+@dataclass
+class OrderState:
+    """Everything one work order's ops read and change in a batch, loaded at once.
+
+    Applying an op replaces `visit` by a changed copy and records effects here; a refused op
+    gets the state it started from back (`_saved` / `_restore`), so it changed nothing.
+    """
+
+    order: WorkOrder
+    appointment: Appointment | None  # the active one when the batch was loaded
+    attachments: dict  # attachment id -> (work_order_id, uploaded_by_id), as stored
+    visit: VisitState | None = None  # the open visit, or the one this batch started or ended
+    stored_visit: Visit | None = None  # its row, when it existed before the batch
+    status: str = ""
+    status_changes: list = field(default_factory=list)
+    appointment_done: bool = False
+    links: dict = field(default_factory=dict)  # attachment id -> work order id, linked in this batch
+    leads: list | None = None  # help.record's leads, replacing the visit's
+    was_assigned: bool | None = None
+    events: list = field(default_factory=list)
+    sync_ops: list = field(default_factory=list)
+
+    def _saved(self):
+        return (self.visit, self.status, len(self.status_changes), self.appointment_done, dict(self.links), self.leads)
+
+    def _restore(self, saved):
+        self.visit, self.status, changes, self.appointment_done, self.links, self.leads = saved
+        del self.status_changes[changes:]
+
+    def open_visit(self):
+        """Return the visit in progress, or None."""
+        return self.visit if self.visit is not None and self.visit.ended_at is None else None
+
+    def attachment(self, attachment_id):
+        """Return (work_order_id, uploaded_by_id) of an uploaded attachment, or None."""
+        stored = self.attachments.get(attachment_id)
+        if stored is None:
+            return None
+        return (self.links.get(attachment_id, stored[0]), stored[1])
+
+
 @dataclass
 class _Context:
-    order: object
-    visit: Visit
+    state: OrderState
+    order: WorkOrder
+    visit: VisitState
     actor: object
     flow: dict
     at: datetime
@@ -77,82 +137,175 @@ def load_payload(op_type, data) -> dict:
         raise rejected("validation_error", "Some fields of the action are invalid.", {"data": exc.messages}) from exc
 
 
-def apply_op(
-    order,
-    actor,
-    op_type,
-    data,
-    at,
-    *,
-    payload=None,
-    device_id=None,
-    op_id=None,
-    received_at=None,
-    open_visits=None,
-    events=None,
-) -> dict:
-    """Apply one action to the order's open visit; return result extras such as flags.
+def attachment_ids(payload) -> set:
+    """Return the strings of a payload that may name an attachment (to load them with one query)."""
+    ids = {payload.get(key) for key in ("notice_attachment_id", "attachment_id", "signature_attachment_id")}
+    if isinstance(payload.get("value"), str):
+        ids.add(payload["value"])
+    return {str(i) for i in ids if i}
 
-    `payload` is `data` already loaded by `load_payload` (the sync checks every op first);
-    without it `data` is loaded here.
-    `open_visits` is an optional per-batch cache {work_order_id: Visit} the caller keeps.
-    `events`, when given, is a list the action's audit event row is appended to, for the
-    caller to insert in the same transaction (the sync inserts a batch's events at once);
-    otherwise the event is inserted now.
+
+def load_states(orders, actor, attachment_candidates=()) -> dict:
+    """Return {work_order_id: OrderState} for the given (locked) orders, with three queries in all."""
+    ids = [order.id for order in orders]
+    if not ids:
+        return {}
+    visits = db.session.scalars(select(Visit).where(Visit.work_order_id.in_(ids), Visit.ended_at.is_(None)))
+    open_by_order = {visit.work_order_id: visit for visit in visits}
+    appointments = db.session.scalars(
+        select(Appointment).where(Appointment.work_order_id.in_(ids), Appointment.status == "active")
+    )
+    appointment_by_order = {a.work_order_id: a for a in appointments}
+    attachments = {}
+    candidates = sorted(set(attachment_candidates))
+    if candidates:
+        rows = db.session.execute(
+            select(Attachment.id, Attachment.work_order_id, Attachment.uploaded_by_id).where(
+                Attachment.id.in_(candidates)
+            )
+        )
+        attachments = {row.id: (row.work_order_id, row.uploaded_by_id) for row in rows}
+    states = {}
+    for order in orders:
+        row = open_by_order.get(order.id)
+        states[order.id] = OrderState(
+            order=order,
+            appointment=appointment_by_order.get(order.id),
+            attachments=attachments,
+            visit=VisitState.of(row) if row is not None else None,
+            stored_visit=row,
+            status=order.status,
+        )
+    return states
+
+
+def apply(state, actor, op_type, payload, at, *, data=None, op_id=None, device_id=None, received_at=None) -> dict:
+    """Apply one loaded op to a work order's state in memory; return its result extras (e.g. flags).
+
+    On success the op's audit event is added to `state.events`; a refused op raises OpRefused
+    and leaves the state as it was. Nothing touches the database but lookups.
     """
-    if payload is None:
-        payload = load_payload(op_type, data)
-    check_order_access(order, actor)
-    spec = OPS[op_type]
+    saved = state._saved()
     try:
-        visit = _cached_open_visit(open_visits, order)
-        if visit is None and op_type == "visit.complete":
-            visit = _ended_no_access_visit(order)
-            extras = {}
-        else:
-            visit = visit or _start_visit(order, actor, at)
-            if open_visits is not None:
-                open_visits[order.id] = visit
-            ctx = _Context(order, visit, actor, get_flow(visit.flow_type), at, payload)
-            if spec.steps:
-                _require_step(ctx, *spec.steps)
-            extras = spec.handler(ctx) or {}
-    except DomainError as exc:  # e.g. an illegal status move, a flow file missing
+        extras, visit = _apply(state, actor, op_type, payload, at)
+    except DomainError as exc:  # e.g. a flow file missing
+        state._restore(saved)
         raise conflict(exc.code, exc.message, exc.errors) from exc
-    db.session.flush()
-    event = {
-        "work_order_id": order.id,
-        "visit_id": visit.id,
-        "op_id": op_id,
-        "actor_id": actor.id,
-        "device_id": device_id,
-        "type": op_type,
-        "client_at": at,
-        "server_at": received_at or utcnow(),
-        "payload": data or {},
-    }
-    if events is None:
-        insert_events([event])
-    else:
-        events.append(event)
+    except BaseException:
+        state._restore(saved)
+        raise
+    state.events.append(
+        {
+            "work_order_id": state.order.id,
+            "visit": visit,
+            "op_id": op_id,
+            "actor_id": actor.id,
+            "device_id": device_id,
+            "type": op_type,
+            "client_at": at,
+            "server_at": received_at or utcnow(),
+            "payload": data if data is not None else {},
+        }
+    )
     return extras
 
 
-def insert_events(events):
-    """Insert audit event rows (as apply_op builds them), in the order given."""
-    if events:
-        # A Core insert: events are never read back in this session, so skip the unit of work.
-        db.session.connection().execute(VisitEvent.__table__.insert(), events)
+def _apply(state, actor, op_type, payload, at):
+    check_order_access(state, actor)
+    spec = OPS[op_type]
+    current = state.open_visit()
+    if current is None and op_type == "visit.complete":
+        return {}, _ended_no_access_visit(state)
+    # Handlers change a copy: the state keeps the visit the op started from until it applied.
+    visit = copy.copy(current) if current is not None else _start_visit(state, actor, at)
+    state.visit = visit
+    ctx = _Context(state, state.order, visit, actor, get_flow(visit.flow_type), at, payload)
+    if spec.steps:
+        _require_step(ctx, *spec.steps)
+    return spec.handler(ctx) or {}, visit
 
 
-def check_order_access(order, actor):
-    """Refuse actions on a cancelled order or one that is not (or no longer) the actor's."""
-    if order.status == "cancelled":
-        raise conflict("order_cancelled", f"Work order {order.number} was cancelled.")
+def write(state, actor):
+    """Write what a work order's applied ops changed: the visit once, then rows in bulk."""
+    if not state.events:
+        return
+    visit, row = state.visit, state.stored_visit
+    if visit is not None:
+        if row is None:
+            row = Visit(**{key: getattr(visit, key) for key in _VISIT_FIELDS})
+            db.session.add(row)
+            state.stored_visit = row
+        else:
+            for key in _VISIT_FIELDS:
+                if getattr(row, key) != getattr(visit, key):
+                    setattr(row, key, getattr(visit, key))
+    order = state.order
+    if state.status != order.status:
+        order.status = state.status
+    if state.appointment_done and state.appointment is not None:
+        state.appointment.status = "done"
+    db.session.flush()  # one UPDATE (or INSERT) of the visit and of the order; the visit's id
+    if visit is not None:
+        visit.id = row.id
+    connection = db.session.connection()
+    if state.status_changes:
+        connection.execute(
+            StatusChange.__table__.insert(),
+            [{"work_order_id": order.id, "actor_id": actor.id, "at": utcnow(), **c} for c in state.status_changes],
+        )
+    if state.links:
+        for order_id in set(state.links.values()):
+            linked = [a for a, o in state.links.items() if o == order_id]
+            connection.execute(update(Attachment).where(Attachment.id.in_(linked)).values(work_order_id=order_id))
+    if state.leads is not None:
+        connection.execute(delete(Lead).where(Lead.visit_id == row.id))
+        if state.leads:
+            connection.execute(Lead.__table__.insert(), [{**lead, "visit_id": row.id} for lead in state.leads])
+    if state.sync_ops:
+        connection.execute(SyncOp.__table__.insert(), state.sync_ops)
+    # Events of a visit this batch started carry the id the INSERT just gave it.
+    events = [
+        {**{k: v for k, v in e.items() if k != "visit"}, "visit_id": e["visit"].id or row.id} for e in state.events
+    ]
+    connection.execute(VisitEvent.__table__.insert(), events)
+
+
+def apply_op(order, actor, op_type, data, at, *, device_id=None, op_id=None, received_at=None) -> dict:
+    """Apply one action to a work order and write it (the caller commits); return its result extras.
+
+    The sync applies whole batches through `load_states`, `apply` and `write`; this is the
+    same for one op.
+    """
+    payload = load_payload(op_type, data)
+    state = load_states([order], actor, attachment_ids(payload))[order.id]
+    extras = apply(
+        state, actor, op_type, payload, at, data=data, op_id=op_id, device_id=device_id, received_at=received_at
+    )
+    write(state, actor)
+    return extras
+
+
+def check_order_access(state, actor):
+    """Refuse actions on an order that is not (or no longer) the actor's, or was cancelled.
+
+    An order the actor never had answers exactly as one that does not exist: a technician
+    learns nothing (number, status) of other technicians' orders.
+    """
+    order = state.order
     if order.technician_id != actor.id:
-        if _was_assigned(order, actor):
+        if state.was_assigned is None:
+            state.was_assigned = _was_assigned(order, actor)
+        if not state.was_assigned:
+            raise order_not_found(order.id)
+        if order.status != "cancelled":
             raise conflict("order_reassigned", f"Work order {order.number} was reassigned to someone else.")
-        raise rejected("not_your_order", f"Work order {order.number} is not assigned to you.")
+    if state.status == "cancelled":
+        raise conflict("order_cancelled", f"Work order {order.number} was cancelled.")
+
+
+def order_not_found(work_order_id):
+    """Return the refusal of an op on an order that does not exist (or is none of the actor's)."""
+    return rejected("order_not_found", f"Work order {work_order_id} does not exist.", {"work_order_id": ["Unknown."]})
 
 
 def _was_assigned(order, actor):
@@ -169,14 +322,6 @@ def open_visit(order):
     return db.session.scalar(select(Visit).where(Visit.work_order_id == order.id, Visit.ended_at.is_(None)))
 
 
-def _cached_open_visit(cache, order):
-    """Return the open visit, from the batch's cache while that object is still a live, open row."""
-    visit = cache.get(order.id) if cache is not None else None
-    if visit is not None and inspect(visit).persistent and visit.ended_at is None:
-        return visit
-    return open_visit(order)
-
-
 def active_appointment(order):
     """Return the order's active appointment, or None."""
     return db.session.scalar(
@@ -184,22 +329,27 @@ def active_appointment(order):
     )
 
 
-def _ended_no_access_visit(order):
+def _ended_no_access_visit(state):
     """`visit.complete` after `arrive.no_access` ended the visit is accepted and changes nothing."""
-    last = db.session.scalar(select(Visit).where(Visit.work_order_id == order.id).order_by(Visit.id.desc()))
-    if last is not None and last.outcome == "no_access" and order.status == "no_access":
+    last = state.visit
+    if last is None:
+        row = db.session.scalar(select(Visit).where(Visit.work_order_id == state.order.id).order_by(Visit.id.desc()))
+        last = VisitState.of(row) if row is not None else None
+    if last is not None and last.outcome == "no_access" and state.status == "no_access":
         return last
-    raise conflict("visit_closed", f"Work order {order.number} has no visit in progress.")
+    raise conflict("visit_closed", f"Work order {state.order.number} has no visit in progress.")
 
 
-def _start_visit(order, actor, at):
-    if order.status not in STARTABLE:
-        if order.status == "new":
+def _start_visit(state, actor, at):
+    order, status = state.order, state.status
+    if status not in STARTABLE:
+        if status == "new":
             raise conflict("order_not_scheduled", f"Work order {order.number} has no appointment yet.")
-        raise conflict("visit_closed", f"Work order {order.number} is {order.status}; no visit is in progress.")
+        raise conflict("visit_closed", f"Work order {order.number} is {status}; no visit is in progress.")
     flow = get_flow(order.type)
-    appointment = active_appointment(order)
-    visit = Visit(
+    appointment = state.appointment
+    visit = VisitState(id=None, **dict.fromkeys(_VISIT_FIELDS))
+    visit.__dict__.update(
         work_order_id=order.id,
         technician_id=actor.id,
         flow_type=flow["type"],
@@ -223,11 +373,17 @@ def _start_visit(order, actor, at):
         flags=[],
         compliance={},
     )
-    db.session.add(visit)
-    if order.status == "scheduled":
-        transition(order, "en_route", actor, reason="visit started")
-    db.session.flush()
+    state.visit, state.stored_visit = visit, None
+    if status == "scheduled":
+        _move(state, "en_route", "visit started")
     return visit
+
+
+def _move(state, to_status, reason):
+    """Move the order's status in the batch's state (checked by the status machine)."""
+    check_transition(state.order.number, state.status, to_status)
+    state.status_changes.append({"from_status": state.status, "to_status": to_status, "reason": reason})
+    state.status = to_status
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -271,22 +427,20 @@ def _set_flag(visit, flag, on):
 
 
 def _use_attachment(ctx, attachment_id, step, kind):
-    attachment = db.session.get(Attachment, str(attachment_id))
-    foreign = attachment is not None and attachment.work_order_id not in (None, ctx.order.id)
-    if (
-        attachment is None
-        or foreign
-        or (attachment.work_order_id is None and attachment.uploaded_by_id != ctx.actor.id)
-    ):
+    """Link an uploaded attachment to the order and the visit; return its id."""
+    attachment_id = str(attachment_id)
+    stored = ctx.state.attachment(attachment_id)
+    if stored is None or stored[0] not in (None, ctx.order.id) or (stored[0] is None and stored[1] != ctx.actor.id):
         raise rejected(
             "attachment_not_found",
             f"Attachment {attachment_id} was not uploaded (upload it before the action that uses it).",
             {"attachment_id": ["Not uploaded."]},
         )
-    attachment.work_order_id = ctx.order.id
-    if not any(a["id"] == attachment.id for a in ctx.visit.attachments):
-        ctx.visit.attachments = ctx.visit.attachments + [{"id": attachment.id, "step": step, "kind": kind}]
-    return attachment
+    if stored[0] is None:
+        ctx.state.links[attachment_id] = ctx.order.id
+    if not any(a["id"] == attachment_id for a in ctx.visit.attachments):
+        ctx.visit.attachments = ctx.visit.attachments + [{"id": attachment_id, "step": step, "kind": kind}]
+    return attachment_id
 
 
 def _answered(item, answer):
@@ -328,12 +482,12 @@ def _checkin(ctx):
         raise rejected("already_checked_in", "This visit is already checked in.")
     visit.checked_in_at = ctx.at
     visit.checkin_lat, visit.checkin_lng, visit.checkin_accuracy_m = p.get("lat"), p.get("lng"), p.get("accuracy_m")
-    appointment = active_appointment(ctx.order)
+    appointment = ctx.state.appointment
     if appointment is not None:  # it may have been rescheduled since the visit started
         visit.appointment_id = appointment.id
         visit.window_starts_at, visit.window_ends_at = appointment.starts_at, appointment.ends_at
-    if ctx.order.status != "on_site":
-        transition(ctx.order, "on_site", ctx.actor, reason="checked in at the door")
+    if ctx.state.status != "on_site":
+        _move(ctx.state, "on_site", "checked in at the door")
     return _assess_arrival(ctx)
 
 
@@ -413,13 +567,13 @@ def _no_access(ctx):
         raise rejected(
             "knock_protocol_incomplete", f"Before leaving a notice: {', '.join(missing)}.", {"knocks": missing}
         )
-    notice = _use_attachment(ctx, ctx.payload["notice_attachment_id"], "arrive", "notice")
-    visit.no_access_notice_id = notice.id
+    notice_id = _use_attachment(ctx, ctx.payload["notice_attachment_id"], "arrive", "notice")
+    visit.no_access_notice_id = notice_id
     record_check(visit, "arrive.knock_protocol", True, evidence, ctx.at)
-    record_check(visit, "arrive.notice_left", True, {"notice_attachment_id": notice.id}, ctx.at)
+    record_check(visit, "arrive.notice_left", True, {"notice_attachment_id": notice_id}, ctx.at)
     visit.outcome, visit.ended_at = "no_access", ctx.at
-    transition(ctx.order, "no_access", ctx.actor, reason="nobody home; notice left")
-    _close_appointment(ctx.order)
+    _move(ctx.state, "no_access", "nobody home; notice left")
+    ctx.state.appointment_done = True
 
 
 def _checklist_answer(ctx):
@@ -548,8 +702,8 @@ def _evaluate(ctx):
     reason = declined.get("reason") if isinstance(declined, dict) else p.get("declined_reason")
     signature = p.get("signature_attachment_id")
     if signature:
-        attachment = _use_attachment(ctx, signature, "evaluate", "signature")
-        visit.signature_attachment_id, visit.signature_declined_reason = attachment.id, None
+        visit.signature_attachment_id = _use_attachment(ctx, signature, "evaluate", "signature")
+        visit.signature_declined_reason = None
     elif declined:
         if not (reason or "").strip():
             raise rejected(
@@ -586,21 +740,19 @@ def _range_errors(values, keys, low, high):
 def _help(ctx):
     p, visit = ctx.payload, ctx.visit
     visit.help_checks, visit.leaflet_given = p["checks"], p["leaflet_given"]
-    # A second help.record replaces the leads of the first.
-    db.session.execute(delete(Lead).where(Lead.visit_id == visit.id))
-    for lead in p["leads"]:
-        db.session.add(
-            Lead(
-                visit_id=visit.id,
-                work_order_id=ctx.order.id,
-                customer_id=ctx.order.customer_id,
-                technician_id=ctx.actor.id,
-                product=lead["product"],
-                interest=lead["interest"],
-                notes=lead["notes"],
-                created_at=ctx.at,
-            )
-        )
+    # A second help.record replaces the leads of the first (`write` stores them with the visit's id).
+    ctx.state.leads = [
+        {
+            "work_order_id": ctx.order.id,
+            "customer_id": ctx.order.customer_id,
+            "technician_id": ctx.actor.id,
+            "product": lead["product"],
+            "interest": lead["interest"],
+            "notes": lead["notes"],
+            "created_at": ctx.at,
+        }
+        for lead in p["leads"]
+    ]
     record_check(
         visit,
         "help.proactive_help",
@@ -657,7 +809,7 @@ def _step_complete(ctx):
 
 
 def _visit_complete(ctx):
-    visit, order = ctx.visit, ctx.order
+    visit = ctx.visit
     missing = [s for s in STEP_IDS if s not in visit.completed_steps]
     if missing:
         raise rejected("steps_incomplete", f"Steps not complete: {', '.join(missing)}.", {"steps": missing})
@@ -665,14 +817,8 @@ def _visit_complete(ctx):
     record_check(visit, "visit.six_steps", True, {"steps": list(STEP_IDS)}, ctx.at)
     visit.outcome, visit.ended_at = outcome, ctx.at
     reason = "visit completed" if outcome == "completed" else "support or parts needed"
-    transition(order, outcome, ctx.actor, reason=reason)
-    _close_appointment(order)
-
-
-def _close_appointment(order):
-    appointment = active_appointment(order)
-    if appointment is not None:
-        appointment.status = "done"
+    _move(ctx.state, outcome, reason)
+    ctx.state.appointment_done = True
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,10 @@
 """The sync protocol: apply a batch of outbox actions exactly once each, in the order sent.
 
-One transaction per batch and a savepoint per op, so an op applies wholly or not at all and
-one bad op does not sink the others. Only applied ops are remembered (SyncOp, op_id UNIQUE):
+Every op is checked first (pure code); each work order's state is loaded once, its ops
+applied in memory as functions of (state, op), and written once per order (one update of the
+visit, one multi-row insert of its sync ops, one of its audit events), in one transaction per
+batch. A refused op leaves the state it found, so one bad op does not sink the others.
+Only applied ops are remembered (SyncOp, op_id UNIQUE):
 a refused op changed nothing, so the technician may retry it after fixing the cause.
 Two identical batches racing each other: the orders they touch are locked (PostgreSQL:
 SELECT ... FOR UPDATE, in id order; SQLite: every transaction is BEGIN IMMEDIATE), and the
@@ -23,7 +26,16 @@ from sqlalchemy.exc import IntegrityError
 from backend.extensions import db
 from backend.forms.jobs import seal_visit_forms
 from backend.timeutil import LOCAL_TZ, as_utc, utcnow
-from backend.visits.engine import OpRefused, apply_op, insert_events, rejected
+from backend.visits.engine import (
+    OpRefused,
+    apply,
+    attachment_ids,
+    load_payload,
+    load_states,
+    order_not_found,
+    rejected,
+    write,
+)
 from backend.visits.models import SyncOp
 from backend.visits.payloads import NOTES_MAX
 from backend.visits.schemas import SyncOpSchema
@@ -125,7 +137,11 @@ def _parse_op(raw, received_at):
 
 
 def sync_batch(user, device_id: str, raw_ops: list) -> list[dict]:
-    """Apply a batch of ops for `user`; return one result per op, in the order sent, and commit."""
+    """Apply a batch of ops for `user`; return one result per op, in the order sent, and commit.
+
+    Every op is checked first (no database); each work order's state is loaded once, its
+    ops applied in memory, in the order sent, and written once.
+    """
     received_at = utcnow()
     results: list = [None] * len(raw_ops)
     pending = []
@@ -142,34 +158,42 @@ def sync_batch(user, device_id: str, raw_ops: list) -> list[dict]:
     for index, op, digest in pending:
         if op["op_id"] in known:
             results[index] = _replay(op["op_id"], digest, known[op["op_id"]])
-        else:
-            to_apply.append((index, op, digest))
+            continue
+        try:
+            op["payload"] = load_payload(op["type"], op["data"])
+        except OpRefused as refusal:
+            results[index] = {"op_id": op["op_id"], **refusal.to_result()}
+            continue
+        to_apply.append((index, op, digest))
 
     if to_apply:
         orders = _lock_orders({op["work_order_id"] for _, op, _ in to_apply})
         # Another request may have applied some of these while we waited for the locks.
         known = _applied_ops([op["op_id"] for _, op, _ in to_apply])
-        seen, open_visits, events, failed_orders = {}, {}, [], set()
+        candidates = set().union(*(attachment_ids(op["payload"]) for _, op, _ in to_apply))
+        states = load_states(list(orders.values()), user, candidates)
+        applied = {order_id: [] for order_id in states}  # indexes of each order's applied ops
+        seen, failed_orders = {}, set()
         for index, op, digest in to_apply:
-            op_id = op["op_id"]
-            if op["work_order_id"] in failed_orders:
+            op_id, order_id = op["op_id"], op["work_order_id"]
+            if order_id in failed_orders:
                 # The order's earlier op failed unexpectedly: its later ops would see a half-known state.
                 results[index] = {"op_id": op_id, **_internal_error()}
             elif op_id in known:
                 results[index] = _replay(op_id, digest, known[op_id])
             elif op_id in seen:  # the same op twice in one batch
                 results[index] = _replay(op_id, digest, seen[op_id])
+            elif order_id not in states:
+                results[index] = {"op_id": op_id, **order_not_found(order_id).to_result()}
             else:
-                results[index], stored = _apply_one(
-                    user, device_id, orders.get(op["work_order_id"]), op, digest, received_at, open_visits, events
-                )
-                if stored is not None:
-                    seen[op_id] = stored
-                if results[index].get("code") == "internal_error":
-                    failed_orders.add(op["work_order_id"])
-                    open_visits.pop(op["work_order_id"], None)
-        # Only applied ops reach this list, in the order sent; same transaction as their effects.
-        insert_events(events)
+                results[index] = _apply_one(user, device_id, states[order_id], op, digest, received_at)
+                if results[index]["status"] == "applied":
+                    seen[op_id] = _Applied(digest, results[index])
+                    applied[order_id].append(index)
+                elif results[index].get("code") == "internal_error":
+                    failed_orders.add(order_id)
+        for order_id, state in states.items():
+            _write_order(user, state, applied[order_id], results, raw_ops)
     db.session.commit()
     _after_commit(results, raw_ops)
     return results
@@ -183,68 +207,65 @@ def _lock_orders(order_ids):
     return {order.id: order for order in rows}
 
 
-def _apply_one(user, device_id, order, op, digest, received_at, open_visits, events):
-    """Apply one op inside a savepoint; return (result, what a replay in this batch needs, or None).
-
-    The op's audit event is appended to `events` once the op is applied.
-    """
+def _apply_one(user, device_id, state, op, digest, received_at):
+    """Apply one op to its order's state in memory; return its result (the op's row joins the state)."""
     op_id = op["op_id"]
-    if order is None:
-        return {
-            "op_id": op_id,
-            **rejected(
-                "order_not_found", f"Work order {op['work_order_id']} does not exist.", {"work_order_id": ["Unknown."]}
-            ).to_result(),
-        }, None
-    savepoint = db.session.begin_nested()
     try:
-        op_events = []
-        extras = apply_op(
-            order,
+        extras = apply(
+            state,
             user,
             op["type"],
-            op["data"],
+            op["payload"],
             op["at"],
-            device_id=device_id,
+            data=op["data"],
             op_id=op_id,
+            device_id=device_id,
             received_at=received_at,
-            open_visits=open_visits,
-            events=op_events,
         )
-        result = {"op_id": op_id, "status": "applied", **extras}
-        db.session.connection().execute(
-            SyncOp.__table__.insert(),
-            {
-                "op_id": op_id,
-                "body_hash": digest,
-                "work_order_id": order.id,
-                "user_id": user.id,
-                "device_id": device_id,
-                "type": op["type"],
-                "client_at": op["at"],
-                "received_at": received_at,
-                "result": result,
-            },
-        )
-        savepoint.commit()
-        events += op_events
-        return result, _Applied(digest, result)
     except OpRefused as refusal:
-        savepoint.rollback()
-        return {"op_id": op_id, **refusal.to_result()}, None
-    except IntegrityError:
-        # Another request applied this op_id between our check and our insert.
-        savepoint.rollback()
-        stored = db.session.scalar(select(SyncOp).where(SyncOp.op_id == op_id))
-        if stored is None:
-            log.exception("sync op %s on work order %s failed", op_id, order.id)
-            return {"op_id": op_id, **_internal_error()}, None
-        return _replay(op_id, digest, stored), None
+        return {"op_id": op_id, **refusal.to_result()}
     except Exception:
         # A bug must cost this op (and its order's later ops), never the whole batch.
-        savepoint.rollback()
-        log.exception("sync op %s on work order %s failed", op_id, order.id)
-        return {"op_id": op_id, **_internal_error()}, None
+        log.exception("sync op %s on work order %s failed", op_id, state.order.id)
+        return {"op_id": op_id, **_internal_error()}
+    result = {"op_id": op_id, "status": "applied", **extras}
+    state.sync_ops.append(
+        {
+            "op_id": op_id,
+            "body_hash": digest,
+            "work_order_id": state.order.id,
+            "user_id": user.id,
+            "device_id": device_id,
+            "type": op["type"],
+            "client_at": op["at"],
+            "received_at": received_at,
+            "result": result,
+        }
+    )
+    return result
+
+
+def _write_order(user, state, indexes, results, raw_ops):
+    """Write one order's applied ops in a savepoint; if that fails, none of them is applied."""
+    if not indexes:
+        return
+    try:
+        with db.session.begin_nested():
+            write(state, user)
+    except IntegrityError:
+        # Another request applied one of these op_ids between our check and our insert
+        # (the database is the judge): those are duplicates; the others were not applied.
+        stored = _applied_ops([raw_ops[i]["op_id"] for i in indexes])
+        for i in indexes:
+            op_id = raw_ops[i]["op_id"]
+            if op_id in stored:
+                results[i] = _replay(op_id, body_hash(raw_ops[i]), stored[op_id])
+            else:
+                results[i] = {"op_id": op_id, **_internal_error()}
+    except Exception:
+        log.exception("writing the sync ops of work order %s failed", state.order.id)
+        for i in indexes:
+            results[i] = {"op_id": results[i]["op_id"], **_internal_error()}
 
 
 def _internal_error():

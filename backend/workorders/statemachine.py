@@ -24,14 +24,19 @@ def allowed_targets(status: str) -> set[str]:
     return TRANSITIONS.get(status, set())
 
 
-def transition(order, to_status, actor, reason=None) -> StatusChange:
-    """Move `order` to `to_status`, recording who, when and why; the caller commits."""
-    allowed = allowed_targets(order.status)
+def check_transition(number: str, from_status: str, to_status: str) -> None:
+    """Raise IllegalTransition unless an order may move from `from_status` to `to_status`."""
+    allowed = allowed_targets(from_status)
     if to_status not in allowed:
         raise IllegalTransition(
-            f"Work order {order.number} cannot go from {order.status} to {to_status}.",
-            errors={"status": [f"Allowed from {order.status}: {', '.join(sorted(allowed)) or 'none'}."]},
+            f"Work order {number} cannot go from {from_status} to {to_status}.",
+            errors={"status": [f"Allowed from {from_status}: {', '.join(sorted(allowed)) or 'none'}."]},
         )
+
+
+def transition(order, to_status, actor, reason=None) -> StatusChange:
+    """Move `order` to `to_status`, recording who, when and why; the caller commits."""
+    check_transition(order.number, order.status, to_status)
     change = StatusChange(
         from_status=order.status, to_status=to_status, actor_id=actor.id if actor is not None else None, reason=reason
     )

@@ -11,10 +11,10 @@ from schemathesis.specs.openapi.converter import to_json_schema
 PWA = Path(__file__).resolve().parents[2] / "pwa"
 
 
-@pytest.fixture(scope="module")
-def published(app):
+@pytest.fixture
+def published(client):
     """Return (components as JSON Schema, the discriminator's mapping type -> $ref) of POST /sync."""
-    spec = app.test_client().get("/api/v1/openapi.json").get_json()
+    spec = client.get("/api/v1/openapi.json").get_json()
     components = to_json_schema({"components": spec["components"]}, nullable_keyword="nullable")
     ops = spec["components"]["schemas"]["SyncRequest"]["properties"]["ops"]["items"]
     return components, ops["discriminator"]["mapping"]

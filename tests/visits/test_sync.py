@@ -1,5 +1,6 @@
 """POST /api/v1/sync: whole visits, exactly-once under replays and races, conflicts, refusals."""
 
+import json
 import threading
 import uuid
 from datetime import timedelta
@@ -210,3 +211,28 @@ def test_two_threads_posting_the_same_batch_apply_each_op_once(
         assert sorted(statuses[i] for _, statuses, _ in outcomes) == ["applied", "duplicate"]
     events, moves, synced, steps, _, status = counts(db, order.id)
     assert (events, synced, moves, status) == (len(ops), len(ops), 3, "completed")
+
+
+@pytest.mark.parametrize("status", ["scheduled", "cancelled"])
+def test_another_technicians_order_answers_as_one_that_does_not_exist(
+    client, db, make_order, make_user, technician, auth_headers, status
+):
+    other = make_user("technician", name="李四", employee_no=f"E{uuid.uuid4().hex[:8]}")
+    theirs = make_order("install", tech=other, status=status)
+    missing_id = theirs.id + 10_000
+
+    def answer(order_id):
+        op = {
+            "op_id": str(uuid.uuid4()),
+            "work_order_id": order_id,
+            "type": "call.attempt",
+            "at": WINDOW_START.isoformat(),
+            "data": {"outcome": "reached"},
+        }
+        result = post(client, auth_headers(technician), [op])[0]
+        del result["op_id"]
+        return json.loads(json.dumps(result).replace(str(order_id), "ID"))
+
+    assert answer(theirs.id) == answer(missing_id)
+    assert answer(theirs.id)["code"] == "order_not_found"
+    assert theirs.number not in json.dumps(answer(theirs.id))

@@ -1,14 +1,18 @@
 """Property: any batch, valid and junk ops mixed, is answered 200 with exactly one result per op, in order."""
 
+import itertools
 import uuid
+from datetime import timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from backend.visits.engine import OPS
-from tests.visits.conftest import as_sync_ops, whole_visit_ops
+from tests.visits.conftest import WINDOW_START, as_sync_ops, whole_visit_ops
 
 RESULT_STATUSES = {"applied", "duplicate", "conflict", "rejected"}
+# Every example books new orders: their appointments must not overlap (PostgreSQL refuses that).
+_slots = itertools.count()
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
@@ -46,9 +50,10 @@ def junk_op(draw, order_ids, valid_ops):
 def test_any_mixed_batch_gets_one_result_per_op_and_no_server_error(
     data, client, auth_headers, technician, make_order, make_user, upload
 ):
-    mine = make_order("repair")
+    starts_at = WINDOW_START + timedelta(hours=3 * next(_slots))
+    mine = make_order("repair", starts_at=starts_at)
     other_tech = make_user("technician", name="李四", employee_no=f"E{uuid.uuid4().hex[:8]}")
-    theirs = make_order("install", tech=other_tech)
+    theirs = make_order("install", tech=other_tech, starts_at=starts_at)
     valid = as_sync_ops(mine, whole_visit_ops("repair", lambda data=None: upload(technician)))
     order_ids = [mine.id, theirs.id, 2**31 - 1]
     # Valid ops keep their order; junk ops are slipped in between them, a replay or two as well.
