@@ -93,6 +93,7 @@ class OrderState:
     links: dict = field(default_factory=dict)  # attachment id -> work order id, linked in this batch
     leads: list | None = None  # help.record's leads, replacing the visit's
     was_assigned: bool | None = None
+    flows: dict = field(default_factory=dict)  # flow type -> definition, read once per batch
     events: list = field(default_factory=list)
     sync_ops: list = field(default_factory=list)
 
@@ -219,7 +220,9 @@ def _apply(state, actor, op_type, payload, at):
     # Handlers change a copy: the state keeps the visit the op started from until it applied.
     visit = copy.copy(current) if current is not None else _start_visit(state, actor, at)
     state.visit = visit
-    ctx = _Context(state, state.order, visit, actor, get_flow(visit.flow_type), at, payload)
+    if visit.flow_type not in state.flows:
+        state.flows[visit.flow_type] = get_flow(visit.flow_type)
+    ctx = _Context(state, state.order, visit, actor, state.flows[visit.flow_type], at, payload)
     if spec.steps:
         _require_step(ctx, *spec.steps)
     return spec.handler(ctx) or {}, visit
@@ -250,7 +253,7 @@ def write(state, actor):
     connection = db.session.connection()
     if state.status_changes:
         connection.execute(
-            StatusChange.__table__.insert(),
+            _bulk_insert(StatusChange),
             [{"work_order_id": order.id, "actor_id": actor.id, "at": utcnow(), **c} for c in state.status_changes],
         )
     if state.links:
@@ -260,14 +263,23 @@ def write(state, actor):
     if state.leads is not None:
         connection.execute(delete(Lead).where(Lead.visit_id == row.id))
         if state.leads:
-            connection.execute(Lead.__table__.insert(), [{**lead, "visit_id": row.id} for lead in state.leads])
+            connection.execute(_bulk_insert(Lead), [{**lead, "visit_id": row.id} for lead in state.leads])
     if state.sync_ops:
-        connection.execute(SyncOp.__table__.insert(), state.sync_ops)
+        connection.execute(_bulk_insert(SyncOp), state.sync_ops)
     # Events of a visit this batch started carry the id the INSERT just gave it.
     events = [
         {**{k: v for k, v in e.items() if k != "visit"}, "visit_id": e["visit"].id or row.id} for e in state.events
     ]
-    connection.execute(VisitEvent.__table__.insert(), events)
+    connection.execute(_bulk_insert(VisitEvent), events)
+
+
+def _bulk_insert(model):
+    """Return an INSERT that SQLAlchemy sends as one multi-row statement for a list of rows.
+
+    RETURNING makes it use "insertmanyvalues" (rows batched into one VALUES list); a plain
+    executemany is one statement per row on psycopg.
+    """
+    return model.__table__.insert().returning(model.__table__.c.id)
 
 
 def apply_op(order, actor, op_type, data, at, *, device_id=None, op_id=None, received_at=None) -> dict:

@@ -15,6 +15,7 @@ import hashlib
 import json
 import logging
 import math
+import re
 from collections import namedtuple
 from datetime import datetime, timedelta
 
@@ -45,6 +46,7 @@ _op_schema = SyncOpSchema()
 # What a replay needs of an op applied earlier in the same batch (a SyncOp row has the same two).
 _Applied = namedtuple("_Applied", "body_hash result")
 log = logging.getLogger(__name__)
+_SURROGATE = re.compile("[\ud800-\udfff]")
 # Deeper than any op the PWA sends; keeps the walk below (and later reads) cheap.
 _MAX_DEPTH = 8
 
@@ -58,7 +60,7 @@ def _junk(value, path="", depth=0):
     if depth > _MAX_DEPTH:
         return path, "Nested too deeply."
     if isinstance(value, str):
-        if any("\ud800" <= c <= "\udfff" for c in value):
+        if _SURROGATE.search(value):
             return path, "Contains a lone UTF-16 surrogate."
         if len(value) > NOTES_MAX:
             return path, f"Longer than {NOTES_MAX} characters."
