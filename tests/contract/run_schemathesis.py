@@ -72,8 +72,6 @@ def main():
                     str(ROOT / "schemathesis.toml"),
                     "run",
                     f"{base}/api/v1/openapi.json",
-                    "--checks",
-                    "all",
                     "--max-examples",
                     str(MAX_EXAMPLES),
                     "-H",
