@@ -1,7 +1,8 @@
-"""The visit engine: apply one technician action to a work order's visit, checking the standard.
+"""The visit engine: apply technician actions to a work order's visit, checking the standard.
 
-`apply_op` is the whole contract: it changes the session (the caller owns the transaction
-and wraps each op in a savepoint) or raises `OpRefused` having changed nothing it cares about.
+`load_states` reads each work order's state once, `apply` applies one op to it in memory
+(refused: `OpRefused`, the state unchanged), `write` stores what the applied ops changed;
+`apply_op` does the three for one op. The op types are declared once, in `OPS`.
 Times in ops are the device's clock, when the thing happened; the server's receive time is
 kept on the audit event.
 """
@@ -326,18 +327,6 @@ def _was_assigned(order, actor):
             exists().where(Appointment.work_order_id == order.id, Appointment.technician_id == actor.id)
             | exists().where(Visit.work_order_id == order.id, Visit.technician_id == actor.id)
         )
-    )
-
-
-def open_visit(order):
-    """Return the order's visit in progress, or None."""
-    return db.session.scalar(select(Visit).where(Visit.work_order_id == order.id, Visit.ended_at.is_(None)))
-
-
-def active_appointment(order):
-    """Return the order's active appointment, or None."""
-    return db.session.scalar(
-        select(Appointment).where(Appointment.work_order_id == order.id, Appointment.status == "active")
     )
 
 
