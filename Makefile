@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 
 .DEFAULT_GOAL := help
-.PHONY: screenshots help run test test-python test-contract lint system-packages venv venv-dev db demo pwa test-pwa bench-pwa fonts bench-forms bench-sync bench-api
+.PHONY: screenshots help run test test-python test-contract lint system-packages venv venv-dev db demo pwa test-pwa bench-pwa fonts bench-forms bench-seal bench-sync bench-api
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -98,6 +98,12 @@ fonts: $(FONT_STAMP) ## Build the forms' subset fonts (once; idempotent)
 
 bench-forms: venv fonts ## Benchmark render+seal of the Service Form: zh vs en, sizes, forms/s on 2 processes
 	@$(PY) benchmarks/bench_forms.py
+
+# The "before" of bench-seal: the last commit before the worker's per-visit cost was tuned.
+SEAL_BASELINE ?= d696ac2
+
+bench-seal: venv-dev fonts ## Benchmark sealed visits/s of one RQ worker (Service + Feedback Form), before vs after, cold vs warm
+	@$(PY) benchmarks/bench_seal.py --baseline $(SEAL_BASELINE)
 
 bench-sync: venv ## Benchmark the sync service: apply and replay a 500-op batch vs bare inserts, SQLite and PostgreSQL
 	@$(PY) benchmarks/bench_sync.py
