@@ -99,7 +99,7 @@ fonts: $(FONT_STAMP) ## Build the forms' subset fonts (once; idempotent)
 bench-forms: venv fonts ## Benchmark render+seal of the Service Form: zh vs en, sizes, forms/s on 2 processes
 	@$(PY) benchmarks/bench_forms.py
 
-# The "before" of bench-seal: the last commit before the worker's per-visit cost was tuned.
+# The "before" of bench-seal: the commit before this work on sealing (any git revision will do).
 SEAL_BASELINE ?= d696ac2
 
 bench-seal: venv-dev fonts ## Benchmark sealed visits/s of one RQ worker (Service + Feedback Form), before vs after, cold vs warm
