@@ -1,7 +1,7 @@
 """Sealed visits per second of one RQ worker process: whole repair visits, Service + Feedback Form each.
 
-Run with `make bench-seal` (`SEAL_BASELINE=<git rev>` chooses the "before" code, default the
-commit before the worker was tuned). Each figure comes from its own process on its own SQLite
+Run with `make bench-seal` (`SEAL_BASELINE=<git rev>` chooses the "before" code; the Makefile gives the
+commit before this work on sealing). Each figure comes from its own process on its own SQLite
 database, with a throwaway redis-server: whole visits are synced through the real sync (which
 queues one `seal_visit_forms` job per visit), then one worker seals them all. The visits' photos
 are what the app uploads (1,600 px JPEGs of ~200 KB), the customer's name has ð ®· in it.
@@ -14,7 +14,7 @@ are what the app uploads (1,600 px JPEGs of ~200 KB), the customer's name has ð 
 The warm modes seal one visit first (start-up: imports, font configuration, certificate),
 reported apart, then VISITS more, timed: visits/s (wall) and CPU ms per visit (worker process,
 plus its work horses in the cold mode). The forms' text (pdftotext) of before and after is
-compared, ids aside, so the tuning changed nothing a reader sees.
+compared, ids aside: what a reader sees must not have changed.
 """
 
 import argparse
