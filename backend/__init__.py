@@ -11,6 +11,7 @@ from backend.errors import register_error_handlers
 from backend.extensions import api, babel, db, limiter, migrate
 from backend.i18n import select_locale
 from backend.pagination import document_pagination_header
+from backend.requestbody import JSONProvider
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -18,6 +19,7 @@ PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def create_app(config=None):
     """Create and configure the app; `config` overrides everything (tests use it)."""
     app = Flask(__name__, instance_relative_config=True, template_folder=os.path.join(PROJECT_ROOT, "templates"))
+    app.json = JSONProvider(app)
     app.config.from_object(DefaultConfig)
     app.config.from_prefixed_env("DOORSTEP")
     if config:
@@ -48,6 +50,9 @@ def create_app(config=None):
     from backend.observability import init_app as init_observability
 
     init_observability(app)
+    from backend.auth.access import init_app as init_access
+
+    init_access(app)  # after the request id is set: a 401 is logged with it
     return app
 
 

@@ -1,11 +1,11 @@
 """HTTP: /api/v1/users, account administration for admins."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from backend.accounts import services
 from backend.accounts.schemas import AccountCreateSchema, AccountQuerySchema, AccountSchema, AccountUpdateSchema
 from backend.auth.access import current_user, login_required
+from backend.extensions import Blueprint
 from backend.pagination import page_of
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1/users", description="Accounts (admins)")

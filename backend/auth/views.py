@@ -2,12 +2,11 @@
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from backend.auth import services
 from backend.auth.access import current_user, login_required
 from backend.auth.schemas import LoginSchema, TokenSchema, UserSchema
-from backend.extensions import limiter
+from backend.extensions import Blueprint, limiter
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Log in and who am I")
 
