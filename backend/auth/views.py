@@ -6,18 +6,20 @@ from flask.views import MethodView
 from backend.auth import services
 from backend.auth.access import current_user, login_required
 from backend.auth.schemas import LoginSchema, TokenSchema, UserSchema
-from backend.extensions import Blueprint, limiter
+from backend.extensions import Blueprint
+from backend.ratelimit import LOGIN_LIMITS
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Log in and who am I")
 
 
 @blp.route("/auth/login")
 class Login(MethodView):
-    decorators = [limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"])]
+    decorators = LOGIN_LIMITS
 
     @blp.arguments(LoginSchema)
     @blp.response(200, TokenSchema)
     @blp.alt_response(401, description="Wrong username or password")
+    @blp.alt_response(429, description="Too many attempts from this address or on this account; see Retry-After")
     def post(self, credentials):
         """Exchange a username and password for a bearer token."""
         user = services.authenticate(credentials["username"], credentials["password"])
