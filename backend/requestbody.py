@@ -40,7 +40,8 @@ class JSONProvider(DefaultJSONProvider):
             raise UnreadableJSON("A number in the JSON has too many digits.") from None
 
 
-def _has_surrogate(value) -> bool:
+def has_lone_surrogate(value) -> bool:
+    """Return whether `value` is a str that UTF-8 cannot encode (it holds half a surrogate pair)."""
     if not isinstance(value, str) or value.isascii():
         return False
     try:
@@ -72,7 +73,7 @@ def surrogate_errors(schema, data) -> dict:
 
 def _field_errors(field, value):
     if isinstance(field, fields.String):
-        return [LONE_SURROGATE] if _has_surrogate(value) else None
+        return [LONE_SURROGATE] if has_lone_surrogate(value) else None
     if isinstance(field, fields.Nested):
         if field.many and isinstance(value, list):
             return _list_errors(lambda item: surrogate_errors(field.schema, item), value)
