@@ -131,3 +131,14 @@ def test_counters_live_in_redis_when_redis_is_configured(limited, make_user):
 
     assert _login(other, "x", address="10.4.0.1").status_code == 401
     _retry_after(_login(other, "x", address="10.4.0.1"))
+
+
+def test_wrong_old_passwords_count_against_the_account_like_failed_logins(limited, make_user, auth_headers):
+    client = limited("memory", LOGIN_ACCOUNT_RATE_LIMIT="3/minute")
+    headers = auth_headers(make_user("technician", username="guo"))
+    change = {"old_password": "guess-one-1", "new_password": "tide-lantern-47"}
+    assert _login(client, "guo").status_code == 401  # one failed login on the account
+    guesses = [client.post("/api/v1/me/password", json=change, headers=headers).status_code for _ in range(2)]
+    assert guesses == [422, 422]
+    assert _retry_after(client.post("/api/v1/me/password", json=change, headers=headers)) >= 1
+    assert _retry_after(_login(client, "guo", PASSWORD, address="10.9.9.9")) >= 1
