@@ -12,9 +12,15 @@ class DefaultConfig:
     TOKEN_MAX_AGE_SECONDS = 12 * 3600
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
     COMPANY_NAME = "福建广电网络集团"
-    RATELIMIT_STORAGE_URI = "memory://"
-    RATELIMIT_DEFAULT = None
+    # Login throttling (backend/ratelimit.py): attempts per client address, failed ones per account.
     LOGIN_RATE_LIMIT = "20/minute"
+    LOGIN_ACCOUNT_RATE_LIMIT = "10/15 minutes"
+    # Proxies in front of the app whose X-Forwarded-For is trusted (0: the header is ignored).
+    TRUSTED_PROXY_HOPS = 0
+    # Where the limiter counts: unset means REDIS_URL when that is set, else process memory.
+    RATELIMIT_STORAGE_URI = None
+    RATELIMIT_KEY_PREFIX = "doorstep"
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True  # Redis down: keep limiting, per process
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     # Set to e.g. redis://127.0.0.1:6379/0 to render and seal forms on RQ workers.
     REDIS_URL = None

@@ -4,7 +4,6 @@ from functools import wraps
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import Engine
 
 from backend.auth.access import current_user, login_required
@@ -20,7 +19,7 @@ from backend.booking.schemas import (
     TechnicianSchema,
     dump_agenda_day,
 )
-from backend.extensions import db
+from backend.extensions import Blueprint, db
 from backend.timeutil import local_today
 
 blp = Blueprint("booking", __name__, url_prefix="/api/v1", description="Booking, technicians, agenda")

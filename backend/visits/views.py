@@ -4,12 +4,11 @@ from datetime import UTC
 
 from flask import Response, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 
 from backend.auth.access import current_user, login_required
 from backend.errors import NotFound
-from backend.extensions import db
+from backend.extensions import Blueprint, db
 from backend.observability import record_sync_results
 from backend.timeutil import utcnow
 from backend.visits import attachments, definitions, services
