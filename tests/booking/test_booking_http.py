@@ -116,11 +116,20 @@ def test_agenda_has_the_contract_shape_and_only_own_visits(client, make_user, au
     response = client.get(f"/api/v1/me/agenda?date={day}", headers=auth_headers(me))
     assert response.status_code == 200
     body = response.get_json()
-    assert set(body) == {"date", "server_time", "technician", "visits", "flows", "tariff"}
+    assert set(body) == {"date", "server_time", "technician", "visits", "flows", "tariff", "greetings"}
     assert body["date"] == day.isoformat() and body["technician"]["id"] == me.id
     [visit] = body["visits"]
-    assert set(visit) == {"work_order", "appointment", "customer", "greeting"}
-    assert set(visit["greeting"]) == {"zh", "en"} and visit["greeting"]["zh"]
+    # No greeting fixed in advance for the appointment's start: the app greets by the time of the call.
+    assert set(visit) == {"work_order", "appointment", "customer"}
+    assert [p["zh"] for p in body["greetings"]["time_of_day"]] == [
+        "晚上好",
+        "早上好",
+        "上午好",
+        "中午好",
+        "下午好",
+        "晚上好",
+    ]
+    assert body["greetings"]["new_year"]["zh"] == "新年好" and body["greetings"]["new_year"]["seasons"]
     assert visit["work_order"]["id"] == mine.id and visit["customer"]["id"] == mine.customer_id
     assert {
         "id",
@@ -133,7 +142,7 @@ def test_agenda_has_the_contract_shape_and_only_own_visits(client, make_user, au
         "customer_id",
         "technician_id",
     } <= set(visit["work_order"])
-    assert {"id", "name", "phones", "address", "lat", "lng", "account_no"} <= set(visit["customer"])
+    assert {"id", "name", "title", "phones", "address", "lat", "lng", "account_no"} <= set(visit["customer"])
     assert {"install", "repair"} <= set(body["flows"])
     assert {"code", "name", "unit", "price_cents"} <= set(body["tariff"][0])
     assert client.get("/api/v1/me/agenda", headers=auth_headers(dispatcher)).status_code == 403
