@@ -126,6 +126,12 @@ class AgendaCustomerSchema(Schema):
     id = fields.Integer()
     name = fields.String()
     title = fields.String(allow_none=True)
+    surname_title = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        allow_none=True,
+        metadata={"description": "{zh: 张先生, en: Mr. 张} from the recorded title; null when none is recorded"},
+    )
     phones = fields.List(fields.String())
     address = fields.String()
     lat = fields.Float(allow_none=True)

@@ -20,7 +20,7 @@ from backend.booking.models import Appointment
 from backend.customers.models import Customer
 from backend.errors import Conflict, InvalidInput
 from backend.extensions import db
-from backend.greetings import greeting_rules
+from backend.greetings import customer_title, greeting_rules
 from backend.timeutil import LOCAL_TZ, as_utc, local_day_bounds, utcnow
 from backend.visits.definitions import flows_for_agenda, tariff_for_agenda
 from backend.workorders.models import WorkOrder
@@ -328,6 +328,7 @@ def agenda(technician, day, *, now=None):
         visit = {"appointment": {}, "work_order": {}, "customer": {}}
         for (part, name, _), value in zip(_AGENDA_COLUMNS, row, strict=True):
             visit[part][name] = value
+        visit["customer"]["surname_title"] = _surname_title(visit["customer"]["name"], visit["customer"]["title"])
         visits.append(visit)
     return {
         "date": day,
@@ -337,6 +338,12 @@ def agenda(technician, day, *, now=None):
         "greetings": greeting_rules(day),
         **visit_definitions_hook(),
     }
+
+
+def _surname_title(name, title) -> dict | None:
+    """Return how the app addresses the customer ({zh, en}), or None when no title is recorded."""
+    zh = customer_title(name, title)
+    return None if zh is None else {"zh": zh, "en": customer_title(name, title, lang="en")}
 
 
 def visit_definitions_hook() -> dict:

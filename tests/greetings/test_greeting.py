@@ -165,3 +165,13 @@ def test_a_broken_rules_file_is_refused_naming_the_fault(tmp_path, change, messa
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with pytest.raises(ValueError, match=message):
         load_rules(path)
+
+
+def test_the_apps_test_fixture_is_what_the_server_serves():
+    # pwa/test/greeting.test.js checks the app's greetingAt against this file: regenerate it with
+    # json.dumps(greeting_rules(date(2026, 1, 1)), ensure_ascii=False, indent=1) when greetings.yaml changes.
+    import json
+    from pathlib import Path
+
+    fixture = Path(__file__).resolve().parents[2] / "pwa" / "test" / "fixtures" / "greeting_rules.json"
+    assert json.loads(fixture.read_text(encoding="utf-8")) == greeting_rules(dt.date(2026, 1, 1))

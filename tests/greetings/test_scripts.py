@@ -117,3 +117,14 @@ def test_opening_reads_as_the_standard_with_and_without_the_branch():
     assert fill_script(opening, customer=customer, branch=None, technician="王强").startswith(
         "您好，张先生，我是福建广电网络的维护员王强，"
     )
+
+
+CASES = Path(__file__).resolve().parents[2] / "pwa" / "test" / "fixtures" / "fill_cases.json"
+
+
+def test_the_server_fills_the_cases_the_app_is_tested_with():
+    # pwa/test/flow.test.js runs the same cases through the app's fillScript: one rule, two languages.
+    import json
+
+    for case in json.loads(CASES.read_text(encoding="utf-8")):
+        assert fill_script(case["text"], **case["values"]) == case["filled"]
