@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from backend.aftercare.models import COMPLAINT_CHANNELS, COMPLAINT_STATUSES, UNREACHED_REASONS
 from backend.apifields import db_id, text
-from backend.greetings import customer_title
+from backend.greetings import addressed_as
 
 NOT_BLANK = validate.Regexp(r"\S", error="Must not be blank.")
 
@@ -30,8 +30,8 @@ class AftercareCustomerSchema(Schema):
     id = fields.Integer()
     name = fields.String()
     addressed_as = fields.Function(
-        lambda customer: customer_title(customer.name, customer.title),
-        metadata={"description": "How to address the customer, e.g. 张先生"},
+        lambda customer: addressed_as(customer.name, customer.title),
+        metadata={"description": "Surname + title (张先生), or 尊敬的客户 when no title is recorded"},
     )
     phones = fields.List(fields.String())
 

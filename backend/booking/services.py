@@ -20,7 +20,7 @@ from backend.booking.models import Appointment
 from backend.customers.models import Customer
 from backend.errors import Conflict, InvalidInput
 from backend.extensions import db
-from backend.greetings import greeting_for
+from backend.greetings import customer_title, greeting_rules
 from backend.timeutil import LOCAL_TZ, as_utc, local_day_bounds, utcnow
 from backend.visits.definitions import flows_for_agenda, tariff_for_agenda
 from backend.workorders.models import WorkOrder
@@ -309,7 +309,10 @@ def free_windows(opens: datetime, closes: datetime, busy) -> list[dict]:
 
 
 def agenda(technician, day, *, now=None):
-    """Return a technician's day as the PWA stores it offline: visits with order, customer and greeting.
+    """Return a technician's day as the PWA stores it offline: visits with order and customer, and the rules.
+
+    The greeting is not computed here: the app greets by the time of the call, from the
+    ``greetings`` rules (time of day, the 新年好 season as dates) it keeps with the flows and tariff.
 
     Visits are plain dicts holding just what the agenda shows (one lean query, no ORM objects):
     the agenda is the technicians' most frequent call.
@@ -325,20 +328,22 @@ def agenda(technician, day, *, now=None):
         visit = {"appointment": {}, "work_order": {}, "customer": {}}
         for (part, name, _), value in zip(_AGENDA_COLUMNS, row, strict=True):
             visit[part][name] = value
-        visit["greeting"] = greeting_hook(visit["appointment"]["starts_at"])
+        visit["customer"]["surname_title"] = _surname_title(visit["customer"]["name"], visit["customer"]["title"])
         visits.append(visit)
     return {
         "date": day,
         "server_time": now or utcnow(),
         "technician": technician,
         "visits": visits,
+        "greetings": greeting_rules(day),
         **visit_definitions_hook(),
     }
 
 
-def greeting_hook(at: datetime) -> dict:
-    """Return the greeting for a call at `at` ({"zh", "en"}: time of day, 新年好 in the New Year season)."""
-    return greeting_for(at)
+def _surname_title(name, title) -> dict | None:
+    """Return how the app addresses the customer ({zh, en}), or None when no title is recorded."""
+    zh = customer_title(name, title)
+    return None if zh is None else {"zh": zh, "en": customer_title(name, title, lang="en")}
 
 
 def visit_definitions_hook() -> dict:

@@ -12,6 +12,7 @@ from flask import current_app, has_app_context
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from backend.errors import NotFound
+from backend.greetings import check_script
 
 PACKAGE_DIR = Path(__file__).parent
 DEFAULT_FLOWS_DIR = PACKAGE_DIR / "flows"
@@ -75,6 +76,15 @@ class ScriptSchema(Schema):
     id = fields.String(required=True, validate=SLUG)
     title = fields.Nested(Localized, required=True)
     text = fields.Nested(Localized, required=True)
+
+    @validates_schema
+    def _fills_cleanly(self, data, **kwargs):
+        # A typo'd placeholder or a name outside [ ] would show on the phone as a hole or a {brace}.
+        for text in data["text"].values():
+            try:
+                check_script(text)
+            except ValueError as error:
+                raise ValidationError(str(error), "text") from None
 
 
 class TipSchema(Schema):

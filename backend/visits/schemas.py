@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from backend.greetings import greeting_ids
 from backend.visits.definitions import CUSTOMER_STYLES, STEP_IDS
 from backend.visits.models import RESULTS
 
@@ -63,6 +64,8 @@ class CallAttemptData(Schema):
     window = fields.Nested(WindowSchema)
     fault_description = Notes()
     notes = Notes()
+    # The greeting the app showed at the moment of the call (an id of backend/greetings/greetings.yaml).
+    greeting = Text(validate=validate.OneOf(greeting_ids()))
 
 
 class LateNoticeData(Schema):

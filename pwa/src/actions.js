@@ -48,8 +48,9 @@ export function completeStep(db, workOrderId, step, answers, visit) {
 }
 
 /** Log one phone call attempt: outcome, the confirmed window, notes. */
-export function callAttempt(db, workOrderId, { outcome, window, notes, fault_description }) {
+export function callAttempt(db, workOrderId, { outcome, window, notes, fault_description, greeting }) {
   const data = { outcome };
+  if (greeting) data.greeting = greeting; // the greeting shown at the moment of the call (its id)
   if (window?.start && window?.end) data.window = window;
   if (fault_description) data.fault_description = fault_description;
   if (notes) data.notes = notes;

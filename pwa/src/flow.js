@@ -54,23 +54,56 @@ export function currentStep(flow, completed = []) {
   return flow.steps.find((s) => !completed.includes(s.id)) || null;
 }
 
-/** Fill a script's {placeholders}; unknown ones stay visible so a gap is noticed, not hidden. */
+const PLACEHOLDER = /\{(\w+)\}/g;
+const OPTIONAL = /\[([^[\]]*)\]/g;
+
+/**
+ * Fill a script as the server does (backend/greetings/scripts.py): `{name}` is a value; `[…]` is
+ * left out when a value inside it is unknown, and `[A|B]` says B when A's values are unknown. A
+ * missing value never shows as a placeholder or a blank: the sentence is said without it.
+ */
 export function fillScript(text, values) {
-  return text.replace(/\{(\w+)\}/g, (m, key) => (values[key] != null && values[key] !== '' ? String(values[key]) : m));
+  const known = (key) => values[key] != null && values[key] !== '';
+  const put = (part) => part.replace(PLACEHOLDER, (m, key) => (known(key) ? String(values[key]) : ''));
+  const choose = (m, group) => {
+    const fits = group.split('|').find((alt) => [...alt.matchAll(PLACEHOLDER)].every(([, key]) => known(key)));
+    return fits === undefined ? '' : put(fits);
+  };
+  return put(text.replace(OPTIONAL, choose));
 }
 
-/** Return how the customer is addressed on the phone, e.g. 张先生, from the customer record. */
-export function customerAddress(customer) {
-  return customer?.name || '';
+/** Return the customer as the standard addresses them (张先生 / Mr. 张), or '' when no title is recorded. */
+export function customerAddress(customer, lang = 'zh') {
+  const form = customer?.surname_title;
+  return form ? form[lang] || form.zh : '';
 }
 
-/** Return the placeholder values of a visit's scripts. */
+/** Return the placeholder values of a visit's scripts for a call now. */
 export function scriptValues({ customer, user, greeting, lang }) {
   return {
-    customer: customerAddress(customer),
+    customer: customerAddress(customer, lang),
     branch: user?.branch || '',
     technician: user?.name || '',
     employee_no: user?.employee_no || '',
     greeting: greeting ? greeting[lang] || greeting.zh : '',
   };
+}
+
+/**
+ * Return the greeting ({id, zh, en}) for a call at `now` by the agenda's rules
+ * (backend/greetings/greetings.yaml): 新年好 in its season, otherwise the period of the day, both
+ * read in the rules' timezone. Null before the first agenda download.
+ */
+export function greetingAt(rules, now = new Date()) {
+  if (!rules?.time_of_day?.length) return null;
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-CA', {
+    timeZone: rules.timezone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+  }).formatToParts(now).map((p) => [p.type, p.value]));
+  const day = `${parts.year}-${parts.month}-${parts.day}`;
+  const clock = `${parts.hour}:${parts.minute}`;
+  const ny = rules.new_year;
+  const chosen = (ny?.seasons || []).some((s) => s.from <= day && day <= s.through)
+    ? ny
+    : rules.time_of_day.filter((p) => p.from <= clock).pop() || rules.time_of_day[0];
+  return { id: chosen.id, zh: chosen.zh, en: chosen.en };
 }

@@ -97,7 +97,7 @@ export async function reload() {
   store.set({
     visits, tariff, counts, refused: ops.filter((op) => op.state === 'failed'),
     agendaMeta: m.agenda || null, sync: m.sync || {}, authRequired: !!m.auth_required,
-    session: m.session || null, lang: m.lang || 'zh',
+    session: m.session || null, lang: m.lang || 'zh', greetings: m.greetings || null,
     flows: Object.fromEntries(flows.map((f) => [f.type, f])),
     local: Object.fromEntries(local.map((v) => [v.work_order_id, v])),
   });
@@ -164,6 +164,7 @@ export async function refreshAgenda() {
     await tx.objectStore('tariff').clear();
     for (const item of bodies[0].tariff) await tx.objectStore('tariff').put(item);
   }
+  if (bodies[0]?.greetings) await tx.objectStore('meta').put({ key: 'greetings', value: bodies[0].greetings });
   await tx.objectStore('meta').put({ key: 'agenda', value: { refreshed_at: new Date().toISOString(), dates: days } });
   await tx.done;
   await reload();

@@ -1,6 +1,7 @@
 // App frame: login, agenda, sync indicator, refused actions, update banner.
 import { html } from 'htm/preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
+import { greetingAt } from '../flow.js';
 import { L, nextStepFor, t } from '../i18n.js';
 import { discardOp, retryOp } from '../outbox.js';
 import { go, login, logout, reload, store, switchLang, syncNow, useStore } from '../store.js';
@@ -16,6 +17,17 @@ function fmtDateTime(iso) {
   const d = new Date(iso);
   if (d.toDateString() === new Date().toDateString()) return fmtTime(iso);
   return `${d.getMonth() + 1}/${d.getDate()} ${fmtTime(iso)}`;
+}
+
+/** The greeting to open a call with right now, re-read every few seconds (it turns at 09:00, on 除夕...). */
+export function Greeting({ rules }) {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 5000);
+    return () => clearInterval(timer);
+  }, []);
+  const greeting = greetingAt(rules, new Date(now));
+  return greeting && html`<span class="greeting" data-testid="greeting" data-greeting=${greeting.id}>${L(greeting)}</span>`;
 }
 
 // The visit screens load on first use (they are precached, so this works offline too):
@@ -136,7 +148,7 @@ function Agenda({ s }) {
           </button>
           <p>${c.address} <a class="small btnlink" href=${mapHref(c)} aria-label=${`${t('map')}: ${c.address}`}>${t('map')}</a></p>
           ${phone && html`<div class="row"><a class="btnlink" href=${`tel:${phone}`} aria-label=${`${t('call')} ${c.name}`}>${t('call')} ${phone}</a>
-            <span class="greeting">${L(v.greeting)}</span></div>`}
+            <${Greeting} rules=${s.greetings} /></div>`}
         </li>`;
       })}
     </ol>

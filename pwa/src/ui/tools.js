@@ -2,9 +2,10 @@
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import * as actions from '../actions.js';
+import { greetingAt } from '../flow.js';
 import { L, t } from '../i18n.js';
 import { scanSerial } from '../photos.js';
-import { fmtTime } from './app.js';
+import { Greeting, fmtTime } from './app.js';
 import { PhotoInput, Tip, act } from './visit.js';
 
 const LATE_OFFER_MINUTES = 15;
@@ -27,7 +28,7 @@ function onDay(dayIso, hhmm) {
 }
 
 function CallTool({ ctx }) {
-  const { v, local, id } = ctx;
+  const { v, local, id, s } = ctx;
   const [outcome, setOutcome] = useState('reached');
   const [start, setStart] = useState('');
   const [end, setEnd] = useState('');
@@ -35,11 +36,11 @@ function CallTool({ ctx }) {
   const [fault, setFault] = useState('');
   const phone = v.customer.phones?.[0];
   const save = () => act((db) => actions.callAttempt(db, id, {
-    outcome, notes, fault_description: fault, window: start && end ? { start: onDay(v.appointment?.starts_at, start), end: onDay(v.appointment?.starts_at, end) } : null,
+    outcome, notes, fault_description: fault, greeting: greetingAt(s.greetings)?.id, window: start && end ? { start: onDay(v.appointment?.starts_at, start), end: onDay(v.appointment?.starts_at, end) } : null,
   })).then(() => { setNotes(''); setFault(''); });
   return html`<div class="card tool">
     ${phone && html`<a class="btnlink big" href=${`tel:${phone}`} aria-label=${`${t('call')} ${v.customer.name}`}>${t('call')} ${phone}</a>`}
-    <p class="greeting">${L(v.greeting)}</p>
+    <p><${Greeting} rules=${s.greetings} /></p>
     <fieldset><legend>${t('outcome')}</legend><div class="seg">
       ${['reached', 'no_answer', 'busy', 'wrong_number', 'rescheduled'].map((o) => html`<label class="check"><input type="radio" name="outcome" value=${o}
         checked=${outcome === o} onChange=${() => setOutcome(o)} /><span>${t(o)}</span></label>`)}

@@ -2,7 +2,7 @@
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import * as actions from '../actions.js';
-import { canComplete, currentStep, fillScript, hasStepRecord, missingItems, scriptValues } from '../flow.js';
+import { canComplete, currentStep, fillScript, greetingAt, hasStepRecord, missingItems, scriptValues } from '../flow.js';
 import { L, t } from '../i18n.js';
 import { compressPhoto } from '../photos.js';
 import { go, reload, store } from '../store.js';
@@ -27,7 +27,7 @@ export function Visit({ id, s }) {
   const step = flow.steps.find((x) => x.id === chosen) || current || flow.steps[flow.steps.length - 1];
   // Steps run in order (the server refuses actions of a later step): later steps are not open yet.
   const reachable = (x) => local.completed.includes(x.id) || x.id === current?.id;
-  const values = scriptValues({ customer: v.customer, user: s.session?.user, greeting: v.greeting, lang: s.lang });
+  const values = scriptValues({ customer: v.customer, user: s.session?.user, greeting: greetingAt(s.greetings), lang: s.lang });
   const ctx = { v, flow, local, s, id, values };
   const allDone = flow.steps.every((x) => local.completed.includes(x.id));
   return html`<section class="visitview" aria-label=${v.work_order.number}>
