@@ -113,6 +113,11 @@ def _register_blueprints(app):
     from backend.aftercare.views import blp as aftercare_blp
 
     api.register_blueprint(aftercare_blp)
+    from backend.callcentre.guide import intake_guide
+    from backend.callcentre.views import blp as call_centre_blp
+
+    intake_guide()  # a broken intake.yaml stops the app here, naming the file and the field
+    api.register_blueprint(call_centre_blp)
     from backend.pwa import bp as pwa_bp
 
     app.register_blueprint(pwa_bp)
