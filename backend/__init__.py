@@ -2,7 +2,7 @@
 
 import os
 
-from flask import Flask, redirect, send_from_directory
+from flask import Flask, send_from_directory
 from sqlalchemy import event
 
 from backend.apifields import document_order_types
@@ -152,8 +152,3 @@ def _register_plain_routes(app):
     def swagger_assets(filename):
         """Serve Swagger UI from the installed package: the docs page needs no CDN."""
         return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
-
-    @app.get("/")
-    def home():
-        """Send a person who opens the server's address to the technician app."""
-        return redirect("/app/")

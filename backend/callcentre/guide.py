@@ -74,7 +74,13 @@ def fault_kinds() -> list[str]:
 
 
 def guide_for(agent) -> dict:
-    """Return the guide with the answering script filled with ``agent``'s employee number."""
+    """Return the guide with the answering script filled with ``agent``'s employee number.
+
+    The work-order types come with their names from the flow files, so the console shows 维修, not ``repair``.
+    """
+    from backend.visits.definitions import flow_types, get_flow
+
     guide = intake_guide()
     answer = {lang: fill_script(text, employee_no=agent.employee_no) for lang, text in guide["answer"].items()}
-    return {**guide, "answer": answer}
+    order_types = [{"id": order_type, "name": get_flow(order_type)["name"]} for order_type in flow_types()]
+    return {**guide, "answer": answer, "order_types": order_types}

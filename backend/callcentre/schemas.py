@@ -29,6 +29,11 @@ class FaultSchema(Schema):
     guidance = fields.List(fields.Nested(IntakeTextSchema), metadata={"description": "Phone guidance (电话指导)"})
 
 
+class OrderTypeSchema(Schema):
+    id = fields.String()
+    name = fields.Nested(IntakeTextSchema)
+
+
 class IntakeGuideSchema(Schema):
     version = fields.Integer()
     answer = fields.Nested(IntakeTextSchema, metadata={"description": "Answering script, with the agent's number"})
@@ -37,6 +42,7 @@ class IntakeGuideSchema(Schema):
     forbidden = fields.List(fields.Nested(ForbiddenSchema))
     tips = fields.List(fields.Nested(IntakeTextSchema))
     faults = fields.List(fields.Nested(FaultSchema))
+    order_types = fields.List(fields.Nested(OrderTypeSchema), metadata={"description": "Work-order types and names"})
 
 
 class HistoryOrderSchema(Schema):

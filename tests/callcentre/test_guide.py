@@ -11,6 +11,7 @@ def test_the_answering_script_carries_the_agents_own_number(make_user):
     guide = guide_for(agent)
     assert guide["answer"]["zh"] == "您好！福建广电网络客服KF0107号为您服务，请问有什么可以帮到您？"
     assert "KF0107" in guide["answer"]["en"]
+    assert {"id": "repair", "name": {"zh": "维修", "en": "Repair"}} in guide["order_types"]
 
 
 def test_the_standards_forbidden_words_are_listed_with_what_to_say_instead():

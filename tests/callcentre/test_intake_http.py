@@ -52,7 +52,9 @@ def test_history_shows_newest_orders_first_with_scores_and_open_complaints(clien
 
 
 def test_history_of_a_missing_customer_is_404_and_a_technician_may_not_read_it(client, make_user, auth_headers):
-    assert client.get("/api/v1/customers/999999/history", headers=auth_headers(make_user("dispatcher"))).status_code == 404
+    assert (
+        client.get("/api/v1/customers/999999/history", headers=auth_headers(make_user("dispatcher"))).status_code == 404
+    )
     customer = make_customer()
     response = client.get(f"/api/v1/customers/{customer.id}/history", headers=auth_headers(make_user("technician")))
     assert response.status_code == 403

@@ -19,6 +19,7 @@ from backend.customers.models import Customer
 from backend.extensions import db
 from backend.timeutil import LOCAL_TZ
 from backend.workorders.models import WorkOrder
+from backend.workorders.services import next_number
 from backend.workorders.statemachine import transition
 
 PASSWORD = "correct-horse-9"
@@ -31,7 +32,7 @@ def _at(day, hour):
 def seed(orders_per_type):
     """Create a technician, a dispatcher, a manager and today's booked install and repair orders."""
     tech = create_user("tech", PASSWORD, "technician", name="李明", employee_no="FZ0042", branch="鼓楼")
-    dispatcher = create_user("dispatch", PASSWORD, "dispatcher", name="王芳")
+    dispatcher = create_user("dispatch", PASSWORD, "dispatcher", name="王芳", employee_no="KF0107")
     create_user("manager", PASSWORD, "manager", name="陈主管")
     today = dt.datetime.now(LOCAL_TZ).date()
     orders = []
@@ -52,7 +53,7 @@ def seed(orders_per_type):
             db.session.add(customer)
             db.session.flush()
             order = WorkOrder(
-                number=f"WO-{today:%Y%m%d}-{n:04d}",
+                number=next_number(),  # the day's counter, as the API numbers orders opened later
                 type=kind,
                 priority="normal",
                 description=description,
