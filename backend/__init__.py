@@ -118,6 +118,9 @@ def _register_blueprints(app):
 
     intake_guide()  # a broken intake.yaml stops the app here, naming the file and the field
     api.register_blueprint(call_centre_blp)
+    from backend.live.views import blp as live_blp
+
+    api.register_blueprint(live_blp)
     from backend.pwa import bp as pwa_bp
 
     app.register_blueprint(pwa_bp)
