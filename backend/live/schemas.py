@@ -52,7 +52,9 @@ class LiveVisitSchema(Schema):
     address = fields.String()
     technician_id = fields.Integer()
     window = fields.Nested(LiveWindowSchema)
-    visit = fields.Nested(LiveVisitStateSchema, allow_none=True, metadata={"description": "None until the visit starts"})
+    visit = fields.Nested(
+        LiveVisitStateSchema, allow_none=True, metadata={"description": "None until the visit starts"}
+    )
     alerts = fields.List(fields.String(validate=validate.OneOf(ALERTS)))
 
 

@@ -57,7 +57,9 @@ def live_day(day: dt.date, *, now: dt.datetime, branch: str | None = None) -> di
             .group_by(SyncOp.user_id)
         ).all()
     )
-    visits = [_entry(appointment, order, customer, visit_row, now) for appointment, order, customer, _, visit_row in rows]
+    visits = [
+        _entry(appointment, order, customer, visit_row, now) for appointment, order, customer, _, visit_row in rows
+    ]
     technicians = {}
     for appointment, _, _, technician, _ in rows:
         technicians[technician.id] = {
@@ -66,7 +68,13 @@ def live_day(day: dt.date, *, now: dt.datetime, branch: str | None = None) -> di
             "employee_no": technician.employee_no,
             "last_sync_at": last_sync.get(technician.id),
         }
-    return {"date": day, "server_time": now, "visits": visits, "technicians": list(technicians.values()), "cursor": cursor()}
+    return {
+        "date": day,
+        "server_time": now,
+        "visits": visits,
+        "technicians": list(technicians.values()),
+        "cursor": cursor(),
+    }
 
 
 def _entry(appointment, order, customer, visit, now) -> dict:

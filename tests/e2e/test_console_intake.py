@@ -94,3 +94,41 @@ def test_a_dispatcher_who_signs_in_on_the_technician_app_is_taken_to_the_console
     page.get_by_role("button", name="登录").click()
     page.wait_for_url(f"{live_server.url}/console/")
     expect(page.get_by_text("客服KF0107号为您服务")).to_be_visible()  # no second sign-in
+
+
+def test_the_live_board_shows_a_synced_step_and_a_cancellation_within_five_seconds(live_server, desk):
+    import datetime as dt
+    import time
+    import uuid
+
+    page = desk.new_page()
+    _sign_in(page, live_server, "dispatch")
+    page.get_by_role("link", name="实时").click()
+    first, second = live_server.order("repair", 0), live_server.order("repair", 1)
+    row = page.get_by_role("row", name=re.compile(first["number"]))
+    expect(row).to_contain_text("未开始")
+    screenshot(page, "console-live")
+    page.evaluate("window.__sameDocument = true")  # gone if the page reloads
+
+    op = {
+        "op_id": str(uuid.uuid4()),
+        "work_order_id": first["id"],
+        "type": "call.attempt",
+        "at": dt.datetime.now(dt.UTC).isoformat(),
+        "data": {"outcome": "reached"},
+    }
+    status, body = live_server.api("POST", "/api/v1/sync", live_server.token("tech"), {"device_id": "p1", "ops": [op]})
+    assert status == 200 and body["results"][0]["status"] == "applied"
+    started = time.monotonic()
+    expect(row).to_contain_text("电话", timeout=5000)  # the technician is on the call step
+    assert time.monotonic() - started < 5
+
+    status, _ = live_server.api(
+        "POST",
+        f"/api/v1/work-orders/{second['id']}/status",
+        live_server.token("dispatch"),
+        {"to": "cancelled", "reason": "客户来电取消"},
+    )
+    assert status == 200
+    expect(page.get_by_role("row", name=re.compile(second["number"]))).to_have_count(0, timeout=5000)
+    assert page.evaluate("window.__sameDocument === true")  # shown without a reload

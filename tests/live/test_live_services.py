@@ -20,7 +20,9 @@ NOW = datetime(2026, 12, 3, 10, 30, tzinfo=LOCAL_TZ)
 def book(make_user):
     technician = make_user("technician", name="李明")
 
-    def make(hour, status="scheduled", *, name="张三", title="先生", appointment_status="active", days=0, branch="福州"):
+    def make(
+        hour, status="scheduled", *, name="张三", title="先生", appointment_status="active", days=0, branch="福州"
+    ):
         customer = Customer(name=name, title=title, phones=["13800000000"], address="福州市鼓楼区五四路1号")
         order = WorkOrder(
             number=f"WO-L{uuid.uuid4().hex[:8]}",

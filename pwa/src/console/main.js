@@ -1,11 +1,12 @@
 // The office console: sign in, then each role's screens. A client of the same /api/v1 as the app.
 import { render } from 'preact';
 import { html } from 'htm/preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { HOME_OF_ROLE, apiJson, keepOfficeSession, officeSession, rememberHome } from '../http.js';
 import { addStrings, setLang, t } from '../i18n.js';
 import { CONSOLE_STRINGS } from './strings.js';
 import { Intake } from './intake.js';
+import { Live } from './live.js';
 import './console.css';
 
 addStrings(CONSOLE_STRINGS);
@@ -34,8 +35,21 @@ function Login({ onSession }) {
   </form>`;
 }
 
+const SCREENS = { intake: Intake, live: Live };
+
+function screenFromHash() {
+  const name = (globalThis.location?.hash || '').slice(1);
+  return name in SCREENS ? name : 'intake';
+}
+
 function Console() {
   const [session, setSession] = useState(officeSession);
+  const [screen, setScreen] = useState(screenFromHash);
+  useEffect(() => {
+    const follow = () => setScreen(screenFromHash());
+    addEventListener('hashchange', follow);
+    return () => removeEventListener('hashchange', follow);
+  }, []);
   const [, redraw] = useState(0);
   const [lang, setLanguage] = useState('zh');
   const switchLang = () => {
@@ -61,13 +75,15 @@ function Console() {
   return html`
     <header class="bar">
       <h1>${t('console')}</h1>
-      ${session && html`<nav aria-label=${t('console')}><a class="current" aria-current="page" href="#intake">${t('intake')}</a></nav>`}
+      ${session && html`<nav aria-label=${t('console')}>${Object.keys(SCREENS).map((name) => html`<a href=${`#${name}`}
+        class=${name === screen ? 'current' : ''} aria-current=${name === screen ? 'page' : undefined}>${t(name)}</a>`)}</nav>`}
       <span class="spacer"></span>
       ${session && html`<span>${t('loggedInAs')}: ${session.user.name} (${session.user.employee_no || session.user.username})</span>`}
       <button class="link" onClick=${switchLang}>${t('lang')}</button>
       ${session && html`<button class="link" onClick=${logout}>${t('logout')}</button>`}
     </header>
-    <main>${session ? html`<${Intake} key=${lang} user=${session.user} api=${api} />` : html`<${Login} onSession=${setSession} />`}</main>`;
+    <main>${session ? html`<${SCREENS[screen]} key=${`${screen}-${lang}`} user=${session.user} api=${api} />`
+      : html`<${Login} onSession=${setSession} />`}</main>`;
 }
 
 render(html`<${Console} />`, document.getElementById('console'));

@@ -1,6 +1,13 @@
 // The console's wording, zh-CN first; the call scripts themselves come from the intake guide data.
 export const CONSOLE_STRINGS = {
   zh: {
+    live: '实时', liveTitle: '今日上门', alertsTitle: '提醒', noAlerts: '目前没有需要处理的提醒',
+    liveOffline: '与服务器的连接中断，正在重试…', window: '时段', order: '工单', technician: '维护员',
+    orderStatus: '工单状态', arrival: '到达', technicians: '维护员同步', minutesAgo: '{n}分钟前',
+    notStarted: '未开始', visitEnded: '已结束',
+    step_call: '电话', step_arrive: '上门', step_communicate: '沟通', step_operate: '操作', step_evaluate: '评价', step_help: '帮助',
+    arrival_early: '提前到达', arrival_on_time: '准时', arrival_late: '迟到',
+    alert_no_checkin: '时段已开始未签到', alert_late_without_notice: '迟到未通知', alert_no_access: '无人在家', alert_needs_revisit: '需再次上门',
     console: '客服调度台', intake: '来电受理', readOnly: '经理只读：可查看，不能受理或预约。',
     answerScript: '接听话术', closingScript: '结束话术', forbidden: '禁用语', sayInstead: '应说',
     tipsTitle: '提示', findCustomer: '查找客户', findHint: '电话、姓名、账号或地址（输入两个字以上）',
@@ -18,6 +25,13 @@ export const CONSOLE_STRINGS = {
     technicianElsewhere: '维护员请使用手机上的上门服务应用。',
   },
   en: {
+    live: 'Live', liveTitle: "Today's visits", alertsTitle: 'Alerts', noAlerts: 'Nothing needs attention now',
+    liveOffline: 'Lost the connection to the server; retrying…', window: 'Window', order: 'Order', technician: 'Technician',
+    orderStatus: 'Status', arrival: 'Arrival', technicians: 'Technicians’ sync', minutesAgo: '{n} min ago',
+    notStarted: 'Not started', visitEnded: 'Ended',
+    step_call: 'Call', step_arrive: 'Arrive', step_communicate: 'Communicate', step_operate: 'Operate', step_evaluate: 'Evaluate', step_help: 'Help',
+    arrival_early: 'Early (by the standard)', arrival_on_time: 'On time', arrival_late: 'Late',
+    alert_no_checkin: 'Window started, no check-in', alert_late_without_notice: 'Late without notice', alert_no_access: 'No access', alert_needs_revisit: 'Needs a revisit',
     console: 'Office console', intake: 'Call intake', readOnly: 'Manager, read only: you can look but not take calls or book.',
     answerScript: 'Answering script', closingScript: 'Closing script', forbidden: 'Never say', sayInstead: 'Say instead',
     tipsTitle: 'Tips', findCustomer: 'Find the customer', findHint: 'Phone, name, account number or address (2+ characters)',
