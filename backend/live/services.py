@@ -61,7 +61,7 @@ def live_day(day: dt.date, *, now: dt.datetime, branch: str | None = None) -> di
         _entry(appointment, order, customer, visit_row, now) for appointment, order, customer, _, visit_row in rows
     ]
     technicians = {}
-    for appointment, _, _, technician, _ in rows:
+    for _, _, _, technician, _ in rows:
         technicians[technician.id] = {
             "id": technician.id,
             "name": technician.name,

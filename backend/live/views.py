@@ -19,7 +19,7 @@ class LiveVisits(MethodView):
     @blp.arguments(LiveQuerySchema, location="query")
     @blp.response(200, LiveDaySchema)
     def get(self, args):
-        """Return the day's visits with the step each is on, arrival, notices, alerts and each technician's last sync."""
+        """Return the day's visits: step, arrival, late notice, alerts; and each technician's last sync."""
         return live_day(args.get("date") or local_today(), now=utcnow(), branch=args.get("branch"))
 
 
