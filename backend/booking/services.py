@@ -318,11 +318,13 @@ def suggested_windows(actor, order_id, *, now=None, limit=5) -> dict:
             for window in entry["free"]:
                 starts = _round_up(window["starts_at"])
                 if starts + length <= window["ends_at"]:
-                    suggestions.append({"technician": entry["technician"], "starts_at": starts, "ends_at": starts + length})
+                    suggestion = {"technician": entry["technician"], "starts_at": starts, "ends_at": starts + length}
+                    suggestions.append(suggestion)
         if len(suggestions) >= limit:
             break
     suggestions.sort(key=lambda s: (s["starts_at"], s["technician"].id))
-    return {"work_order_id": order.id, "visit_minutes": int(length.total_seconds() // 60), "windows": suggestions[:limit]}
+    minutes = int(length.total_seconds() // 60)
+    return {"work_order_id": order.id, "visit_minutes": minutes, "windows": suggestions[:limit]}
 
 
 def _round_up(at: datetime, minutes: int = 15) -> datetime:

@@ -154,7 +154,7 @@ def test_postgresql_itself_refuses_overlapping_active_appointments(dispatcher, t
         db.session.flush()
 
 
-def test_find_a_time_offers_the_earliest_windows_of_technicians_with_the_skill_in_the_area(dispatcher, technician, make_user):
+def test_find_a_time_offers_the_earliest_windows_of_skilled_technicians_in_the_area(dispatcher, technician, make_user):
     make_user("technician", skills=["install"], areas=["鼓楼区"])  # free all day, but cannot repair
     make_user("technician", skills=["repair"], areas=["思明区"])  # free all day, elsewhere
     _book(dispatcher, technician, make_order(dispatcher), 8)  # 08:00-09:00, +30 min travel
