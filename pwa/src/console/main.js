@@ -7,6 +7,7 @@ import { addStrings, setLang, t } from '../i18n.js';
 import { CONSOLE_STRINGS } from './strings.js';
 import { Intake } from './intake.js';
 import { Live } from './live.js';
+import { Board } from './board.js';
 import './console.css';
 
 addStrings(CONSOLE_STRINGS);
@@ -35,7 +36,7 @@ function Login({ onSession }) {
   </form>`;
 }
 
-const SCREENS = { intake: Intake, live: Live };
+const SCREENS = { intake: Intake, board: Board, live: Live };
 
 function screenFromHash() {
   const name = (globalThis.location?.hash || '').slice(1);

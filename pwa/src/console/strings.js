@@ -1,6 +1,12 @@
 // The console's wording, zh-CN first; the call scripts themselves come from the intake guide data.
 export const CONSOLE_STRINGS = {
   zh: {
+    board: '派工', day: '日期', branch: '分公司', today: '今天', tomorrowDay: '明天', travelBuffer: '路途间隔{n}分钟',
+    waitingLane: '待预约工单', chooseToBook: '选择并预约', chosenHint: '已选择 {number}：点击一个空闲时段预约。',
+    freeWindow: '空闲时段', book: '预约', reschedule: '改约', startsAt: '开始', endsAt: '结束', requestedBy: '提出方',
+    requester_customer: '客户要求', requester_company: '公司安排', reason: '原因', findATime: '最早可约时段',
+    confirmBooking: '确认预约', cancel: '取消', booked: '{number} 已预约在 {at}',
+    slotTaken: '该时段已被占用（可能是其他调度刚刚预约）：看板已刷新，请另选时间。',
     live: '实时', liveTitle: '今日上门', alertsTitle: '提醒', noAlerts: '目前没有需要处理的提醒',
     liveOffline: '与服务器的连接中断，正在重试…', window: '时段', order: '工单', technician: '维护员',
     orderStatus: '工单状态', arrival: '到达', technicians: '维护员同步', minutesAgo: '{n}分钟前',
@@ -25,6 +31,12 @@ export const CONSOLE_STRINGS = {
     technicianElsewhere: '维护员请使用手机上的上门服务应用。',
   },
   en: {
+    board: 'Booking board', day: 'Day', branch: 'Branch', today: 'Today', tomorrowDay: 'Tomorrow', travelBuffer: '{n} min travel between visits',
+    waitingLane: 'Waiting for a time', chooseToBook: 'Choose to book', chosenHint: '{number} chosen: pick a free window to book it.',
+    freeWindow: 'Free window', book: 'Book', reschedule: 'Reschedule', startsAt: 'Starts', endsAt: 'Ends', requestedBy: 'Asked by',
+    requester_customer: 'The customer', requester_company: 'The company', reason: 'Reason', findATime: 'Earliest free windows',
+    confirmBooking: 'Book it', cancel: 'Cancel', booked: '{number} booked at {at}',
+    slotTaken: 'That time was just taken (perhaps by another dispatcher): the board is refreshed; pick another time.',
     live: 'Live', liveTitle: "Today's visits", alertsTitle: 'Alerts', noAlerts: 'Nothing needs attention now',
     liveOffline: 'Lost the connection to the server; retrying…', window: 'Window', order: 'Order', technician: 'Technician',
     orderStatus: 'Status', arrival: 'Arrival', technicians: 'Technicians’ sync', minutesAgo: '{n} min ago',
