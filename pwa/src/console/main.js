@@ -8,6 +8,7 @@ import { CONSOLE_STRINGS } from './strings.js';
 import { Intake } from './intake.js';
 import { Live } from './live.js';
 import { Board } from './board.js';
+import { Returns } from './returns.js';
 import './console.css';
 
 addStrings(CONSOLE_STRINGS);
@@ -36,7 +37,7 @@ function Login({ onSession }) {
   </form>`;
 }
 
-const SCREENS = { intake: Intake, board: Board, live: Live };
+const SCREENS = { intake: Intake, board: Board, live: Live, returns: Returns };
 
 function screenFromHash() {
   const name = (globalThis.location?.hash || '').slice(1);

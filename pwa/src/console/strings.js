@@ -1,6 +1,13 @@
 // The console's wording, zh-CN first; the call scripts themselves come from the intake guide data.
 export const CONSOLE_STRINGS = {
   zh: {
+    returns: '回访', returnQueue: '待回访', nothingDue: '今天没有到期的回访', callNow: '致电', attemptsMade: '已拨{n}次未接通',
+    returnSheet: '回访单', anotherAgent: '上次由您拨打未接通：按规范请换时间、换客服人员再次致电。', earlierCalls: '此前通话',
+    callOutcome: '通话结果', reachedShort: '已接通', notReached: '未接通', problemSolved: '问题是否已解决', no: '否',
+    unreachedReason: '未接通原因', unreached_no_answer: '无人接听', unreached_busy: '占线', unreached_switched_off: '关机',
+    unreached_wrong_number: '号码错误', unreached_not_convenient: '客户不方便', recordCall: '记录回访',
+    returnClosed: '{number} 回访完成，工单已关闭。', returnRevisit: '{number} 问题未解决：已转为需再次上门。',
+    returnRetry: '{number} 未接通：已记录，请换时间再拨。',
     board: '派工', day: '日期', branch: '分公司', today: '今天', tomorrowDay: '明天', travelBuffer: '路途间隔{n}分钟',
     waitingLane: '待预约工单', chooseToBook: '选择并预约', chosenHint: '已选择 {number}：点击一个空闲时段预约。',
     freeWindow: '空闲时段', book: '预约', reschedule: '改约', startsAt: '开始', endsAt: '结束', requestedBy: '提出方',
@@ -31,6 +38,13 @@ export const CONSOLE_STRINGS = {
     technicianElsewhere: '维护员请使用手机上的上门服务应用。',
   },
   en: {
+    returns: 'Return visits', returnQueue: 'Due for a return call', nothingDue: 'No return visits due today', callNow: 'Call', attemptsMade: '{n} unanswered',
+    returnSheet: 'Return-visit sheet', anotherAgent: 'You made the last unanswered call: the standard says call again at another time, by another agent.', earlierCalls: 'Earlier calls',
+    callOutcome: 'Outcome', reachedShort: 'Reached', notReached: 'Not reached', problemSolved: 'Is the problem solved?', no: 'No',
+    unreachedReason: 'Why not reached', unreached_no_answer: 'No answer', unreached_busy: 'Busy', unreached_switched_off: 'Switched off',
+    unreached_wrong_number: 'Wrong number', unreached_not_convenient: 'Not convenient', recordCall: 'Record the call',
+    returnClosed: '{number}: return visit done, order closed.', returnRevisit: '{number}: not solved, sent for another visit.',
+    returnRetry: '{number}: not reached; logged, call again later.',
     board: 'Booking board', day: 'Day', branch: 'Branch', today: 'Today', tomorrowDay: 'Tomorrow', travelBuffer: '{n} min travel between visits',
     waitingLane: 'Waiting for a time', chooseToBook: 'Choose to book', chosenHint: '{number} chosen: pick a free window to book it.',
     freeWindow: 'Free window', book: 'Book', reschedule: 'Reschedule', startsAt: 'Starts', endsAt: 'Ends', requestedBy: 'Asked by',
