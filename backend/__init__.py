@@ -136,7 +136,10 @@ def _register_cli(app):
     from backend.forms.cli import forms_cli
 
     app.cli.add_command(forms_cli)
+    from backend.aftercare.cli import cases_cli
     from backend.demo.cli import seed_demo_command
+
+    app.cli.add_command(cases_cli)
 
     app.cli.add_command(seed_demo_command)
 
