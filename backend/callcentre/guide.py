@@ -41,6 +41,7 @@ class _Guide(Schema):
     verify = fields.List(fields.Nested(_Check), required=True, validate=validate.Length(min=1))
     forbidden = fields.List(fields.Nested(_Forbidden), required=True)
     tips = fields.List(fields.Nested(_Localized), required=True)
+    case_tips = fields.List(fields.Nested(_Localized), required=True)
     faults = fields.List(fields.Nested(_Fault), required=True, validate=validate.Length(min=1))
 
 

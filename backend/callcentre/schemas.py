@@ -41,6 +41,7 @@ class IntakeGuideSchema(Schema):
     verify = fields.List(fields.Nested(CheckSchema), metadata={"description": "核对客户信息 checklist"})
     forbidden = fields.List(fields.Nested(ForbiddenSchema))
     tips = fields.List(fields.Nested(IntakeTextSchema))
+    case_tips = fields.List(fields.Nested(IntakeTextSchema), metadata={"description": "Complaint-handling guidance"})
     faults = fields.List(fields.Nested(FaultSchema))
     order_types = fields.List(fields.Nested(OrderTypeSchema), metadata={"description": "Work-order types and names"})
 

@@ -9,6 +9,7 @@ import { Intake } from './intake.js';
 import { Live } from './live.js';
 import { Board } from './board.js';
 import { Returns } from './returns.js';
+import { Cases } from './cases.js';
 import './console.css';
 
 addStrings(CONSOLE_STRINGS);
@@ -37,7 +38,7 @@ function Login({ onSession }) {
   </form>`;
 }
 
-const SCREENS = { intake: Intake, board: Board, live: Live, returns: Returns };
+const SCREENS = { intake: Intake, board: Board, live: Live, returns: Returns, cases: Cases };
 
 function screenFromHash() {
   const name = (globalThis.location?.hash || '').slice(1);

@@ -1,6 +1,13 @@
 // The console's wording, zh-CN first; the call scripts themselves come from the intake guide data.
 export const CONSOLE_STRINGS = {
   zh: {
+    cases: '个案/投诉', newCase: '新建个案', caseKind: '类别', kind_complaint: '投诉', kind_query: '咨询（未能即时答复）', kind_follow_up: '回访跟进',
+    channel: '渠道', channel_phone: '电话', channel_visit: '上门', channel_sms: '短信', channel_wechat: '微信', channel_web: '网站',
+    channel_letter: '信件', channel_other: '其他', channel_return_visit: '回访', severity: '严重程度', severity_low: '一般', severity_normal: '较重', severity_high: '严重',
+    person: '人物（来电人）', contactPhone: '联系电话', workOrderId: '工单编号（如有）', place: '地点', event: '事件',
+    openCase: '建立个案（三小时内答复）', case_open: '待答复', case_answered: '已答复', case_resolved: '已解决',
+    escalatedTo: '已超时升级至{name}', openedAt: '建立于', dueAt: '答复期限', owner: '负责人', answerCase: '记录答复', resolveCase: '解决并关闭',
+    filter_open: '待答复', filter_overdue: '已超时', filter_all: '全部', noCases: '没有个案', caseTips: '接待投诉提示',
     returns: '回访', returnQueue: '待回访', nothingDue: '今天没有到期的回访', callNow: '致电', attemptsMade: '已拨{n}次未接通',
     returnSheet: '回访单', anotherAgent: '上次由您拨打未接通：按规范请换时间、换客服人员再次致电。', earlierCalls: '此前通话',
     callOutcome: '通话结果', reachedShort: '已接通', notReached: '未接通', problemSolved: '问题是否已解决', no: '否',
@@ -38,6 +45,13 @@ export const CONSOLE_STRINGS = {
     technicianElsewhere: '维护员请使用手机上的上门服务应用。',
   },
   en: {
+    cases: 'Cases', newCase: 'New case', caseKind: 'Kind', kind_complaint: 'Complaint', kind_query: 'Query (not answered at once)', kind_follow_up: 'Return-visit follow-up',
+    channel: 'Channel', channel_phone: 'Phone', channel_visit: 'Visit', channel_sms: 'SMS', channel_wechat: 'WeChat', channel_web: 'Web',
+    channel_letter: 'Letter', channel_other: 'Other', channel_return_visit: 'Return visit', severity: 'Severity', severity_low: 'Low', severity_normal: 'Normal', severity_high: 'High',
+    person: 'Person (caller)', contactPhone: 'Contact phone', workOrderId: 'Work order id (if any)', place: 'Place', event: 'Event',
+    openCase: 'Open the case (answer within 3 hours)', case_open: 'Open', case_answered: 'Answered', case_resolved: 'Resolved',
+    escalatedTo: 'Overdue, escalated to {name}', openedAt: 'Opened', dueAt: 'Due', owner: 'Owner', answerCase: 'Record the answer', resolveCase: 'Resolve and close',
+    filter_open: 'Open', filter_overdue: 'Overdue', filter_all: 'All', noCases: 'No cases', caseTips: 'Handling complaints',
     returns: 'Return visits', returnQueue: 'Due for a return call', nothingDue: 'No return visits due today', callNow: 'Call', attemptsMade: '{n} unanswered',
     returnSheet: 'Return-visit sheet', anotherAgent: 'You made the last unanswered call: the standard says call again at another time, by another agent.', earlierCalls: 'Earlier calls',
     callOutcome: 'Outcome', reachedShort: 'Reached', notReached: 'Not reached', problemSolved: 'Is the problem solved?', no: 'No',
