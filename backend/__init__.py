@@ -2,7 +2,7 @@
 
 import os
 
-from flask import Flask, redirect, send_from_directory
+from flask import Flask, send_from_directory
 from sqlalchemy import event
 
 from backend.apifields import document_order_types
@@ -106,6 +106,14 @@ def _register_blueprints(app):
     from backend.aftercare.views import blp as aftercare_blp
 
     api.register_blueprint(aftercare_blp)
+    from backend.callcentre.guide import intake_guide
+    from backend.callcentre.views import blp as call_centre_blp
+
+    intake_guide()  # a broken intake.yaml stops the app here, naming the file and the field
+    api.register_blueprint(call_centre_blp)
+    from backend.live.views import blp as live_blp
+
+    api.register_blueprint(live_blp)
     from backend.pwa import bp as pwa_bp
 
     app.register_blueprint(pwa_bp)
@@ -121,7 +129,10 @@ def _register_cli(app):
     from backend.forms.cli import forms_cli
 
     app.cli.add_command(forms_cli)
+    from backend.aftercare.cli import cases_cli
     from backend.demo.cli import seed_demo_command
+
+    app.cli.add_command(cases_cli)
 
     app.cli.add_command(seed_demo_command)
 
@@ -140,8 +151,3 @@ def _register_plain_routes(app):
     def swagger_assets(filename):
         """Serve Swagger UI from the installed package: the docs page needs no CDN."""
         return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
-
-    @app.get("/")
-    def home():
-        """Send a person who opens the server's address to the technician app."""
-        return redirect("/app/")

@@ -31,6 +31,9 @@ class DefaultConfig:
     LOG_LEVEL = "INFO"
     # Sync ops whose device time is further than this from the server's are refused (device clock wrong).
     SYNC_CLOCK_WINDOW_DAYS = 366
+    # How long a visit is booked for, per work-order type (minutes); "find a time" looks this many days ahead.
+    VISIT_MINUTES = {"install": 120, "repair": 60}
+    SUGGEST_DAYS = 7
 
     API_TITLE = "Doorstep API"
     API_VERSION = "v1"

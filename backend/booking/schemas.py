@@ -70,6 +70,18 @@ class BookedWindowSchema(WindowSchema):
     appointment_id = fields.Integer()
     work_order_id = fields.Integer()
     number = fields.String()
+    status = fields.String(metadata={"description": "The work order's status"})
+    type = fields.String()
+
+
+class SuggestedWindowSchema(WindowSchema):
+    technician = fields.Nested(TechnicianSchema)
+
+
+class SuggestedWindowsSchema(Schema):
+    work_order_id = fields.Integer()
+    visit_minutes = fields.Integer()
+    windows = fields.List(fields.Nested(SuggestedWindowSchema), metadata={"description": "Earliest first"})
 
 
 class TechnicianDaySchema(Schema):

@@ -255,7 +255,7 @@ def availability(day, *, branch=None, area=None, skill=None, now=None):
     staff = technicians(branch=branch, area=area, skill=skill)
     start, end = local_day_bounds(day)
     booked = db.session.execute(
-        select(Appointment, WorkOrder.number)
+        select(Appointment, WorkOrder.number, WorkOrder.status, WorkOrder.type)
         .join(WorkOrder, WorkOrder.id == Appointment.work_order_id)
         .where(
             Appointment.technician_id.in_([t.id for t in staff]),
@@ -268,8 +268,8 @@ def availability(day, *, branch=None, area=None, skill=None, now=None):
     gap = travel_buffer()
     result = []
     for technician in staff:
-        visits = [(a, number) for a, number in booked if a.technician_id == technician.id]
-        busy = [(a.starts_at - gap, a.ends_at + gap) for a, _ in visits]
+        visits = [row for row in booked if row[0].technician_id == technician.id]
+        busy = [(a.starts_at - gap, a.ends_at + gap) for a, *_ in visits]
         result.append(
             {
                 "technician": technician,
@@ -279,10 +279,12 @@ def availability(day, *, branch=None, area=None, skill=None, now=None):
                         "appointment_id": a.id,
                         "work_order_id": a.work_order_id,
                         "number": number,
+                        "status": status,
+                        "type": order_type,
                         "starts_at": a.starts_at,
                         "ends_at": a.ends_at,
                     }
-                    for a, number in visits
+                    for a, number, status, order_type in visits
                 ],
             }
         )
@@ -292,6 +294,45 @@ def availability(day, *, branch=None, area=None, skill=None, now=None):
         "travel_buffer_minutes": int(gap.total_seconds() // 60),
         "technicians": result,
     }
+
+
+def visit_minutes(order_type: str) -> int:
+    """Return how long a visit of this type is booked for (config VISIT_MINUTES, per type; 60 otherwise)."""
+    return int(current_app.config.get("VISIT_MINUTES", {}).get(order_type, 60))
+
+
+def suggested_windows(actor, order_id, *, now=None, limit=5) -> dict:
+    """Return the earliest bookable windows for an order: technicians with its type as a skill, in its area.
+
+    Each suggestion is a window of the visit's length at the start of a free stretch, over the next
+    SUGGEST_DAYS days (config, default 7), earliest first.
+    """
+    order = get_visible_order(actor, order_id)
+    now = now or utcnow()
+    length = timedelta(minutes=visit_minutes(order.type))
+    today = now.astimezone(LOCAL_TZ).date()
+    suggestions = []
+    for offset in range(int(current_app.config.get("SUGGEST_DAYS", 7))):
+        day = availability(today + timedelta(days=offset), area=order.area, skill=order.type, now=now)
+        for entry in day["technicians"]:
+            for window in entry["free"]:
+                starts = _round_up(window["starts_at"])
+                if starts + length <= window["ends_at"]:
+                    suggestion = {"technician": entry["technician"], "starts_at": starts, "ends_at": starts + length}
+                    suggestions.append(suggestion)
+        if len(suggestions) >= limit:
+            break
+    suggestions.sort(key=lambda s: (s["starts_at"], s["technician"].id))
+    minutes = int(length.total_seconds() // 60)
+    return {"work_order_id": order.id, "visit_minutes": minutes, "windows": suggestions[:limit]}
+
+
+def _round_up(at: datetime, minutes: int = 15) -> datetime:
+    """Round up to the next quarter hour: a customer is offered 10:15, not 10:07."""
+    step = timedelta(minutes=minutes)
+    epoch = datetime(2000, 1, 1, tzinfo=UTC)
+    remainder = (at - epoch) % step
+    return at if not remainder else at + (step - remainder)
 
 
 def free_windows(opens: datetime, closes: datetime, busy) -> list[dict]:

@@ -15,6 +15,7 @@ from backend.booking.schemas import (
     AvailabilityQuerySchema,
     AvailabilitySchema,
     BookingSchema,
+    SuggestedWindowsSchema,
     TechnicianQuerySchema,
     TechnicianSchema,
     dump_agenda_day,
@@ -37,6 +38,16 @@ class WorkOrderAppointment(MethodView):
     def post(self, booking, order_id):
         """Book the visit, or reschedule it (say who asked: customer or company, and why)."""
         return services.book(current_user(), order_id, **booking)
+
+
+@blp.route("/work-orders/<int:order_id>/suggested-windows")
+class SuggestedWindows(MethodView):
+    @login_required(*OFFICE)
+    @blp.response(200, SuggestedWindowsSchema)
+    @blp.alt_response(404, description="No such work order")
+    def get(self, order_id):
+        """Find a time: the earliest free windows of technicians with the order's skill in its area."""
+        return services.suggested_windows(current_user(), order_id)
 
 
 @blp.route("/technicians")

@@ -121,6 +121,11 @@ const STRINGS = {
 
 let lang = 'zh';
 
+/** Add a screen's own strings ({zh: {...}, en: {...}}); the console adds its wording this way. */
+export function addStrings(table) {
+  for (const l of Object.keys(STRINGS)) Object.assign(STRINGS[l], table[l] || {});
+}
+
 /** Choose the screen language ('zh' or 'en'). */
 export function setLang(l) {
   lang = l === 'en' ? 'en' : 'zh';

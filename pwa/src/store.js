@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { getMeta, localDate, openAppDB, setMeta } from './db.js';
 import { purgeUploadedBlobs } from './outbox.js';
 import { createSyncer } from './sync.js';
+import { HOME_OF_ROLE, apiFetch, keepOfficeSession, rememberHome } from './http.js';
 import { setLang } from './i18n.js';
 
 const listeners = new Set();
@@ -106,9 +107,7 @@ export async function reload() {
 
 async function api(path, init = {}) {
   const session = await getMeta(store.db, 'session');
-  const headers = { 'Content-Type': 'application/json', ...(init.headers || {}) };
-  if (session?.token) headers.Authorization = `Bearer ${session.token}`;
-  return fetch(path, { ...init, headers });
+  return apiFetch(path, { ...init, token: session?.token });
 }
 
 /** Log in; keeps the session on the phone so an offline restart stays logged in. */
@@ -121,6 +120,13 @@ export async function login(username, password) {
   }
   if (!res.ok) return { error: 'loginFailed' };
   const body = await res.json();
+  rememberHome(body.user.role);
+  if (HOME_OF_ROLE[body.user.role] !== '/app/') {
+    // Office staff work in the console: the session moves to it (this tab only), the phone keeps none.
+    keepOfficeSession({ token: body.token, user: body.user });
+    location.assign(HOME_OF_ROLE[body.user.role]);
+    return {};
+  }
   const session = { token: body.token, user: body.user };
   await setMeta(store.db, 'session', session);
   await setMeta(store.db, 'auth_required', false);

@@ -169,7 +169,9 @@ def test_answer_then_resolve(client, as_dispatcher, auth_headers, manager, compl
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({"channel": "phone", "description": "x"}, "work_order_id"),
+        ({"channel": "phone", "description": "x"}, "contact_phone"),  # no order: say who to call back
+        ({"channel": "phone", "description": "x", "kind": "rumour"}, "kind"),
+        ({"work_order_id": 1, "channel": "phone", "description": "x", "contact_phone": "call me"}, "contact_phone"),
         ({"work_order_id": "1", "channel": "phone", "description": "x"}, "work_order_id"),
         ({"work_order_id": 1, "channel": "pigeon", "description": "x"}, "channel"),
         ({"work_order_id": 1, "channel": "phone", "description": "   "}, "description"),

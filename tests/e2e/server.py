@@ -19,6 +19,7 @@ from backend.customers.models import Customer
 from backend.extensions import db
 from backend.timeutil import LOCAL_TZ
 from backend.workorders.models import WorkOrder
+from backend.workorders.services import next_number
 from backend.workorders.statemachine import transition
 
 PASSWORD = "correct-horse-9"
@@ -85,7 +86,7 @@ def seed(orders_per_type):
     one repair order with no branch either.
     """
     tech = create_user("tech", PASSWORD, "technician", name="李明", employee_no="FZ0042", branch="鼓楼")
-    dispatcher = create_user("dispatch", PASSWORD, "dispatcher", name="王芳")
+    dispatcher = create_user("dispatch", PASSWORD, "dispatcher", name="王芳", employee_no="KF0107")
     create_user("manager", PASSWORD, "manager", name="陈主管")
     today = dt.datetime.now(LOCAL_TZ).date()
     orders = []
@@ -98,15 +99,12 @@ def seed(orders_per_type):
             # Back-to-back half-hour windows from 08:00: one technician is never double-booked
             # (PostgreSQL's exclusion constraint would refuse the seed otherwise).
             starts_at = _at(today, 8) + dt.timedelta(minutes=30 * (n - 1))
-            order = _booked_order(
-                f"WO-{today:%Y%m%d}-{n:04d}", kind, description, customer, tech, dispatcher, starts_at, "鼓楼"
-            )
+            # Numbered by the day's counter, as the API numbers the orders a test opens later.
+            order = _booked_order(next_number(), kind, description, customer, tech, dispatcher, starts_at, "鼓楼")
             orders.append({"id": order.id, "number": order.number, "type": kind, "customer": name, "title": title})
     nobranch = create_user("nobranch", PASSWORD, "technician", name="周强")
     customer = _customer(9000, "孙丽", "女士", branch=None)
-    order = _booked_order(
-        f"WO-{today:%Y%m%d}-9000", "repair", "电视无信号", customer, nobranch, dispatcher, _at(today, 14), None
-    )
+    order = _booked_order(next_number(), "repair", "电视无信号", customer, nobranch, dispatcher, _at(today, 14), None)
     db.session.commit()
     return {
         "technician_id": tech.id,
