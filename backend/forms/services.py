@@ -10,6 +10,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from backend.config import public_base_url
 from backend.errors import Conflict, DomainError, InvalidInput, NotFound
 from backend.extensions import db
 from backend.forms import configure_for_app
@@ -283,7 +284,7 @@ def create_signing_link(order: WorkOrder, actor, *, hours: int | None = None) ->
 
 def signing_link_url(token: str) -> str:
     """Return the address the customer opens for a token."""
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + f"/sign/{token}"
+    return public_base_url() + f"/sign/{token}"
 
 
 def open_signing_link(token: str) -> SigningLink:

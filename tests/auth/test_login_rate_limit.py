@@ -18,7 +18,7 @@ SCRIPT = textwrap.dedent("""
     from backend.auth.services import create_user
     from backend.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite:///" + sys.argv[1], "SECRET_KEY": "s",
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite:///" + sys.argv[1], "SECRET_KEY": "s", "PUBLIC_BASE_URL": "http://t",
                       "RATELIMIT_ENABLED": True, "LOGIN_RATE_LIMIT": "3/minute"})
     with app.app_context():
         flask_migrate.upgrade()

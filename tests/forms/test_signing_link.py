@@ -55,6 +55,22 @@ def test_signing_through_the_link_seals_new_versions_with_the_customers_answers(
     assert current["service"].audit["customer_signed_via"] == "signing_link"
 
 
+def test_without_a_configured_address_a_test_or_debug_run_links_to_the_address_it_was_called_at(
+    app, completed_order, technician, client, auth_headers, monkeypatch
+):
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", None)
+    order = completed_order()
+    response = client.post(
+        f"/api/v1/work-orders/{order.id}/signing-links",
+        json={},
+        headers=auth_headers(technician),
+        base_url="http://192.168.1.20:8080",
+    )
+    assert response.status_code == 201
+    assert response.json["url"].startswith("http://192.168.1.20:8080/sign/")
+    assert client.get(response.json["url"].removeprefix("http://192.168.1.20:8080")).status_code == 200
+
+
 def test_a_link_works_once(completed_order, make_user, client, auth_headers, db):
     order = completed_order()
     link = _link(client, order, make_user("dispatcher"), auth_headers)
