@@ -49,6 +49,9 @@ def create_app(config=None):
     from backend.observability import init_app as init_observability
 
     init_observability(app)
+    from backend.security import init_app as init_security
+
+    init_security(app)
     return app
 
 

@@ -20,6 +20,7 @@ from backend.forms.models import Form, SigningLink
 from backend.forms.render import render_pdf
 from backend.forms.seal import get_sealer, sha256_hex
 from backend.timeutil import utcnow
+from backend.visits.attachments import checked_image_type
 from backend.visits.models import Visit, VisitEvent
 from backend.workorders.models import WorkOrder
 
@@ -310,7 +311,7 @@ def submit_signing_link(
 ) -> list[str]:
     """Record the customer's signature and feedback once, then seal new versions of the forms."""
     link = open_signing_link(token)
-    if not signature_png.startswith(b"\x89PNG\r\n\x1a\n") or len(signature_png) > MAX_SIGNATURE_BYTES:
+    if len(signature_png) > MAX_SIGNATURE_BYTES or checked_image_type(signature_png, "signature") != "image/png":
         raise InvalidInput("The signature must be a drawn PNG image.", errors={"signature": ["Sign first."]})
     errors = {}
     for key, value in ratings.items():

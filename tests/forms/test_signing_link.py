@@ -7,6 +7,7 @@ from backend.forms.models import Form, SigningLink
 from backend.forms.samples import squiggle_png
 from backend.timeutil import utcnow
 from tests.forms.pdftools import pdftotext, seal_status
+from tests.test_security_headers import assert_protected, inline_nonces, policy
 
 SIGNATURE = "data:image/png;base64," + base64.b64encode(squiggle_png(seed=7)).decode()
 
@@ -109,3 +110,25 @@ def test_only_the_orders_own_technician_or_the_office_creates_links(completed_or
         f"/api/v1/work-orders/{order.id}/signing-links", json={}, headers=auth_headers(make_user("technician"))
     )
     assert response.status_code == 404
+
+
+def test_the_signing_page_is_protected_never_stored_and_its_pad_runs_with_the_nonce(
+    completed_order, technician, client, auth_headers
+):
+    order = completed_order()
+    path = _link(client, order, technician, auth_headers)["url"].removeprefix("http://doorstep.test")
+    page = client.get(path)
+    assert page.status_code == 200
+    assert_protected(page)
+    assert page.headers["Cache-Control"] == "no-store"
+    nonces = inline_nonces(page.text)
+    assert len(nonces) == 1 and 'style="' not in page.text
+    (nonce,) = nonces
+    csp = policy(page)
+    assert f"'nonce-{nonce}'" in csp["script-src"] and f"'nonce-{nonce}'" in csp["style-src"]
+
+    signed = client.post(path, data=_answers())
+    assert signed.status_code == 200 and signed.headers["Cache-Control"] == "no-store"
+    used = client.get(path)
+    assert used.status_code == 410 and used.headers["Cache-Control"] == "no-store"
+    assert_protected(used)
