@@ -147,7 +147,7 @@ def test_a_script_injected_into_the_signing_page_is_refused(live_server, watched
         """() => { const s = document.createElement('script'); s.textContent = 'window.__ran = true';
                    document.body.appendChild(s); }"""
     )
-    page.wait_for_function("window.__cspViolations.length > 0")
+    page.wait_for_function("() => window.__cspViolations.length > 0")
     assert page.evaluate("window.__ran === undefined")
     assert "script-src" in " ".join(violations(page))
 
