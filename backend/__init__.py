@@ -6,7 +6,7 @@ from flask import Flask, send_from_directory
 from sqlalchemy import event
 
 from backend.apifields import document_order_types
-from backend.config import DefaultConfig, database_url
+from backend.config import DefaultConfig, database_url, require_production_settings
 from backend.errors import register_error_handlers
 from backend.extensions import api, babel, db, migrate
 from backend.i18n import select_locale
@@ -25,6 +25,7 @@ def create_app(config=None):
     app.config.from_prefixed_env("DOORSTEP")
     if config:
         app.config.update(config)
+    require_production_settings(app)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         os.makedirs(app.instance_path, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.instance_path)
@@ -53,6 +54,9 @@ def create_app(config=None):
     from backend.auth.access import init_app as init_access
 
     init_access(app)  # after the request id is set: a 401 is logged with it
+    from backend.security import init_app as init_security
+
+    init_security(app)
     return app
 
 

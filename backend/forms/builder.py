@@ -6,6 +6,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import select
 
+from backend.config import public_base_url
 from backend.extensions import db
 from backend.forms.data import (
     MAX_PHOTOS,
@@ -39,7 +40,7 @@ class CustomerInput:
 
 def verify_url(form_id: str) -> str:
     """Return the public verification address of a form (the QR code's target)."""
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + f"/verify/{form_id}"
+    return public_base_url() + f"/verify/{form_id}"
 
 
 def company(order, lang: str) -> Company:

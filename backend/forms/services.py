@@ -11,6 +11,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from backend.config import public_base_url
 from backend.errors import Conflict, DomainError, InvalidInput, NotFound
 from backend.extensions import db
 from backend.forms import configure_for_app
@@ -20,6 +21,7 @@ from backend.forms.models import Form, SigningLink
 from backend.forms.render import render_pdf
 from backend.forms.seal import get_sealer, sha256_hex
 from backend.timeutil import utcnow
+from backend.visits.attachments import checked_image_type
 from backend.visits.models import Visit, VisitEvent
 from backend.workorders.models import WorkOrder
 
@@ -326,7 +328,7 @@ def create_signing_link(order: WorkOrder, actor, *, hours: int | None = None) ->
 
 def signing_link_url(token: str) -> str:
     """Return the address the customer opens for a token."""
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + f"/sign/{token}"
+    return public_base_url() + f"/sign/{token}"
 
 
 def open_signing_link(token: str) -> SigningLink:
@@ -352,7 +354,7 @@ def submit_signing_link(
 ) -> list[str]:
     """Record the customer's signature and feedback once, then seal new versions of the forms."""
     link = open_signing_link(token)
-    if not signature_png.startswith(b"\x89PNG\r\n\x1a\n") or len(signature_png) > MAX_SIGNATURE_BYTES:
+    if len(signature_png) > MAX_SIGNATURE_BYTES or checked_image_type(signature_png, "signature") != "image/png":
         raise InvalidInput("The signature must be a drawn PNG image.", errors={"signature": ["Sign first."]})
     errors = {}
     for key, value in ratings.items():

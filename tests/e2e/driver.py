@@ -41,7 +41,8 @@ def login(page, server, username="tech"):
     page.fill("input[name=password]", server.seed["password"])
     page.click("button[type=submit]")
     page.wait_for_selector("[data-testid=visit]")
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20000)
+    # Predicates are functions, not expression strings: the page's CSP forbids eval, which strings need.
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=20000)
 
 
 def outbox(page):
@@ -81,7 +82,9 @@ def answer_checklist(page, step, tmp_path):
 def complete_step(page, step_id):
     """Tap "complete this step" and wait until the stepper moves on."""
     page.locator("[data-testid=complete-step]").click()
-    page.wait_for_function(f"!document.querySelector('article.step[data-step={step_id}] [data-testid=complete-step]')")
+    page.wait_for_function(
+        f"() => !document.querySelector('article.step[data-step={step_id}] [data-testid=complete-step]')"
+    )
 
 
 def do_call(page, step, tmp_path, shot=False):
