@@ -53,3 +53,8 @@ def test_a_broken_guide_file_is_refused_naming_the_file_and_the_field(tmp_path, 
         load_guide(path)
     assert str(path) in str(error.value)
     assert named in str(error.value)
+
+
+def test_an_agent_without_a_number_gets_a_script_with_no_blank_or_placeholder(make_user):
+    guide = guide_for(make_user("dispatcher", employee_no=None))
+    assert guide["answer"]["zh"] == "您好！福建广电网络客服为您服务，请问有什么可以帮到您？"
