@@ -141,12 +141,12 @@ def test_only_admins_reset_passwords(client, make_user, auth_headers, role):
 def test_cli_user_create_refuses_a_weak_password(app, db, monkeypatch):
     runner = app.test_cli_runner()
     monkeypatch.setenv("DOORSTEP_PASSWORD", "12345678")
-    refused = runner.invoke(args=["user", "create", "chen.li", "--role", "technician"])
+    refused = runner.invoke(args=["user", "create", "chen.li", "--role", "technician", "--branch", "福州"])
     assert refused.exit_code != 0 and "common" in refused.output
     monkeypatch.setenv("DOORSTEP_PASSWORD", "chen.li-2026")
-    assert runner.invoke(args=["user", "create", "chen.li", "--role", "technician"]).exit_code != 0
+    assert runner.invoke(args=["user", "create", "chen.li", "--role", "technician", "--branch", "福州"]).exit_code != 0
     monkeypatch.setenv("DOORSTEP_PASSWORD", GOOD)
-    created = runner.invoke(args=["user", "create", "chen.li", "--role", "technician"])
+    created = runner.invoke(args=["user", "create", "chen.li", "--role", "technician", "--branch", "福州"])
     assert created.exit_code == 0, created.output
 
 
