@@ -67,6 +67,7 @@ def _import_models():
     from backend.booking import models as _booking  # noqa: F401
     from backend.customers import models as _customers  # noqa: F401
     from backend.forms import models as _forms  # noqa: F401
+    from backend.messages import models as _messages  # noqa: F401
     from backend.visits import models as _visits  # noqa: F401
     from backend.workorders import models as _workorders  # noqa: F401
 
@@ -118,6 +119,11 @@ def _register_blueprints(app):
     from backend.live.views import blp as live_blp
 
     api.register_blueprint(live_blp)
+    from backend.messages.services import templates as message_templates
+    from backend.messages.views import blp as messages_blp
+
+    message_templates()  # a broken templates.yaml stops the app here, naming the file and the template
+    api.register_blueprint(messages_blp)
     from backend.pwa import bp as pwa_bp
 
     app.register_blueprint(pwa_bp)

@@ -21,6 +21,7 @@ from backend.customers.models import Customer
 from backend.errors import Conflict, InvalidInput
 from backend.extensions import db
 from backend.greetings import customer_title, greeting_rules
+from backend.messages.services import compose, dispatch
 from backend.timeutil import LOCAL_TZ, as_utc, local_day_bounds, utcnow
 from backend.visits.definitions import flows_for_agenda, tariff_for_agenda
 from backend.workorders.models import WorkOrder
@@ -125,7 +126,9 @@ def book(actor, order_id, *, technician_id, starts_at, ends_at, requested_by=Non
     if order.status != "scheduled":
         transition(order, "scheduled", actor, reason or ("rescheduled" if live else "booked"))
     order.technician_id = technician.id
+    message = compose("rescheduled" if live else "booked", order, appointment=appointment)
     _commit_booking()
+    dispatch(message)  # after the commit: the customer hears of a booking that exists
     return appointment
 
 

@@ -20,6 +20,7 @@ from backend.forms.data import MOT_MOMENTS, RATING_ASPECTS
 from backend.forms.models import Form, SigningLink
 from backend.forms.render import render_pdf
 from backend.forms.seal import get_sealer, sha256_hex
+from backend.messages.services import compose, dispatch
 from backend.timeutil import utcnow
 from backend.visits.attachments import checked_image_type
 from backend.visits.models import Visit, VisitEvent
@@ -322,8 +323,11 @@ def create_signing_link(order: WorkOrder, actor, *, hours: int | None = None) ->
         expires_at=utcnow() + timedelta(hours=hours),
     )
     db.session.add(link)
+    token = _serializer().dumps({"l": link.id, "h": hours})
+    message = compose("signing_link", order, url=signing_link_url(token))
     db.session.commit()
-    return link, _serializer().dumps({"l": link.id, "h": hours})
+    dispatch(message)  # the link also goes to the customer's phone, after the commit
+    return link, token
 
 
 def signing_link_url(token: str) -> str:

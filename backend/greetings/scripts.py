@@ -101,33 +101,34 @@ def addressed_as(name: str | None, title: str | None, lang: str = "zh") -> str:
     return customer_title(name, title, lang) or NEUTRAL_ADDRESS[lang]
 
 
-def check_script(text: str) -> None:
+def check_script(text: str, *, placeholders=PLACEHOLDERS, always_known=ALWAYS_KNOWN) -> None:
     """Raise ValueError when ``text`` would not fill cleanly.
 
     An unknown placeholder means a typo in the data; a placeholder that may have no value outside
-    ``[…]`` would leave a hole in the sentence; brackets must pair and not nest.
+    ``[…]`` would leave a hole in the sentence; brackets must pair and not nest. Other texts with
+    the same rules (message templates) pass their own ``placeholders`` and ``always_known``.
     """
     for key in _PLACEHOLDER.findall(text):
-        if key not in PLACEHOLDERS:
+        if key not in placeholders:
             raise ValueError(f"unknown placeholder {{{key}}} in script: {text}")
     outside = _OPTIONAL.sub("", text)
     if "[" in outside or "]" in outside:
         raise ValueError(f"unpaired or nested [ ] in script: {text}")
     for key in _PLACEHOLDER.findall(outside):
-        if key not in ALWAYS_KNOWN:
+        if key not in always_known:
             raise ValueError(f"{{{key}}} may have no value: put its words inside [ ] in script: {text}")
 
 
-def fill_script(text: str, **values: str | None) -> str:
+def fill_script(text: str, *, placeholders=PLACEHOLDERS, always_known=ALWAYS_KNOWN, **values: str | None) -> str:
     """Fill ``text``'s placeholders and optional parts with ``values`` (missing or empty = unknown).
 
     Raises ValueError for a script ``check_script`` refuses, or for a value given under an
     unknown name.
     """
-    unknown_values = set(values) - PLACEHOLDERS
+    unknown_values = set(values) - placeholders
     if unknown_values:
         raise ValueError(f"unknown script values: {', '.join(sorted(unknown_values))}")
-    check_script(text)
+    check_script(text, placeholders=placeholders, always_known=always_known)
 
     def known(key: str) -> bool:
         return values.get(key) not in (None, "")
