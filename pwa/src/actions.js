@@ -1,5 +1,6 @@
 // What the technician does during a visit: each function records one action (local change + ops).
 import { uuid } from './db.js';
+import { draftKey } from './drafts.js';
 import { canComplete, missingItems } from './flow.js';
 import { recordAction, recordActions } from './outbox.js';
 
@@ -7,6 +8,7 @@ import { recordAction, recordActions } from './outbox.js';
 export function answer(db, workOrderId, step, item, value) {
   return recordAction(db, {
     workOrderId, type: 'checklist.answer', data: { step, item, value },
+    drafts: [draftKey(workOrderId, `answer:${step}:${item}`)],
     update: (v) => {
       v.answers[step] = { ...(v.answers[step] || {}), [item]: value };
       return v;
@@ -115,12 +117,17 @@ export async function noAccess(db, workOrderId, noticeBlob) {
 /** Record what the customer said, their style and needs. */
 export function communicate(db, workOrderId, { customer_description, customer_style, needs }) {
   const data = { customer_description, customer_style, needs };
-  return recordAction(db, { workOrderId, type: 'communicate.record', data, update: (v) => ({ ...v, communicate: data }) });
+  return recordAction(db, {
+    workOrderId, type: 'communicate.record', data, drafts: [draftKey(workOrderId, 'communicate')],
+    update: (v) => ({ ...v, communicate: data }),
+  });
 }
 
 /** Record the work done: kinds, equipment swaps, materials, fees from the tariff, result. */
 export function operate(db, workOrderId, data) {
-  return recordAction(db, { workOrderId, type: 'operate.record', data, update: (v) => ({ ...v, operate: data }) });
+  return recordAction(db, {
+    workOrderId, type: 'operate.record', data, drafts: [draftKey(workOrderId, 'operate')], update: (v) => ({ ...v, operate: data }),
+  });
 }
 
 /** Record the customer's evaluation with their signature (a PNG Blob), or declined with a reason. */
@@ -133,12 +140,17 @@ export async function evaluate(db, workOrderId, { ratings, mot, comments, signat
     data.signature_attachment_id = uuid();
     blobs.push({ id: data.signature_attachment_id, kind: 'signature', blob: signature, content_type: 'image/png' });
   }
-  return recordAction(db, { workOrderId, type: 'evaluate.submit', data, blobs, update: (v) => ({ ...v, evaluate: data }) });
+  return recordAction(db, {
+    workOrderId, type: 'evaluate.submit', data, blobs, drafts: [draftKey(workOrderId, 'evaluate')],
+    update: (v) => ({ ...v, evaluate: data }),
+  });
 }
 
 /** Record the extra help: checks done, leads, leaflet. */
 export function help(db, workOrderId, data) {
-  return recordAction(db, { workOrderId, type: 'help.record', data, update: (v) => ({ ...v, help: data }) });
+  return recordAction(db, {
+    workOrderId, type: 'help.record', data, drafts: [draftKey(workOrderId, 'help')], update: (v) => ({ ...v, help: data }),
+  });
 }
 
 /** Finish the visit once every step is complete. */

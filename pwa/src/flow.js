@@ -44,6 +44,23 @@ export function canComplete(step, answers = {}, visit = null) {
   return missingItems(step, answers).length === 0 && (visit === null || hasStepRecord(step.id, visit));
 }
 
+// What the customer is asked in the evaluation (the Feedback Form's rows).
+export const RATINGS = ['overall', 'punctuality', 'attitude', 'professionalism', 'tidiness'];
+export const MOMENTS = ['call', 'arrival', 'communication', 'operation'];
+
+/**
+ * List what the evaluation still lacks, in the order the form asks it: each unrated rating, each
+ * unscored moment of truth, then the signature (or the reason, when the customer declined).
+ * Each gap is {kind: 'rating' | 'mot' | 'signature' | 'reason', id}.
+ */
+export function evaluationGaps({ ratings = {}, mot = {}, declined = false, reason = '', signed = false }) {
+  return [
+    ...RATINGS.filter((r) => !ratings[r]).map((id) => ({ kind: 'rating', id })),
+    ...MOMENTS.filter((m) => mot[m] == null).map((id) => ({ kind: 'mot', id })),
+    ...(declined ? (reason.trim() ? [] : [{ kind: 'reason', id: 'reason' }]) : signed ? [] : [{ kind: 'signature', id: 'signature' }]),
+  ];
+}
+
 /** Return the flow's step with this id. */
 export function stepOf(flow, id) {
   return flow.steps.find((s) => s.id === id);

@@ -116,10 +116,10 @@ def do_communicate(page, step, tmp_path):
 def do_operate(page, step, tmp_path):
     answer_checklist(page, step, tmp_path)
     page.locator("input[type=checkbox][value=equipment_replacement]").check()
-    page.get_by_role("button", name="+ 添加").first.click()
+    page.get_by_role("button", name="+ 添加一台更换的设备").click()
     page.get_by_label("旧序列号").fill("STB-OLD-0001")
     page.get_by_label("新序列号").fill("STB-NEW-0002")
-    page.locator("fieldset:has(legend:text('收费（按公司资费）')) button").click()
+    page.get_by_role("button", name="+ 添加收费项目").click()
     page.locator("select[data-fee='0']").select_option("STB_HD")
     page.locator("[data-testid=fee-total]").get_by_text("¥299.00").wait_for()
     page.locator("input[name=result][value=fixed]").check()
