@@ -61,6 +61,49 @@ export function evaluationGaps({ ratings = {}, mot = {}, declined = false, reaso
   ];
 }
 
+/**
+ * Return a visit's local progress for the agenda card: null before anything was done, else
+ * {done: bool, noAccess: bool, completed: n, total: n, current: step or null, index: 1-based}.
+ */
+export function visitProgress(flow, local) {
+  if (!flow || !local) return null;
+  const started = local.completed.length || local.calls?.length || local.checkin || local.knocks?.length || local.done;
+  if (!started) return null;
+  const current = currentStep(flow, local.completed);
+  return {
+    done: !!local.done, noAccess: !!local.no_access,
+    completed: flow.steps.filter((x) => local.completed.includes(x.id)).length, total: flow.steps.length,
+    current, index: current ? flow.steps.indexOf(current) + 1 : null,
+  };
+}
+
+// A check-in more than this long before the window starts is probably for the wrong visit or day.
+export const CHECKIN_EARLY_WARN_MINUTES = 60;
+
+/**
+ * Tell whether checking in now is far outside the booked window: {early: minutes} more than
+ * CHECKIN_EARLY_WARN_MINUTES before it starts, {late: minutes} on a later day than it ended, or null.
+ */
+export function checkinOffWindow(appointment, now = new Date()) {
+  if (!appointment) return null;
+  const start = new Date(appointment.starts_at);
+  const end = new Date(appointment.ends_at);
+  const before = Math.round((start - now) / 60000);
+  if (before > CHECKIN_EARLY_WARN_MINUTES) return { early: before };
+  if (now > end && now.toDateString() !== end.toDateString()) return { late: Math.round((now - end) / 60000) };
+  return null;
+}
+
+/** Sum up the outbox for a person: how many visits wait to sync, how many need attention, how many actions. */
+export function outboxSummary(counts) {
+  const rows = Object.values(counts);
+  return {
+    visits: rows.filter((c) => c.pending > 0).length,
+    attention: rows.filter((c) => c.failed > 0).length,
+    actions: rows.reduce((n, c) => n + c.pending, 0),
+  };
+}
+
 /** Return the flow's step with this id. */
 export function stepOf(flow, id) {
   return flow.steps.find((s) => s.id === id);

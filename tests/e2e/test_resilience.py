@@ -118,7 +118,7 @@ def test_new_app_version_mid_visit_loses_nothing(tmp_path, phone):
 
         phone.unroute("**/api/v1/sync")
         page.get_by_role("button", name="立即同步").click()
-        page.wait_for_function("document.querySelector('[data-testid=queued]').textContent.endsWith(': 0')")
+        page.wait_for_function("document.querySelector('[data-testid=queued]').textContent === '已全部同步'")
         events = server.scalar("SELECT count(*) FROM visit_events WHERE work_order_id = :id", id=order["id"])
         assert events == len(before)
     finally:

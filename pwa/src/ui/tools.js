@@ -2,10 +2,10 @@
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import * as actions from '../actions.js';
-import { MOMENTS, RATINGS, evaluationGaps } from '../flow.js';
+import { MOMENTS, RATINGS, checkinOffWindow, evaluationGaps } from '../flow.js';
 import { L, t } from '../i18n.js';
 import { scanSerial } from '../photos.js';
-import { fmtTime } from './app.js';
+import { fmtDayTime, fmtTime } from './app.js';
 import { DraftMark, PhotoInput, Tip, act, useDraft } from './visit.js';
 
 const LATE_OFFER_MINUTES = 15;
@@ -74,7 +74,9 @@ function LateNotice({ ctx, always = false }) {
 function ArriveTool({ ctx }) {
   const { local, id, v } = ctx;
   const [useLoc, setUseLoc] = useState(false);
+  const [offWindow, setOffWindow] = useState(null);
   const doCheckin = async () => {
+    setOffWindow(null);
     let pos = null;
     if (useLoc && navigator.geolocation) {
       pos = await new Promise((resolve) => navigator.geolocation.getCurrentPosition(
@@ -83,12 +85,26 @@ function ArriveTool({ ctx }) {
     }
     await act((db) => actions.checkin(db, id, pos));
   };
+  // A check-in far from the booked window (another day, hours early) is asked about first.
+  const tryCheckin = () => {
+    const off = checkinOffWindow(v.appointment);
+    if (off) setOffWindow(off);
+    else doCheckin();
+  };
+  const when = v.appointment && `${fmtDayTime(v.appointment.starts_at)}–${fmtTime(v.appointment.ends_at)}`;
   return html`<div class="card tool">
     <${LateNotice} ctx=${ctx} />
     ${local.checkin
       ? html`<p class="ok" role="status">✓ ${t('checkedIn')} ${fmtTime(local.checkin.at)}</p>`
       : html`<label class="check"><input type="checkbox" checked=${useLoc} onChange=${(e) => setUseLoc(e.target.checked)} /><span>${t('useLocation')}</span></label>
-        <button class="primary" onClick=${doCheckin}>${t('checkin')}</button>`}
+        ${offWindow
+          ? html`<div class="warn" role="alert" data-testid="checkin-warning">
+              <p>${offWindow.early
+                ? t('checkinEarly', { when, h: Math.floor(offWindow.early / 60), m: offWindow.early % 60 })
+                : t('checkinLate', { when })}</p>
+              <div class="row"><button onClick=${() => setOffWindow(null)}>${t('cancel')}</button>
+                <button class="danger" onClick=${doCheckin}>${t('checkinAnyway')}</button></div></div>`
+          : html`<button class="primary" onClick=${tryCheckin}>${t('checkin')}</button>`}`}
     ${!local.no_access && !local.checkin && html`<${KnockTimer} ctx=${ctx} phone=${v.customer.phones?.[0]} />`}
   </div>`;
 }
