@@ -4,10 +4,16 @@ Every test runs at the phone viewport (360x740). "Killing" the app is closing it
 the profile on disk (IndexedDB, service worker) stays, as on a phone whose app was swiped away.
 """
 
+import datetime as dt
+import json
+from zoneinfo import ZoneInfo
+
 import pytest
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
-from tests.e2e.driver import STEP_DRIVERS, answer_checklist, login, open_visit, sign
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, screenshot
+from tests.e2e.driver import STEP_DRIVERS, answer_checklist, login, open_visit, outbox, sign
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 INK_JS = """() => {
   const c = document.querySelector('canvas.sig');
@@ -173,7 +179,7 @@ def test_the_evaluate_hint_names_what_is_missing_and_goes_there(live_server, pho
     target = page.locator("select[data-mot=arrival]")
     assert page.evaluate("document.activeElement === document.querySelector('select[data-mot=arrival]')")
     box = target.bounding_box()
-    assert 0 <= box["y"] and box["y"] + box["height"] <= 740
+    assert box["y"] >= 0 and box["y"] + box["height"] <= 740
     target.select_option("2")
     page.locator("select[data-mot=operation]").select_option("2")
     assert hint.count() == 0
@@ -195,3 +201,118 @@ def test_each_add_button_says_what_it_adds(live_server, phone, tmp_path):
     # Adding a swapped device is equipment replacement: it is ticked, not asked again.
     page.get_by_role("button", name="+ 添加一台更换的设备").click()
     assert page.locator("input[type=checkbox][value=equipment_replacement]").is_checked()
+    page.get_by_role("button", name="+ 添加收费项目").click()
+    tool.locator("fieldset").nth(1).evaluate("(el) => { el.scrollIntoView(); window.scrollBy(0, -56); }")
+    screenshot(page, "step-operate-named-buttons")
+
+
+def test_the_agenda_card_shows_the_phones_own_progress_offline(live_server, phone, tmp_path):
+    flow = flows_of(live_server)["install"]
+    order = live_server.order("install")
+    page = phone.new_page()
+    login(page, live_server)
+    phone.set_offline(True)
+    open_visit(page, order["number"])
+    walk_to(page, flow, "operate", tmp_path)
+    page.get_by_role("button", name="← 返回").click()
+    card = page.locator(f"[data-order='{order['number']}']")
+    assert card.get_by_test_id("progress").inner_text() == "第4步 操作 · 已完成 3/6"
+    assert "已预约" not in card.inner_text()
+    untouched = page.locator(f"[data-order='{live_server.order('install', 1)['number']}']")
+    assert untouched.get_by_test_id("progress").inner_text() == "已预约"
+    # Reopened offline, the card still says where the visit stands.
+    page.close()
+    page = phone.new_page()
+    page.goto(f"{live_server.url}/app/")
+    card = page.locator(f"[data-order='{order['number']}']")
+    page.wait_for_function(
+        f"document.querySelector(\"[data-order='{order['number']}'] [data-testid=progress]\").textContent"
+        " === '第4步 操作 · 已完成 3/6'"
+    )
+    screenshot(page, "agenda")
+
+
+def test_a_check_in_a_day_early_is_warned_and_tomorrow_is_apart(live_server, phone, tmp_path):
+    server = live_server
+    moved = server.order("repair", 2)
+    tomorrow = (dt.datetime.now(SHANGHAI) + dt.timedelta(days=1)).date()
+    status, body = server.api(
+        "POST",
+        f"/api/v1/work-orders/{moved['id']}/appointment",
+        server.token("dispatch"),
+        {
+            "technician_id": server.seed["technician_id"],
+            "starts_at": f"{tomorrow}T10:00:00+08:00",
+            "ends_at": f"{tomorrow}T10:30:00+08:00",
+            "requested_by": "customer",
+            "reason": "客户改约明天",
+        },
+    )
+    assert status == 201, body
+    flow = flows_of(server)["repair"]
+    page = phone.new_page()
+    login(page, server)
+    days = page.get_by_test_id("day")
+    assert days.count() == 2
+    assert days.nth(0).locator("h2").inner_text().startswith("今天")
+    assert days.nth(1).locator("h2").inner_text().startswith("明天")
+    assert days.nth(1).get_by_test_id("visit").evaluate_all("(els) => els.map((e) => e.dataset.order)") == [
+        moved["number"]
+    ]
+    assert days.nth(0).get_by_test_id("visit").count() == len(server.seed["orders"]) - 1
+
+    phone.set_offline(True)
+    open_visit(page, moved["number"])
+    STEP_DRIVERS["call"](page, flow["steps"][0], tmp_path)
+    before = len(outbox(page))
+    page.get_by_role("button", name="到达签到").click()
+    warning = page.get_by_test_id("checkin-warning")
+    assert "小时" in warning.inner_text() and "10:00" in warning.inner_text()
+    assert len(outbox(page)) == before  # nothing recorded yet
+    page.get_by_role("button", name="取消").click()
+    assert warning.count() == 0 and len(outbox(page)) == before
+    page.get_by_role("button", name="到达签到").click()
+    page.get_by_role("button", name="仍然签到").click()
+    page.get_by_text("已签到").wait_for()
+    assert [op["type"] for op in outbox(page)][before:] == ["arrive.checkin"]
+
+
+def test_the_sync_bar_counts_visits_and_what_needs_attention(live_server, phone, tmp_path):
+    flow = flows_of(live_server)["repair"]
+    first, second = live_server.order("repair", 0), live_server.order("repair", 1)
+    page = phone.new_page()
+    login(page, live_server)
+    phone.set_offline(True)
+    open_visit(page, first["number"])
+    STEP_DRIVERS["call"](page, flow["steps"][0], tmp_path)
+    page.get_by_role("button", name="← 返回").click()
+    open_visit(page, second["number"])
+    page.locator("article.step [data-item=no_wei]").check()
+    page.get_by_role("button", name="← 返回").click()
+    actions = outbox(page)
+    assert len(actions) > 10
+    bar = page.locator(".syncbar")
+    assert bar.get_by_test_id("queued").inner_text() == "2 个上门待同步"
+    assert str(len(actions)) not in bar.get_by_test_id("queued").inner_text()
+    bar.get_by_text("详情").click()
+    assert bar.get_by_test_id("actions-waiting").inner_text() == f"待发送的操作：{len(actions)} 个"
+
+    # The server takes the first visit's actions and refuses the second's: one visit needs attention.
+    def answer(route):
+        ops = json.loads(route.request.post_data)["ops"]
+        results = [
+            {"op_id": op["op_id"], "status": "applied"}
+            if op["work_order_id"] == first["id"]
+            else {"op_id": op["op_id"], "status": "conflict", "code": "order_cancelled", "message": "cancelled"}
+            for op in ops
+        ]
+        route.fulfill(json={"results": results, "server_time": dt.datetime.now(dt.UTC).isoformat()})
+
+    phone.route("**/api/v1/sync", answer)
+    phone.set_offline(False)
+    page.get_by_role("button", name="立即同步").click()
+    bar.get_by_test_id("attention").wait_for()
+    assert bar.get_by_test_id("attention").inner_text() == "1 个上门需处理"
+    assert bar.get_by_test_id("queued").inner_text() == "已全部同步"
+    assert page.locator(f"[data-order='{second['number']}']").get_by_test_id("needs-attention").is_visible()
+    assert page.locator(f"[data-order='{first['number']}']").get_by_test_id("needs-attention").count() == 0

@@ -230,7 +230,7 @@ function OperateTool({ ctx }) {
       <button class="small" onClick=${() => set({ materials: [...materials, { name: '', qty: 1 }] })}>+ ${t('addMaterial')}</button>
     </fieldset>
     <fieldset><legend>${t('fees')}</legend>
-      ${fees.map((f, i) => html`<div class="row"><label class="field">${t('fees')}<select data-fee=${i} value=${f.tariff_code} onChange=${(e) => setFee(i, { tariff_code: e.target.value })}>
+      ${fees.map((f, i) => html`<div class="row"><label class="field">${t('feeItem')}<select data-fee=${i} value=${f.tariff_code} onChange=${(e) => setFee(i, { tariff_code: e.target.value })}>
           ${s.tariff.map((x) => html`<option value=${x.code}>${L(x.name)} (${money(x.price_cents)}/${L(x.unit)})</option>`)}</select></label>
         <label class="field narrow">${t('qty')}<input type="number" min="1" value=${f.qty} onInput=${(e) => setFee(i, { qty: Number(e.target.value) })} /></label></div>`)}
       <button class="small" disabled=${!s.tariff.length} onClick=${() => set({ fees: [...fees, { tariff_code: s.tariff[0].code, qty: 1 }] })}>+ ${t('addFee')}</button>
