@@ -1,7 +1,7 @@
 // What the technician does during a visit: each function records one action (local change + ops).
 import { uuid } from './db.js';
 import { draftKey } from './drafts.js';
-import { canComplete, missingItems } from './flow.js';
+import { answersFromRecord, canComplete, missingItems } from './flow.js';
 import { recordAction, recordActions } from './outbox.js';
 
 /** Answer one checklist item of a step. */
@@ -14,6 +14,24 @@ export function answer(db, workOrderId, step, item, value) {
       return v;
     },
   });
+}
+
+/**
+ * Record a step's record op together with the checklist answers it gives (`record:` links in the
+ * flow), in one transaction: the item is asked once and the server gets both answers.
+ */
+function recordWithAnswers(db, { workOrderId, step, type, data, update, drafts = [], blobs = [] }) {
+  const answers = answersFromRecord(step, data);
+  const ops = [{ type, data }, ...Object.entries(answers).map(([item, value]) => ({
+    type: 'checklist.answer', data: { step: step.id, item, value } }))];
+  return recordActions(db, {
+    workOrderId, ops, blobs, drafts,
+    update: (v) => {
+      const next = update(v);
+      if (Object.keys(answers).length) next.answers[step.id] = { ...(next.answers[step.id] || {}), ...answers };
+      return next;
+    },
+  }).then((made) => made[0]);
 }
 
 /** Keep a photo (already compressed): as the answer of a photo checklist item, or linked to a step. */
@@ -49,14 +67,14 @@ export function completeStep(db, workOrderId, step, answers, visit) {
   });
 }
 
-/** Log one phone call attempt: outcome, the confirmed window, notes. */
-export function callAttempt(db, workOrderId, { outcome, window, notes, fault_description }) {
+/** Log one phone call attempt: outcome, the confirmed window, notes; with the call step, the fault answers its item. */
+export function callAttempt(db, workOrderId, { outcome, window, notes, fault_description }, step = null) {
   const data = { outcome };
   if (window?.start && window?.end) data.window = window;
   if (fault_description) data.fault_description = fault_description;
   if (notes) data.notes = notes;
-  return recordAction(db, {
-    workOrderId, type: 'call.attempt', data,
+  return recordWithAnswers(db, {
+    workOrderId, step, type: 'call.attempt', data, drafts: [draftKey(workOrderId, 'call')],
     update: (v) => {
       v.calls.push({ ...data, at: new Date().toISOString() });
       return v;
@@ -123,10 +141,10 @@ export function communicate(db, workOrderId, { customer_description, customer_st
   });
 }
 
-/** Record the work done: kinds, equipment swaps, materials, fees from the tariff, result. */
-export function operate(db, workOrderId, data) {
-  return recordAction(db, {
-    workOrderId, type: 'operate.record', data, drafts: [draftKey(workOrderId, 'operate')], update: (v) => ({ ...v, operate: data }),
+/** Record the work done: kinds, equipment swaps, materials, fees from the tariff, result (and the items it answers). */
+export function operate(db, workOrderId, data, step = null) {
+  return recordWithAnswers(db, {
+    workOrderId, step, type: 'operate.record', data, drafts: [draftKey(workOrderId, 'operate')], update: (v) => ({ ...v, operate: data }),
   });
 }
 
@@ -146,10 +164,10 @@ export async function evaluate(db, workOrderId, { ratings, mot, comments, signat
   });
 }
 
-/** Record the extra help: checks done, leads, leaflet. */
-export function help(db, workOrderId, data) {
-  return recordAction(db, {
-    workOrderId, type: 'help.record', data, drafts: [draftKey(workOrderId, 'help')], update: (v) => ({ ...v, help: data }),
+/** Record the extra help: checks done, leads, leaflet (and the items they answer). */
+export function help(db, workOrderId, data, step = null) {
+  return recordWithAnswers(db, {
+    workOrderId, step, type: 'help.record', data, drafts: [draftKey(workOrderId, 'help')], update: (v) => ({ ...v, help: data }),
   });
 }
 

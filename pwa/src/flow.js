@@ -104,6 +104,32 @@ export function outboxSummary(counts) {
   };
 }
 
+/** Return the step's checklist item answered by this field of the step's record (`record:` in the flow), if any. */
+export function linkedItem(step, record) {
+  return (step.checklist || []).find((item) => item.record === record) || null;
+}
+
+/**
+ * Return the checklist answers a step's record gives (items the flow links to a record field with
+ * `record:`), as {item_id: value}: the question is asked once, in the tool, and both share the answer.
+ */
+export function answersFromRecord(step, record) {
+  const out = {};
+  for (const item of step?.checklist || []) {
+    if (!item.record) continue;
+    const value = record[item.record.split('.')[1]];
+    if (item.kind === 'text') {
+      if (typeof value === 'string' && value.trim()) out[item.id] = value;
+    } else if (item.kind === 'choice') {
+      const choice = item.choices.find((c) => (value || []).includes(c.work_kind));
+      if (choice) out[item.id] = choice.id;
+    } else if (item.kind === 'check') {
+      out[item.id] = Array.isArray(value) ? value.length > 0 : !!value;
+    }
+  }
+  return out;
+}
+
 /** Return the flow's step with this id. */
 export function stepOf(flow, id) {
   return flow.steps.find((s) => s.id === id);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
-  canComplete, checkinOffWindow, currentStep, evaluationGaps, fillScript, isAnswered, missingItems, outboxSummary, visitProgress,
+  answersFromRecord, canComplete, checkinOffWindow, currentStep, evaluationGaps, fillScript, isAnswered, linkedItem, missingItems,
+  outboxSummary, visitProgress,
 } from '../src/flow.js';
 
 const step = {
@@ -93,5 +94,28 @@ describe('issue 14: what the person is told', () => {
     expect(outboxSummary({ 1: { pending: 60, failed: 0 }, 2: { pending: 7, failed: 1 }, 3: { pending: 0, failed: 2 } }))
       .toEqual({ visits: 2, attention: 2, actions: 67 });
     expect(outboxSummary({})).toEqual({ visits: 0, attention: 0, actions: 0 });
+  });
+});
+
+describe('issue 14: a question asked once, the answer shared by the record and the checklist', () => {
+  const step = {
+    id: 'operate',
+    checklist: [
+      { id: 'kind_of_work', kind: 'choice', required: true, record: 'operate.work_kinds',
+        choices: [{ id: 'in_home', work_kind: 'in_home' }, { id: 'equipment_replaced', work_kind: 'equipment_replacement' }] },
+      { id: 'fault_described', kind: 'text', required: true, record: 'operate.notes' },
+      { id: 'checked', kind: 'check', required: true, record: 'operate.checks' },
+      { id: 'leaflet', kind: 'check', required: false, record: 'operate.leaflet_given' },
+      { id: 'plain', kind: 'check', required: true },
+    ],
+  };
+
+  it('answers each linked item from the record, and leaves the rest alone', () => {
+    expect(answersFromRecord(step, { work_kinds: ['installation', 'equipment_replacement'], notes: '无信号', checks: ['卧室电视'], leaflet_given: false }))
+      .toEqual({ kind_of_work: 'equipment_replaced', fault_described: '无信号', checked: true, leaflet: false });
+    // Nothing that means a choice, blank text: those items stay unanswered, so the step says they are missing.
+    expect(answersFromRecord(step, { work_kinds: ['installation'], notes: '  ', checks: [] })).toEqual({ checked: false, leaflet: false });
+    expect(linkedItem(step, 'operate.work_kinds').id).toBe('kind_of_work');
+    expect(linkedItem(step, 'operate.result')).toBeNull();
   });
 });

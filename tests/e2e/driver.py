@@ -60,8 +60,10 @@ def current_step(page):
 
 
 def answer_checklist(page, step, tmp_path):
-    """Answer every item of the step's checklist by its kind."""
+    """Answer every item of the step's checklist by its kind (linked items are the step tool's to answer)."""
     for item in step["checklist"]:
+        if "record" in item:
+            continue
         field = page.locator(f"article.step [data-item='{item['id']}']")
         if item["kind"] == "check":
             field.check()
@@ -92,6 +94,8 @@ def do_call(page, step, tmp_path, shot=False):
         )
         screenshot(page, "step-call-checklist-script")
     page.locator("input[name=outcome][value=reached]").check()
+    if any(item.get("record") == "call.fault_description" for item in step["checklist"]):
+        page.fill("textarea[name=fault_description]", "电视没有信号")
     page.get_by_role("button", name="记录通话").click()
     page.locator("ul.log li").first.wait_for()
     complete_step(page, "call")
@@ -169,7 +173,7 @@ def do_help(page, step, tmp_path):
     answer_checklist(page, step, tmp_path)
     page.fill("textarea[name=checks]", "检查了卧室电视")
     page.get_by_role("button", name="+ 添加意向").click()
-    page.get_by_label("已发放宣传单").check()
+    page.get_by_label("主动宣传：递送宣传单张").check()
     page.get_by_role("button", name="保存").click()
     page.get_by_role("button", name="✓ 已记录 · 保存").wait_for()
     complete_step(page, "help")

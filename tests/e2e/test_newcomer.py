@@ -316,3 +316,45 @@ def test_the_sync_bar_counts_visits_and_what_needs_attention(live_server, phone,
     assert bar.get_by_test_id("queued").inner_text() == "已全部同步"
     assert page.locator(f"[data-order='{second['number']}']").get_by_test_id("needs-attention").is_visible()
     assert page.locator(f"[data-order='{first['number']}']").get_by_test_id("needs-attention").count() == 0
+
+
+def test_each_question_is_asked_once_and_the_record_and_checklist_share_the_answer(live_server, phone, tmp_path):
+    server = live_server
+    flow = flows_of(server)["repair"]
+    order = server.order("repair")
+    page = phone.new_page()
+    login(page, server)
+    phone.set_offline(True)
+    open_visit(page, order["number"])
+    # The checklist no longer asks what the step's tool asks; the one question is worded by the flow.
+    linked = {
+        "call": ["fault_described"],
+        "operate": ["kind_of_work"],
+        "help": ["leaflet_handed", "other_devices_checked"],
+    }
+    once = {"call": "故障", "help": "宣传单"}
+    for step in flow["steps"]:
+        article = page.locator("article.step")
+        for item in linked.get(step["id"], []):
+            assert article.locator(f"[data-item={item}]").count() == 0, f"{step['id']}: {item} asked in the checklist"
+        if step["id"] in once:
+            assert article.locator("label", has_text=once[step["id"]]).count() == 1, f"{step['id']}: asked twice"
+        if step["id"] == "operate":
+            assert article.locator("legend", has_text="处理方式").count() == 1
+        if step["id"] == "help":
+            assert "主动找茬" in article.locator("label:has(textarea[name=checks])").inner_text()
+        STEP_DRIVERS[step["id"]](page, step, tmp_path)
+    phone.set_offline(False)
+    page.get_by_role("button", name="立即同步").click()
+    page.wait_for_function("document.querySelector('[data-testid=queued]').textContent === '已全部同步'")
+    (checklist, calls, kinds, leaflet) = server.rows(
+        "SELECT checklist, call_attempts, work_kinds, leaflet_given FROM visits WHERE work_order_id = :id",
+        id=order["id"],
+    )[0]
+    checklist, calls, kinds = (json.loads(x) if isinstance(x, str) else x for x in (checklist, calls, kinds))
+    # One answer typed once reached both: the call log and the checklist item.
+    assert [c.get("fault_description") for c in calls if c["outcome"] == "reached"] == ["电视没有信号"]
+    assert checklist["call"]["fault_described"]["value"] == "电视没有信号"
+    assert "equipment_replacement" in kinds and checklist["operate"]["kind_of_work"]["value"] == "equipment_replaced"
+    assert leaflet and checklist["help"]["leaflet_handed"]["value"] is True
+    assert checklist["help"]["other_devices_checked"]["value"] is True

@@ -2,7 +2,7 @@
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import * as actions from '../actions.js';
-import { MOMENTS, RATINGS, checkinOffWindow, evaluationGaps } from '../flow.js';
+import { MOMENTS, RATINGS, checkinOffWindow, evaluationGaps, linkedItem } from '../flow.js';
 import { L, t } from '../i18n.js';
 import { scanSerial } from '../photos.js';
 import { fmtDayTime, fmtTime } from './app.js';
@@ -27,17 +27,25 @@ function onDay(dayIso, hhmm) {
   return d.toISOString();
 }
 
+/** Return a checklist item's label for the tool field that answers it, marked * when required. */
+function itemLabel(item, fallback) {
+  return item ? `${L(item.label)}${item.required ? ' *' : ''}` : fallback;
+}
+
 function CallTool({ ctx }) {
-  const { v, local, id } = ctx;
+  const { v, local, id, flow } = ctx;
+  const step = flow.steps.find((x) => x.id === 'call');
+  // The fault heard on the phone is the call log's field and, where the flow links it, a checklist answer.
+  const faultItem = linkedItem(step, 'call.fault_description');
   const [outcome, setOutcome] = useState('reached');
   const [start, setStart] = useState('');
   const [end, setEnd] = useState('');
   const [notes, setNotes] = useState('');
-  const [fault, setFault] = useState('');
+  const [fault, setFault, faultDraft] = useDraft(id, 'call', local.answers.call?.[faultItem?.id] || '');
   const phone = v.customer.phones?.[0];
   const save = () => act((db) => actions.callAttempt(db, id, {
     outcome, notes, fault_description: fault, window: start && end ? { start: onDay(v.appointment?.starts_at, start), end: onDay(v.appointment?.starts_at, end) } : null,
-  })).then(() => { setNotes(''); setFault(''); });
+  }, step)).then(() => setNotes(''));
   return html`<div class="card tool">
     ${phone && html`<a class="btnlink big" href=${`tel:${phone}`} aria-label=${`${t('call')} ${v.customer.name}`}>${t('call')} ${phone}</a>`}
     <p class="greeting">${L(v.greeting)}</p>
@@ -47,7 +55,8 @@ function CallTool({ ctx }) {
     </div></fieldset>
     <div class="row"><label class="field">${t('windowStart')}<input type="time" value=${start} onInput=${(e) => setStart(e.target.value)} /></label>
       <label class="field">${t('windowEnd')}<input type="time" value=${end} onInput=${(e) => setEnd(e.target.value)} /></label></div>
-    ${v.work_order.type !== 'install' && html`<label class="field">${t('faultOnPhone')}<input value=${fault} onInput=${(e) => setFault(e.target.value)} /></label>`}
+    ${faultItem && html`<label class="field">${itemLabel(faultItem)}<textarea name="fault_description" value=${fault}
+      onInput=${(e) => setFault(e.target.value)}></textarea><${DraftMark} on=${faultDraft} text=${t('draftCall')} /></label>`}
     <label class="field">${t('notes')}<input value=${notes} onInput=${(e) => setNotes(e.target.value)} /></label>
     <button onClick=${save}>${t('callAttempt')}</button>
     ${local.calls.length > 0 && html`<ul class="log" aria-label=${t('attempts')}>${local.calls.map((c) => html`<li>${fmtTime(c.at)} · ${t(c.outcome)}${c.window ? ` · ${fmtTime(c.window.start)}–${fmtTime(c.window.end)}` : ''}${c.notes ? ` · ${c.notes}` : ''}</li>`)}</ul>`}
@@ -193,7 +202,8 @@ function money(cents) {
 }
 
 function OperateTool({ ctx }) {
-  const { local, id, s } = ctx;
+  const { local, id, s, flow } = ctx;
+  const step = flow.steps.find((x) => x.id === 'operate');
   const prev = local.operate || {};
   const [form, setForm, isDraft] = useDraft(id, 'operate', {
     work_kinds: prev.work_kinds || [], equipment_swaps: prev.equipment_swaps || [], materials: prev.materials || [],
@@ -207,7 +217,7 @@ function OperateTool({ ctx }) {
   const setMat = (i, patch) => set({ materials: materials.map((x, j) => (j === i ? { ...x, ...patch } : x)) });
   return html`<div class="card tool">
     <${DraftMark} on=${isDraft} />
-    <fieldset><legend>${t('workKinds')}</legend><div class="seg">
+    <fieldset><legend>${itemLabel(linkedItem(step, 'operate.work_kinds'), t('workKinds'))}</legend><div class="seg">
       ${WORK_KINDS.map((k) => html`<label class="check"><input type="checkbox" value=${k} checked=${kinds.includes(k)}
         onChange=${(e) => set({ work_kinds: e.target.checked ? [...kinds, k] : kinds.filter((x) => x !== k) })} /><span>${t(k)}</span></label>`)}
     </div></fieldset>
@@ -244,7 +254,7 @@ function OperateTool({ ctx }) {
     <button disabled=${!result || !kinds.length} onClick=${() => act((db) => actions.operate(db, id, {
       work_kinds: kinds, equipment_swaps: swaps.filter((x) => x.old_serial || x.new_serial),
       materials: materials.filter((m) => m.name), fees: fees.filter((f) => f.qty > 0), result, notes,
-    }))}>${local.operate && !isDraft ? `✓ ${t('saved')} · ` : ''}${t('save')}</button>
+    }, step))}>${local.operate && !isDraft ? `✓ ${t('saved')} · ` : ''}${t('save')}</button>
   </div>`;
 }
 
@@ -373,7 +383,8 @@ const PRODUCTS = { broadband_upgrade: { zh: '宽带升级', en: 'Broadband upgra
 const INTEREST = { high: { zh: '高', en: 'High' }, medium: { zh: '中', en: 'Medium' }, low: { zh: '低', en: 'Low' } };
 
 function HelpTool({ ctx }) {
-  const { local, id } = ctx;
+  const { local, id, flow } = ctx;
+  const step = flow.steps.find((x) => x.id === 'help');
   const prev = local.help || {};
   const [form, setForm, isDraft] = useDraft(id, 'help', {
     checks: (prev.checks || []).join('\n'), leads: prev.leads || [], leaflet_given: !!prev.leaflet_given,
@@ -383,7 +394,7 @@ function HelpTool({ ctx }) {
   const setLead = (i, patch) => set({ leads: leads.map((x, j) => (j === i ? { ...x, ...patch } : x)) });
   return html`<div class="card tool">
     <${DraftMark} on=${isDraft} />
-    <label class="field">${t('checks')}<textarea name="checks" value=${checks} onInput=${(e) => set({ checks: e.target.value })}></textarea></label>
+    <label class="field">${itemLabel(linkedItem(step, 'help.checks'), t('checks'))}<textarea name="checks" value=${checks} onInput=${(e) => set({ checks: e.target.value })}></textarea></label>
     <fieldset><legend>${t('leads')}</legend>
       ${leads.map((ld, i) => html`<div class="row">
         <label class="field">${t('product')}<select value=${ld.product} onChange=${(e) => setLead(i, { product: e.target.value })}>
@@ -392,10 +403,10 @@ function HelpTool({ ctx }) {
           ${Object.entries(INTEREST).map(([k, v]) => html`<option value=${k}>${L(v)}</option>`)}</select></label></div>`)}
       <button class="small" onClick=${() => set({ leads: [...leads, { product: 'broadband_upgrade', interest: 'medium', notes: '' }] })}>+ ${t('addLead')}</button>
     </fieldset>
-    <label class="check"><input type="checkbox" checked=${leaflet} onChange=${(e) => set({ leaflet_given: e.target.checked })} /><span>${t('leaflet')}</span></label>
+    <label class="check"><input type="checkbox" checked=${leaflet} onChange=${(e) => set({ leaflet_given: e.target.checked })} /><span>${itemLabel(linkedItem(step, 'help.leaflet_given'), t('leaflet'))}</span></label>
     <button onClick=${() => act((db) => actions.help(db, id, {
       checks: checks.split('\n').map((x) => x.trim()).filter(Boolean), leads, leaflet_given: leaflet,
-    }))}>${local.help && !isDraft ? `✓ ${t('saved')} · ` : ''}${t('save')}</button>
+    }, step))}>${local.help && !isDraft ? `✓ ${t('saved')} · ` : ''}${t('save')}</button>
   </div>`;
 }
 

@@ -110,9 +110,11 @@ function Step({ step, ctx, onDone }) {
 }
 
 function Checklist({ step, answers, id }) {
-  if (!step.checklist?.length) return null;
+  // Items the flow links to the step's record (`record:`) are asked once, in the step's tool.
+  const items = (step.checklist || []).filter((item) => !item.record);
+  if (!items.length) return null;
   return html`<fieldset class="card checklist"><legend>${t('checklist')}</legend>
-    ${step.checklist.map((item) => html`<${Item} item=${item} value=${answers[item.id]} step=${step.id} id=${id} />`)}
+    ${items.map((item) => html`<${Item} item=${item} value=${answers[item.id]} step=${step.id} id=${id} />`)}
   </fieldset>`;
 }
 
