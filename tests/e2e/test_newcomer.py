@@ -77,27 +77,30 @@ def reopen_visit(phone, server, number):
 
 
 def test_checklist_text_typed_when_the_app_is_killed_is_there_on_reopening(live_server, killable_phone, tmp_path):
+    flow = flows_of(live_server)["repair"]
+    order = live_server.order("repair")
     page = killable_phone.open()
     login(page, live_server)
-    order = live_server.order("repair")
     killable_phone.context.set_offline(True)
     open_visit(page, order["number"])
-    field = page.locator("article.step [data-item=fault_described]")
+    walk_to(page, flow, "operate", tmp_path)
+    field = page.locator("article.step [data-item=fault_diagnosed]")
     field.click()
-    field.press_sequentially("机顶盒无信号，客户已重启两次")
+    field.press_sequentially("分配器接头氧化，信号衰减")
     page.wait_for_timeout(1000)  # the focus is still in the field: it never lost focus
-    assert page.evaluate("document.activeElement.dataset.item") == "fault_described"
+    assert page.evaluate("document.activeElement.dataset.item") == "fault_diagnosed"
     killable_phone.kill()
 
     page = reopen_visit(killable_phone, live_server, order["number"])
-    field = page.locator("article.step [data-item=fault_described]")
-    assert field.input_value() == "机顶盒无信号，客户已重启两次"
+    assert page.locator("article.step").get_attribute("data-step") == "operate"
+    field = page.locator("article.step [data-item=fault_diagnosed]")
+    assert field.input_value() == "分配器接头氧化，信号衰减"
     assert field.locator("xpath=..").get_by_test_id("draft").is_visible()
     # Leaving the restored field records it as the answer: the draft mark goes.
     field.click()
     field.blur()
-    page.get_by_test_id("draft").wait_for(state="detached")
-    assert "电话中了解的故障情况" not in page.get_by_test_id("missing").inner_text()
+    field.locator("xpath=..").get_by_test_id("draft").wait_for(state="detached")
+    assert "严格按照技术资料" not in page.get_by_test_id("missing").inner_text()
 
 
 def test_an_unsaved_evaluation_with_a_drawn_signature_survives_a_kill(live_server, killable_phone, tmp_path):
