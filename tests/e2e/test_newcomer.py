@@ -229,7 +229,7 @@ def test_the_agenda_card_shows_the_phones_own_progress_offline(live_server, phon
     page.goto(f"{live_server.url}/app/")
     card = page.locator(f"[data-order='{order['number']}']")
     page.wait_for_function(
-        f"document.querySelector(\"[data-order='{order['number']}'] [data-testid=progress]\").textContent"
+        f"document.querySelector(\"[data-order='{order['number']}'] [data-testid=progress]\")?.textContent"
         " === '第4步 操作 · 已完成 3/6'"
     )
     screenshot(page, "agenda")
