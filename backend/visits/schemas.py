@@ -3,12 +3,11 @@
 from marshmallow import Schema, ValidationError, fields, validate
 
 from backend.greetings import greeting_ids
-from backend.visits.definitions import CUSTOMER_STYLES, STEP_IDS
+from backend.visits.definitions import CUSTOMER_STYLES, STEP_IDS, WORK_KINDS
 from backend.visits.models import RESULTS
 
 CALL_OUTCOMES = ("reached", "no_answer", "busy", "wrong_number", "rescheduled")
 NEEDS = ("physical", "business", "information", "emotional")
-WORK_KINDS = ("in_home", "installation", "equipment_replacement", "outdoor_line_check")
 SWAP_KINDS = ("set_top_box", "remote_control", "cable_modem", "other")
 ATTACHMENT_KINDS = ("photo", "signature", "notice")
 LEAD_INTEREST = ("high", "medium", "low")

@@ -1,6 +1,7 @@
 // App state: read from IndexedDB, refreshed from the server when online, shared with the screens.
 import { useEffect, useState } from 'preact/hooks';
 import { getMeta, localDate, openAppDB, setMeta } from './db.js';
+import { draftsTyped } from './drafts.js';
 import { purgeUploadedBlobs } from './outbox.js';
 import { createSyncer } from './sync.js';
 import { HOME_OF_ROLE, apiFetch, keepOfficeSession, rememberHome } from './http.js';
@@ -16,7 +17,7 @@ function routeFromHash() {
 export const store = {
   state: {
     ready: false, session: null, lang: 'zh', route: routeFromHash(),
-    visits: [], flows: {}, tariff: [], local: {}, counts: {}, refused: [],
+    visits: [], flows: {}, tariff: [], local: {}, drafts: {}, counts: {}, refused: [],
     agendaMeta: null, sync: {}, online: globalThis.navigator?.onLine ?? true,
     authRequired: false, updateReady: null, syncing: false,
   },
@@ -82,12 +83,12 @@ export async function boot() {
   }
 }
 
-const STORES = ['agenda', 'flows', 'tariff', 'visits', 'outbox', 'meta'];
+const STORES = ['agenda', 'flows', 'tariff', 'visits', 'outbox', 'meta', 'drafts'];
 
 /** Re-read everything the screens show from IndexedDB, in one transaction. */
 export async function reload() {
   const tx = store.db.transaction(STORES);
-  const [visits, flows, tariff, local, ops, meta] = await Promise.all(STORES.map((name) => tx.objectStore(name).getAll()));
+  const [visits, flows, tariff, local, ops, meta, drafts] = await Promise.all(STORES.map((name) => tx.objectStore(name).getAll()));
   const m = Object.fromEntries(meta.map((row) => [row.key, row.value]));
   const counts = {};
   for (const op of ops) {
@@ -101,6 +102,8 @@ export async function reload() {
     session: m.session || null, lang: m.lang || 'zh', greetings: m.greetings || null,
     flows: Object.fromEntries(flows.map((f) => [f.type, f])),
     local: Object.fromEntries(local.map((v) => [v.work_order_id, v])),
+    // Drafts typed in this session may not be written yet: a reload mid-typing must not undo keystrokes.
+    drafts: { ...Object.fromEntries(drafts.map((row) => [row.key, row.value])), ...draftsTyped() },
   });
   writeSnapshot(store.state);
 }
