@@ -8,9 +8,15 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk poppler-utils qpdf wrk chromium zbar-tools
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# The demo's secret key, made once and kept (instance/ is not in git); a set DOORSTEP_SECRET_KEY wins.
+SECRET_FILE := instance/secret_key
+# Signing links and the forms' QR codes point at HOST:PORT (this machine's address when HOST=0.0.0.0).
+PUBLIC_HOST = $(if $(filter 0.0.0.0,$(HOST)),$(shell hostname -I 2>/dev/null | cut -d' ' -f1),$(HOST))
+DEMO_ENV = DOORSTEP_SECRET_KEY="$${DOORSTEP_SECRET_KEY:-$$(cat $(SECRET_FILE))}" \
+	DOORSTEP_PUBLIC_BASE_URL="$${DOORSTEP_PUBLIC_BASE_URL:-http://$(PUBLIC_HOST):$(PORT)}"
 
 .DEFAULT_GOAL := help
-.PHONY: screenshots help run test test-python test-contract lint system-packages venv venv-dev db demo pwa test-pwa bench-pwa fonts bench-forms bench-sync bench-sync-http bench-api
+.PHONY: screenshots help run test test-python test-contract lint system-packages venv venv-dev db demo pwa test-pwa bench-pwa fonts bench-forms bench-seal bench-sync bench-sync-http bench-api
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -38,15 +44,20 @@ venv: $(STAMPS)/venv ## Create .venv with the pinned runtime packages (requireme
 
 venv-dev: $(STAMPS)/venv-dev ## Add the test, lint and fuzzing tools (requirements-dev.txt)
 
-db: system-packages venv ## Upgrade the database (instance/doorstep.db unless DATABASE_URL is set)
-	@$(FLASK) db upgrade
+$(SECRET_FILE):
+	@mkdir -p $(@D)
+	@(umask 077 && python3 -c 'import secrets; print(secrets.token_hex(32))' > $@.tmp) && mv $@.tmp $@
+	@echo "Made the demo's secret key in $@ (kept; set DOORSTEP_SECRET_KEY to use your own)"
+
+db: system-packages venv $(SECRET_FILE) ## Upgrade the database (instance/doorstep.db unless DATABASE_URL is set)
+	@$(DEMO_ENV) $(FLASK) db upgrade
 
 demo: db ## Seed demo data when the database is empty and print the demo accounts
-	@$(FLASK) seed-demo --if-empty
+	@$(DEMO_ENV) $(FLASK) seed-demo --if-empty
 
-run: demo pwa fonts ## Serve the app with demo data on http://127.0.0.1:5000
+run: demo pwa fonts ## Serve the app with demo data on http://$(HOST):$(PORT) (links to that address too)
 	@echo "Doorstep on http://$(HOST):$(PORT)/  (API docs: /api/v1/docs, technician app: /app/)"
-	@$(FLASK) run --host $(HOST) --port $(PORT)
+	@$(DEMO_ENV) $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: system-packages venv-dev pwa test-pwa test-python test-contract ## Run all tests: SQLite, then PostgreSQL when TEST_DATABASE_URL is set, then schemathesis
 
@@ -98,6 +109,12 @@ fonts: $(FONT_STAMP) ## Build the forms' subset fonts (once; idempotent)
 
 bench-forms: venv fonts ## Benchmark render+seal of the Service Form: zh vs en, sizes, forms/s on 2 processes
 	@$(PY) benchmarks/bench_forms.py
+
+# The "before" of bench-seal: the commit before this work on sealing (any git revision will do).
+SEAL_BASELINE ?= d696ac2
+
+bench-seal: venv-dev fonts ## Benchmark sealed visits/s of one RQ worker (Service + Feedback Form), before vs after, cold vs warm
+	@$(PY) benchmarks/bench_seal.py --baseline $(SEAL_BASELINE)
 
 bench-sync: venv ## Benchmark the sync service: apply and replay a 500-op batch vs bare inserts, SQLite and PostgreSQL
 	@$(PY) benchmarks/bench_sync.py

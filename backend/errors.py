@@ -96,9 +96,7 @@ def _handle_http_exception(error):
     data = getattr(error, "data", None) or {}
     errors = data.get("messages")
     message = data.get("message") or error.description or error.name
-    code = _HTTP_CODES.get(status, "http_error")
-    if status == 400 and "Invalid JSON" in str(errors):
-        code, message = "malformed_json", "The request body is not valid JSON."
+    code = data.get("code") or _HTTP_CODES.get(status, "http_error")
     if status == 422 and errors:
         message = "Some fields are invalid."
     response = error_response(status, code, message, errors)

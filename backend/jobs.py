@@ -30,10 +30,14 @@ def run_worker(burst=False):
     from redis import Redis
     from rq import Queue, SimpleWorker
 
+    from backend.forms import prepare_worker
+
     app = current_app._get_current_object()
     connection = Redis.from_url(app.config["REDIS_URL"])
+    prepare_worker(app)
 
-    # SimpleWorker runs jobs in this process, so loaded fonts and the signer stay warm.
+    # SimpleWorker runs jobs in this process, so the fonts and signer loaded above stay warm
+    # (rq's default Worker forks a fresh process per job, which would load them every time).
     class AppContextWorker(SimpleWorker):
         def perform_job(self, *args, **kwargs):
             with app.app_context():

@@ -29,6 +29,8 @@ from backend.timeutil import LOCAL_TZ, local_today  # noqa: E402
 ADMIN_URL = os.environ.get("BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 DATABASE = os.environ.get("BENCH_DATABASE", "doorstep_bench")
 SECRET = "bench-secret"
+# What production refuses to start without (the benchmark creates no links).
+REQUIRED_SETTINGS = {"SECRET_KEY": SECRET, "PUBLIC_BASE_URL": "http://127.0.0.1:5102"}
 TECHNICIANS = 200
 CUSTOMERS = 50_000
 SLOTS = [clock(8, 30), clock(10, 30), clock(13, 30), clock(15, 30), clock(17, 30)]
@@ -65,7 +67,12 @@ def migrate():
 
     from backend import create_app
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url().replace("postgresql://", "postgresql+psycopg://")})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url().replace("postgresql://", "postgresql+psycopg://"),
+            **REQUIRED_SETTINGS,
+        }
+    )
     with app.app_context():
         flask_migrate.upgrade()
 
@@ -238,7 +245,7 @@ def token_for(username):
     app = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": database_url().replace("postgresql://", "postgresql+psycopg://"),
-            "SECRET_KEY": SECRET,
+            **REQUIRED_SETTINGS,
         }
     )
     with app.app_context():
@@ -298,7 +305,11 @@ def main():
     ensure_database()
     migrate()
     seed(args.orders)
-    env = {**os.environ, "DATABASE_URL": database_url(), "DOORSTEP_SECRET_KEY": SECRET}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        **{f"DOORSTEP_{name}": value for name, value in REQUIRED_SETTINGS.items()},
+    }
     technician_token, dispatcher_token = token_for("tech1"), token_for("dispatcher")
     today = local_today().isoformat()
     targets = [

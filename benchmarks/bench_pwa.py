@@ -129,7 +129,7 @@ def main():
             page.fill("input[name=password]", server.seed["password"])
             page.click("button[type=submit]")
             page.wait_for_selector("[data-testid=visit]")
-            page.wait_for_function("navigator.serviceWorker.controller !== null")
+            page.wait_for_function("() => navigator.serviceWorker.controller !== null")
 
             # Offline time to a visible agenda, 4x CPU throttling, served by the worker and IndexedDB.
             context.set_offline(True)
@@ -140,7 +140,7 @@ def main():
                 cdp = context.new_cdp_session(probe)
                 cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
                 probe.goto(f"{server.url}/app/")
-                probe.wait_for_function("window.__agendaAt !== undefined")
+                probe.wait_for_function("() => window.__agendaAt !== undefined")
                 times.append(probe.evaluate("window.__agendaAt"))
                 probe.close()
             median = statistics.median(times)

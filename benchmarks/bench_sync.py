@@ -133,7 +133,7 @@ def fresh_postgres(url):
 
 
 def run(label, url):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "PUBLIC_BASE_URL": "http://bench.test"})
     applied, replayed, bare = [], [], []
     with app.app_context():
         logging.disable(logging.INFO)  # alembic's progress lines

@@ -11,8 +11,3 @@ def test_health_says_degraded_without_harfbuzz_subsetting(client, monkeypatch):
     monkeypatch.setattr(fonts, "harfbuzz_subset_available", lambda: False)
     body = client.get("/health").get_json()
     assert body["status"] == "degraded" and body["forms"]["harfbuzz_subset"] is False
-
-
-def test_the_servers_address_opens_the_technician_app(client):
-    response = client.get("/")
-    assert response.status_code == 302 and response.headers["Location"].endswith("/app/")

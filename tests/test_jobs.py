@@ -36,3 +36,31 @@ def test_with_redis_a_worker_runs_the_queued_job(app, monkeypatch):
     assert (tag, app.name) in RESULTS
     job.refresh()
     assert job.get_status() == "finished"
+
+
+def test_a_worker_loads_fonts_and_signer_before_its_first_job(app, monkeypatch):
+    redis = pytest.importorskip("redis")
+    try:
+        redis.Redis.from_url("redis://127.0.0.1:6379/15").ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis on localhost")
+    import backend.forms
+    from backend.forms import render, seal
+
+    # A fresh worker process: nothing loaded yet.
+    monkeypatch.setattr(backend.forms, "_configured_for", None)
+    monkeypatch.setattr(backend.forms, "_worker_prepared", False)
+    monkeypatch.setattr(render, "_renderer", None)
+    monkeypatch.setattr(seal, "_sealer", None)
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:6379/15")
+    monkeypatch.setitem(app.config, "JOB_QUEUE_NAME", f"test-{uuid.uuid4().hex}")
+    rendered = []
+    real_render = render.Renderer.render_pdf
+    monkeypatch.setattr(render.Renderer, "render_pdf", lambda self, *a: rendered.append(a) or real_render(self, *a))
+
+    run_worker(burst=True)  # an empty queue: no job at all
+
+    assert render._renderer is not None and seal.get_sealer().subject
+    assert len(rendered) == 2  # the sample Service and Feedback Forms, drawn once at start-up
+    run_worker(burst=True)
+    assert len(rendered) == 2  # not again

@@ -4,7 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from backend.apifields import text
 from backend.auth.models import ROLES
-from backend.auth.schemas import UserSchema
+from backend.auth.schemas import UserSchema, new_password_field
 
 USERNAME = validate.Regexp(r"^[A-Za-z0-9_.\-]+$", error="Letters, digits, '.', '_' and '-'.")
 SHORT_LIST = validate.Length(max=20)
@@ -17,7 +17,7 @@ class AccountSchema(UserSchema):
 
 class AccountCreateSchema(Schema):
     username = fields.String(required=True, validate=[validate.Length(min=2, max=64), USERNAME])
-    password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=256))
+    password = new_password_field()
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     name = text(64, load_default="")
     employee_no = text(32, min_length=1, allow_none=True)
@@ -42,3 +42,7 @@ class AccountQuerySchema(Schema):
     role = fields.String(validate=validate.OneOf(ROLES))
     active = fields.Boolean()
     q = text(64, min_length=1, metadata={"description": "Part of the username or name"})
+
+
+class PasswordResetSchema(Schema):
+    password = new_password_field()

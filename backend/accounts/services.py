@@ -4,7 +4,7 @@ from sqlalchemy import or_, select
 
 from backend.apifields import id_exists_in_range
 from backend.auth.models import User
-from backend.auth.services import create_user
+from backend.auth.services import create_user, set_password
 from backend.errors import Conflict, NotFound
 from backend.extensions import db
 
@@ -59,3 +59,9 @@ def _ensure_employee_no_free(employee_no):
             code="employee_no_taken",
             errors={"json": {"employee_no": ["Already used."]}},
         )
+
+
+def reset_password(user: User, password: str) -> None:
+    """Set an account's password (an admin's reset) and revoke every token it had."""
+    set_password(user, password)
+    db.session.commit()

@@ -1,11 +1,17 @@
 """HTTP: /api/v1/users, account administration for admins."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from backend.accounts import services
-from backend.accounts.schemas import AccountCreateSchema, AccountQuerySchema, AccountSchema, AccountUpdateSchema
+from backend.accounts.schemas import (
+    AccountCreateSchema,
+    AccountQuerySchema,
+    AccountSchema,
+    AccountUpdateSchema,
+    PasswordResetSchema,
+)
 from backend.auth.access import current_user, login_required
+from backend.extensions import Blueprint
 from backend.pagination import page_of
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1/users", description="Accounts (admins)")
@@ -44,3 +50,13 @@ class AccountItem(MethodView):
     def patch(self, changes, user_id):
         """Change an account; `active: false` deactivates it and revokes its tokens."""
         return services.update_account(current_user(), services.get_account(user_id), changes)
+
+
+@blp.route("/<int:user_id>/password")
+class AccountPassword(MethodView):
+    @login_required("admin")
+    @blp.arguments(PasswordResetSchema)
+    @blp.response(204, description="Set; every token of the account is revoked")
+    def post(self, data, user_id):
+        """Reset an account's password (e.g. a technician who forgot theirs)."""
+        services.reset_password(services.get_account(user_id), data["password"])

@@ -4,9 +4,16 @@ from datetime import date
 
 from marshmallow import Schema, fields, validate
 
-from backend.aftercare.models import COMPLAINT_CHANNELS, COMPLAINT_STATUSES, UNREACHED_REASONS
+from backend.aftercare.models import (
+    CASE_KINDS,
+    CASE_SEVERITIES,
+    COMPLAINT_CHANNELS,
+    COMPLAINT_STATUSES,
+    UNREACHED_REASONS,
+)
 from backend.apifields import db_id, text
-from backend.greetings import customer_title
+from backend.customers.schemas import PHONE
+from backend.greetings import addressed_as
 
 NOT_BLANK = validate.Regexp(r"\S", error="Must not be blank.")
 
@@ -30,8 +37,8 @@ class AftercareCustomerSchema(Schema):
     id = fields.Integer()
     name = fields.String()
     addressed_as = fields.Function(
-        lambda customer: customer_title(customer.name, customer.title),
-        metadata={"description": "How to address the customer, e.g. 张先生"},
+        lambda customer: addressed_as(customer.name, customer.title),
+        metadata={"description": "Surname + title (张先生), or 尊敬的客户 when no title is recorded"},
     )
     phones = fields.List(fields.String())
 
@@ -125,9 +132,17 @@ class ReturnVisitInSchema(Schema):
 
 class ComplaintSchema(Schema):
     id = fields.Integer()
-    work_order = fields.Nested(AftercareOrderSchema)
+    work_order = fields.Nested(AftercareOrderSchema, allow_none=True)
+    kind = fields.String(metadata={"description": "complaint, query or follow_up (of a return visit)"})
     channel = fields.String()
+    severity = fields.String()
+    place = fields.String(allow_none=True)
+    person = fields.String(allow_none=True)
+    contact_phone = fields.String(allow_none=True)
     description = fields.String()
+    owner = fields.Nested(AftercarePersonSchema, allow_none=True, metadata={"description": "有关负责人"})
+    escalated_at = fields.DateTime(allow_none=True)
+    escalated_to = fields.Nested(AftercarePersonSchema, allow_none=True, metadata={"description": "The supervisor"})
     status = fields.String()
     opened_by = fields.Nested(AftercarePersonSchema)
     opened_at = fields.DateTime()
@@ -143,8 +158,14 @@ class ComplaintSchema(Schema):
 
 
 class ComplaintInSchema(Schema):
-    work_order_id = db_id(required=True)
+    work_order_id = db_id(load_default=None, metadata={"description": "The order the case is about, if any"})
+    kind = fields.String(load_default="complaint", validate=validate.OneOf(CASE_KINDS))
     channel = fields.String(required=True, validate=validate.OneOf(COMPLAINT_CHANNELS))
+    severity = fields.String(load_default="normal", validate=validate.OneOf(CASE_SEVERITIES))
+    place = text(500, load_default=None, metadata={"description": "Default: the order's address"})
+    person = text(64, load_default=None, metadata={"description": "Who called; default: the order's customer"})
+    contact_phone = PHONE
+    owner_id = db_id(load_default=None, metadata={"description": "有关负责人: the office user who must answer"})
     description = text(4000, min_length=1, required=True, validate=NOT_BLANK)
     answer = text(
         4000,
@@ -157,6 +178,7 @@ class ComplaintInSchema(Schema):
 
 class ComplaintQuerySchema(Schema):
     overdue = fields.Boolean(metadata={"description": "true: only unanswered past due; false: the others"})
+    kind = fields.String(validate=validate.OneOf(CASE_KINDS))
     status = fields.String(validate=validate.OneOf(COMPLAINT_STATUSES))
     work_order_id = db_id(strict=False)
 

@@ -10,9 +10,10 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
-from backend.aftercare.models import Complaint, ReturnVisitCall
+from backend.aftercare.models import SATISFIED_FROM, Complaint, ReturnVisitCall
 from backend.aftercare.script import filled_script
 from backend.apifields import id_exists_in_range
+from backend.auth.models import User
 from backend.errors import Conflict, InvalidInput, NotFound
 from backend.extensions import db
 from backend.timeutil import LOCAL_TZ, local_day_bounds, utcnow
@@ -191,6 +192,19 @@ def record_return_visit(
         resolved=resolved,
         notes=notes,
     )
+    if reached and not (resolved and satisfaction >= SATISFIED_FROM):
+        # Not solved, or not satisfied: a follow-up case goes to the team lead, never a silent close.
+        lead = supervisor_for(order.branch)
+        open_complaint(
+            caller,
+            work_order_id=order.id,
+            kind="follow_up",
+            channel="return_visit",
+            description=_follow_up_description(satisfaction, resolved, notes),
+            owner_id=lead.id if lead else None,
+            now=now,
+            commit=False,
+        )
     if reached:
         to_status = "closed" if resolved else "needs_revisit"
         reason = (
@@ -213,50 +227,131 @@ def record_return_visit(
     return sheet
 
 
+def _follow_up_description(satisfaction, resolved, notes) -> str:
+    findings = [] if resolved else ["问题未解决"]
+    if satisfaction < SATISFIED_FROM:
+        findings.append(f"客户不满意（满意度{satisfaction}/5）")
+    return "回访：" + "，".join(findings) + (f"。{notes}" if notes else "")
+
+
 # --- complaints (投诉) ---------------------------------------------------------------------------
 
 
 def open_complaint(
     actor,
     *,
-    work_order_id: int,
     channel: str,
     description: str,
+    work_order_id: int | None = None,
+    kind: str = "complaint",
+    severity: str = "normal",
+    place: str | None = None,
+    person: str | None = None,
+    contact_phone: str | None = None,
+    owner_id: int | None = None,
     answer: str | None = None,
     now: dt.datetime | None = None,
+    commit: bool = True,
 ) -> Complaint:
-    """Open a complaint case on a work order, due for an answer three hours (configurable) from now.
+    """Open a case (个案) - a complaint, a query or a follow-up - due for an answer in three hours (config).
 
-    ``answer`` records a reply given at once, on the same call.
+    003's record: 时间 (opened_at), 地点 (place, else the order's address), 人物 (person, else the order's
+    customer), 事件 (description), 联系电话 (contact_phone, else the customer's first phone). A case
+    about no order must say who and how to call back. ``answer`` records a reply given at once.
     """
     now = now or utcnow()
-    order = db.session.get(WorkOrder, work_order_id) if id_exists_in_range(work_order_id) else None
-    if order is None:
+    order = None
+    if work_order_id is not None:
+        order = db.session.get(WorkOrder, work_order_id) if id_exists_in_range(work_order_id) else None
+        if order is None:
+            raise InvalidInput(
+                "No such work order.",
+                code="unknown_work_order",
+                errors={"json": {"work_order_id": [f"No work order {work_order_id}."]}},
+            )
+        place = place or order.address
+        person = person or order.customer.name
+        contact_phone = contact_phone or next(iter(order.customer.phones), None)
+    given = {"person": person, "contact_phone": contact_phone}
+    missing = {name: ["Say who called and how to call back."] for name, value in given.items() if not value}
+    if missing:
         raise InvalidInput(
-            "No such work order.",
-            code="unknown_work_order",
-            errors={"json": {"work_order_id": [f"No work order {work_order_id}."]}},
+            "A case needs the caller and a phone number.", code="case_incomplete", errors={"json": missing}
         )
+    owner = _staff(owner_id, "owner_id") if owner_id is not None else None
     hours = _setting("COMPLAINT_ANSWER_HOURS", DEFAULT_COMPLAINT_ANSWER_HOURS)
     complaint = Complaint(
-        work_order_id=order.id,
+        work_order_id=order.id if order else None,
         work_order=order,
+        kind=kind,
         channel=channel,
+        severity=severity,
+        place=place,
+        person=person,
+        contact_phone=contact_phone,
         description=description,
         status="open",
         opened_by_id=actor.id,
         opened_at=now,
         due_at=now + dt.timedelta(hours=hours),
+        owner_id=owner.id if owner else None,
     )
     if answer:
         _answer(complaint, actor, answer, now)
     db.session.add(complaint)
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return flag(complaint, now)
 
 
+def _staff(user_id: int, field: str) -> User:
+    user = db.session.get(User, user_id) if id_exists_in_range(user_id) else None
+    if user is None or user.role == "technician" or not user.active:
+        raise InvalidInput(
+            "The owner must be an active member of the office staff.",
+            code="unknown_owner",
+            errors={"json": {field: [f"No active office user {user_id}."]}},
+        )
+    return user
+
+
+def supervisor_for(branch: str | None) -> User | None:
+    """Return the supervisor an overdue case goes to: a manager of the branch, else the first manager."""
+    managers = db.session.scalars(
+        select(User).where(User.role == "manager", User.active.is_(True)).order_by(User.id)
+    ).all()
+    return next((m for m in managers if branch and m.branch == branch), managers[0] if managers else None)
+
+
+def escalate_overdue(*, now: dt.datetime | None = None) -> list[Complaint]:
+    """Escalate every case still unanswered past its deadline to a supervisor, once; return them.
+
+    Run it every minute (``flask cases escalate`` from cron, or an RQ scheduler): the answer clock
+    of 003 is three hours, so a minute's lag is what a supervisor sees at worst.
+    """
+    now = now or utcnow()
+    overdue = db.session.scalars(
+        select(Complaint)
+        .where(Complaint.answered_at.is_(None), Complaint.due_at < now, Complaint.escalated_at.is_(None))
+        .order_by(Complaint.due_at)
+        .with_for_update(of=Complaint)
+    ).all()
+    for complaint in overdue:
+        branch = complaint.work_order.branch if complaint.work_order else None
+        supervisor = supervisor_for(branch)
+        complaint.escalated_at = now
+        complaint.escalated_to_id = supervisor.id if supervisor else None
+    db.session.commit()
+    return [flag(complaint, now) for complaint in overdue]
+
+
 def complaints_query(
-    *, now: dt.datetime, overdue: bool | None = None, status: str | None = None, work_order_id: int | None = None
+    *,
+    now: dt.datetime,
+    overdue: bool | None = None,
+    status: str | None = None,
+    work_order_id: int | None = None,
+    kind: str | None = None,
 ):
     """Return the SELECT of complaints, soonest due first; ``overdue=True``: unanswered past due at ``now``."""
     query = select(Complaint).order_by(Complaint.due_at, Complaint.id)
@@ -269,6 +364,8 @@ def complaints_query(
         query = query.where(Complaint.status == status)
     if work_order_id:
         query = query.where(Complaint.work_order_id == work_order_id)
+    if kind:
+        query = query.where(Complaint.kind == kind)
     return query
 
 

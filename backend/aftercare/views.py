@@ -1,7 +1,6 @@
 """HTTP: /api/v1/return-visits, /api/v1/work-orders/<id>/return-visit and /api/v1/complaints (call centre only)."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from backend.aftercare import services
 from backend.aftercare.schemas import (
@@ -15,6 +14,7 @@ from backend.aftercare.schemas import (
     ReturnVisitSheetSchema,
 )
 from backend.auth.access import current_user, login_required
+from backend.extensions import Blueprint
 from backend.pagination import page_of
 from backend.timeutil import local_today, utcnow
 

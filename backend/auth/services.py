@@ -9,6 +9,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import bindparam, select
 
 from backend.auth.models import ROLES, User
+from backend.auth.passwords import check_password
 from backend.errors import Conflict, InvalidInput, Unauthorized
 from backend.extensions import db
 
@@ -33,8 +34,7 @@ def create_user(
     """Create an account; the caller commits."""
     if role not in ROLES:
         raise InvalidInput(f"Unknown role {role!r}.", errors={"role": [f"Must be one of {', '.join(ROLES)}."]})
-    if not password or len(password) < 8:
-        raise InvalidInput("Password too short.", errors={"password": ["At least 8 characters."]})
+    check_password(password, username)
     if db.session.scalar(select(User.id).where(User.username == username)):
         raise Conflict(f"User {username!r} exists.", code="username_taken")
     user = User(
@@ -62,6 +62,31 @@ def authenticate(username: str, password: str) -> User:
         user = None
     if user is None or not user.active:
         raise Unauthorized("Wrong username or password.", code="bad_credentials")
+    return user
+
+
+def set_password(user: User, password: str, *, field="password") -> None:
+    """Give the account a new password (checked, errors naming `field`) and revoke its tokens; the caller commits."""
+    check_password(password, user.username, field=field)
+    user.password_hash = _hasher.hash(password)
+    user.token_version += 1
+
+
+def change_own_password(user: User, old_password: str, new_password: str) -> User:
+    """Change one's own password, proving the old one; every earlier token of the account stops working."""
+    try:
+        _hasher.verify(user.password_hash, old_password)
+    except (VerificationError, InvalidHashError):
+        raise InvalidInput(
+            "The old password is wrong.", code="wrong_password", errors={"json": {"old_password": ["Wrong password."]}}
+        ) from None
+    if new_password == old_password:
+        raise InvalidInput(
+            "The new password is the old one.",
+            errors={"json": {"new_password": ["Must differ from the old password."]}},
+        )
+    set_password(user, new_password, field="new_password")
+    db.session.commit()
     return user
 
 

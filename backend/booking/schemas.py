@@ -70,6 +70,18 @@ class BookedWindowSchema(WindowSchema):
     appointment_id = fields.Integer()
     work_order_id = fields.Integer()
     number = fields.String()
+    status = fields.String(metadata={"description": "The work order's status"})
+    type = fields.String()
+
+
+class SuggestedWindowSchema(WindowSchema):
+    technician = fields.Nested(TechnicianSchema)
+
+
+class SuggestedWindowsSchema(Schema):
+    work_order_id = fields.Integer()
+    visit_minutes = fields.Integer()
+    windows = fields.List(fields.Nested(SuggestedWindowSchema), metadata={"description": "Earliest first"})
 
 
 class TechnicianDaySchema(Schema):
@@ -126,6 +138,12 @@ class AgendaCustomerSchema(Schema):
     id = fields.Integer()
     name = fields.String()
     title = fields.String(allow_none=True)
+    surname_title = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        allow_none=True,
+        metadata={"description": "{zh: 张先生, en: Mr. 张} from the recorded title; null when none is recorded"},
+    )
     phones = fields.List(fields.String())
     address = fields.String()
     lat = fields.Float(allow_none=True)
@@ -133,16 +151,10 @@ class AgendaCustomerSchema(Schema):
     account_no = fields.String(allow_none=True)
 
 
-class LocalizedSchema(Schema):
-    zh = fields.String()
-    en = fields.String()
-
-
 class AgendaVisitSchema(Schema):
     work_order = fields.Nested(AgendaWorkOrderSchema)
     appointment = fields.Nested(AgendaAppointmentSchema, allow_none=True)
     customer = fields.Nested(AgendaCustomerSchema)
-    greeting = fields.Nested(LocalizedSchema, allow_none=True)
 
 
 class AgendaSchema(Schema):
@@ -150,6 +162,13 @@ class AgendaSchema(Schema):
     server_time = fields.DateTime()
     technician = fields.Nested(AgendaTechnicianSchema)
     visits = fields.List(fields.Nested(AgendaVisitSchema))
+    greetings = fields.Raw(
+        metadata={
+            "description": "The call greeting's rules (backend/greetings/greetings.yaml): time_of_day "
+            "[{id, from: HH:MM, zh, en}], new_year {id, zh, en, seasons: [{from, through}]}, timezone. "
+            "The app greets by the time of the call with them."
+        }
+    )
     flows = fields.Dict(
         keys=fields.String(),
         values=fields.Raw(),
@@ -188,16 +207,12 @@ def dump_agenda_day(agenda: dict) -> dict:
             "branch": technician.branch,
         },
         "visits": [_dump_visit(visit) for visit in agenda["visits"]],
+        "greetings": agenda["greetings"],
     }
 
 
 def _dump_visit(visit: dict) -> dict:
-    order, appointment, customer, greeting = (
-        visit["work_order"],
-        visit["appointment"],
-        visit["customer"],
-        visit["greeting"],
-    )
+    order, appointment, customer = visit["work_order"], visit["appointment"], visit["customer"]
     return {
         "work_order": dict(order),
         "appointment": None
@@ -214,5 +229,4 @@ def _dump_visit(visit: dict) -> dict:
             "lat": _number(customer["lat"]),
             "lng": _number(customer["lng"]),
         },
-        "greeting": None if greeting is None else {"zh": greeting["zh"], "en": greeting["en"]},
     }

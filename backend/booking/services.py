@@ -20,7 +20,8 @@ from backend.booking.models import Appointment
 from backend.customers.models import Customer
 from backend.errors import Conflict, InvalidInput
 from backend.extensions import db
-from backend.greetings import greeting_for
+from backend.greetings import customer_title, greeting_rules
+from backend.messages.services import compose, dispatch
 from backend.timeutil import LOCAL_TZ, as_utc, local_day_bounds, utcnow
 from backend.visits.definitions import flows_for_agenda, tariff_for_agenda
 from backend.workorders.models import WorkOrder
@@ -125,7 +126,9 @@ def book(actor, order_id, *, technician_id, starts_at, ends_at, requested_by=Non
     if order.status != "scheduled":
         transition(order, "scheduled", actor, reason or ("rescheduled" if live else "booked"))
     order.technician_id = technician.id
+    message = compose("rescheduled" if live else "booked", order, appointment=appointment)
     _commit_booking()
+    dispatch(message)  # after the commit: the customer hears of a booking that exists
     return appointment
 
 
@@ -255,7 +258,7 @@ def availability(day, *, branch=None, area=None, skill=None, now=None):
     staff = technicians(branch=branch, area=area, skill=skill)
     start, end = local_day_bounds(day)
     booked = db.session.execute(
-        select(Appointment, WorkOrder.number)
+        select(Appointment, WorkOrder.number, WorkOrder.status, WorkOrder.type)
         .join(WorkOrder, WorkOrder.id == Appointment.work_order_id)
         .where(
             Appointment.technician_id.in_([t.id for t in staff]),
@@ -268,8 +271,8 @@ def availability(day, *, branch=None, area=None, skill=None, now=None):
     gap = travel_buffer()
     result = []
     for technician in staff:
-        visits = [(a, number) for a, number in booked if a.technician_id == technician.id]
-        busy = [(a.starts_at - gap, a.ends_at + gap) for a, _ in visits]
+        visits = [row for row in booked if row[0].technician_id == technician.id]
+        busy = [(a.starts_at - gap, a.ends_at + gap) for a, *_ in visits]
         result.append(
             {
                 "technician": technician,
@@ -279,10 +282,12 @@ def availability(day, *, branch=None, area=None, skill=None, now=None):
                         "appointment_id": a.id,
                         "work_order_id": a.work_order_id,
                         "number": number,
+                        "status": status,
+                        "type": order_type,
                         "starts_at": a.starts_at,
                         "ends_at": a.ends_at,
                     }
-                    for a, number in visits
+                    for a, number, status, order_type in visits
                 ],
             }
         )
@@ -292,6 +297,45 @@ def availability(day, *, branch=None, area=None, skill=None, now=None):
         "travel_buffer_minutes": int(gap.total_seconds() // 60),
         "technicians": result,
     }
+
+
+def visit_minutes(order_type: str) -> int:
+    """Return how long a visit of this type is booked for (config VISIT_MINUTES, per type; 60 otherwise)."""
+    return int(current_app.config.get("VISIT_MINUTES", {}).get(order_type, 60))
+
+
+def suggested_windows(actor, order_id, *, now=None, limit=5) -> dict:
+    """Return the earliest bookable windows for an order: technicians with its type as a skill, in its area.
+
+    Each suggestion is a window of the visit's length at the start of a free stretch, over the next
+    SUGGEST_DAYS days (config, default 7), earliest first.
+    """
+    order = get_visible_order(actor, order_id)
+    now = now or utcnow()
+    length = timedelta(minutes=visit_minutes(order.type))
+    today = now.astimezone(LOCAL_TZ).date()
+    suggestions = []
+    for offset in range(int(current_app.config.get("SUGGEST_DAYS", 7))):
+        day = availability(today + timedelta(days=offset), area=order.area, skill=order.type, now=now)
+        for entry in day["technicians"]:
+            for window in entry["free"]:
+                starts = _round_up(window["starts_at"])
+                if starts + length <= window["ends_at"]:
+                    suggestion = {"technician": entry["technician"], "starts_at": starts, "ends_at": starts + length}
+                    suggestions.append(suggestion)
+        if len(suggestions) >= limit:
+            break
+    suggestions.sort(key=lambda s: (s["starts_at"], s["technician"].id))
+    minutes = int(length.total_seconds() // 60)
+    return {"work_order_id": order.id, "visit_minutes": minutes, "windows": suggestions[:limit]}
+
+
+def _round_up(at: datetime, minutes: int = 15) -> datetime:
+    """Round up to the next quarter hour: a customer is offered 10:15, not 10:07."""
+    step = timedelta(minutes=minutes)
+    epoch = datetime(2000, 1, 1, tzinfo=UTC)
+    remainder = (at - epoch) % step
+    return at if not remainder else at + (step - remainder)
 
 
 def free_windows(opens: datetime, closes: datetime, busy) -> list[dict]:
@@ -309,7 +353,10 @@ def free_windows(opens: datetime, closes: datetime, busy) -> list[dict]:
 
 
 def agenda(technician, day, *, now=None):
-    """Return a technician's day as the PWA stores it offline: visits with order, customer and greeting.
+    """Return a technician's day as the PWA stores it offline: visits with order and customer, and the rules.
+
+    The greeting is not computed here: the app greets by the time of the call, from the
+    ``greetings`` rules (time of day, the 新年好 season as dates) it keeps with the flows and tariff.
 
     Visits are plain dicts holding just what the agenda shows (one lean query, no ORM objects):
     the agenda is the technicians' most frequent call.
@@ -325,20 +372,22 @@ def agenda(technician, day, *, now=None):
         visit = {"appointment": {}, "work_order": {}, "customer": {}}
         for (part, name, _), value in zip(_AGENDA_COLUMNS, row, strict=True):
             visit[part][name] = value
-        visit["greeting"] = greeting_hook(visit["appointment"]["starts_at"])
+        visit["customer"]["surname_title"] = _surname_title(visit["customer"]["name"], visit["customer"]["title"])
         visits.append(visit)
     return {
         "date": day,
         "server_time": now or utcnow(),
         "technician": technician,
         "visits": visits,
+        "greetings": greeting_rules(day),
         **visit_definitions_hook(),
     }
 
 
-def greeting_hook(at: datetime) -> dict:
-    """Return the greeting for a call at `at` ({"zh", "en"}: time of day, 新年好 in the New Year season)."""
-    return greeting_for(at)
+def _surname_title(name, title) -> dict | None:
+    """Return how the app addresses the customer ({zh, en}), or None when no title is recorded."""
+    zh = customer_title(name, title)
+    return None if zh is None else {"zh": zh, "en": customer_title(name, title, lang="en")}
 
 
 def visit_definitions_hook() -> dict:

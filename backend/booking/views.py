@@ -4,7 +4,6 @@ from functools import wraps
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import Engine
 
 from backend.auth.access import current_user, login_required
@@ -16,11 +15,12 @@ from backend.booking.schemas import (
     AvailabilityQuerySchema,
     AvailabilitySchema,
     BookingSchema,
+    SuggestedWindowsSchema,
     TechnicianQuerySchema,
     TechnicianSchema,
     dump_agenda_day,
 )
-from backend.extensions import db
+from backend.extensions import Blueprint, db
 from backend.timeutil import local_today
 
 blp = Blueprint("booking", __name__, url_prefix="/api/v1", description="Booking, technicians, agenda")
@@ -38,6 +38,16 @@ class WorkOrderAppointment(MethodView):
     def post(self, booking, order_id):
         """Book the visit, or reschedule it (say who asked: customer or company, and why)."""
         return services.book(current_user(), order_id, **booking)
+
+
+@blp.route("/work-orders/<int:order_id>/suggested-windows")
+class SuggestedWindows(MethodView):
+    @login_required(*OFFICE)
+    @blp.response(200, SuggestedWindowsSchema)
+    @blp.alt_response(404, description="No such work order")
+    def get(self, order_id):
+        """Find a time: the earliest free windows of technicians with the order's skill in its area."""
+        return services.suggested_windows(current_user(), order_id)
 
 
 @blp.route("/technicians")

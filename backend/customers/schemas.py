@@ -3,6 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from backend.apifields import StrictFloat, text
+from backend.greetings.scripts import TITLES
 
 PHONE = fields.String(
     validate=[
@@ -17,7 +18,13 @@ class CustomerUpdateSchema(Schema):
 
     id = fields.Integer(dump_only=True)
     name = text(64, min_length=1)
-    title = text(16, allow_none=True, metadata={"description": "先生 / 小姐 / 女士, used in the call script"})
+    # Only the titles the scripts know: anything else would be stored and then silently not used.
+    title = text(
+        16,
+        allow_none=True,
+        validate=validate.OneOf(TITLES),
+        metadata={"description": "先生 / 女士 / 小姐: addressed as surname + title (张先生); null when unknown"},
+    )
     phones = fields.List(PHONE, validate=validate.Length(max=5))
     address = text(500, min_length=1)
     account_no = text(32, min_length=1, allow_none=True)

@@ -12,7 +12,7 @@ OFFICE_ROLES = ("dispatcher", "manager", "admin")
 
 
 def search_query(*, q=None, branch=None, area=None):
-    """Return the SELECT of customers matching a name fragment, phone or account number."""
+    """Return the SELECT of customers matching part of a name, phone number or address, or an account number."""
     query = select(Customer).order_by(Customer.name, Customer.id)
     if q:
         # Phones live in a JSON list; its text form is enough to find a number in it.
@@ -20,6 +20,7 @@ def search_query(*, q=None, branch=None, area=None):
             or_(
                 Customer.name.contains(q, autoescape=True),
                 cast(Customer.phones, String).contains(q, autoescape=True),
+                Customer.address.contains(q, autoescape=True),
                 Customer.account_no == q,
             )
         )

@@ -1,11 +1,11 @@
 """HTTP: /api/v1/customers."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from backend.auth.access import current_user, login_required
 from backend.customers import services
 from backend.customers.schemas import CustomerQuerySchema, CustomerSchema, CustomerUpdateSchema
+from backend.extensions import Blueprint
 from backend.pagination import page_of
 
 blp = Blueprint("customers", __name__, url_prefix="/api/v1/customers", description="Customers")

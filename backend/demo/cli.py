@@ -8,6 +8,7 @@ from sqlalchemy import select
 from backend.auth.models import User
 from backend.demo import seed
 from backend.extensions import db
+from backend.timeutil import utcnow
 
 PROGRESS_BAR_FROM = 200
 
@@ -35,7 +36,8 @@ def seed_demo_command(orders, if_empty):
         else:
             added = seed.seed_orders(rng, accounts, customers, orders)
         db.session.commit()
-        click.echo(f"Demo data ready: {added} work orders added.")
+        cases = seed.seed_cases(accounts, utcnow())
+        click.echo(f"Demo data ready: {added} work orders and {cases} cases added.")
     _print_accounts()
 
 

@@ -359,3 +359,39 @@ def _reason(to_status):
         "cancelled": "客户取消",
         "closed": "回访满意",
     }.get(to_status)
+
+
+# The call centre's cases the console should show on a demo day: one complaint answered in time,
+# one gone overdue and escalated, and a query about no order still within its three hours.
+DEMO_CASES = (
+    ("complaint", "维护员比约定时间晚到四十分钟，也没有提前打电话。", "answered", 5),
+    ("complaint", "上门后电视还是时有马赛克，希望尽快再派人来看。", "overdue", 5),
+    ("query", "询问宽带提速的资费，客服需向业务部门确认后答复。", "open", 1),
+)
+
+
+def seed_cases(accounts, now: datetime) -> int:
+    """Open the demo's cases once (none if the database has any); return how many were opened."""
+    from backend.aftercare.models import Complaint
+    from backend.aftercare.services import answer_complaint, escalate_overdue, open_complaint
+
+    if db.session.scalar(select(func.count(Complaint.id))):
+        return 0
+    dispatcher = next(u for u in accounts if u.role == "dispatcher")
+    completed = db.session.scalars(
+        select(WorkOrder).where(WorkOrder.status.in_(("completed", "closed"))).order_by(WorkOrder.id).limit(2)
+    ).all()
+    opened = 0
+    for (kind, description, state, hours_ago), order in zip(DEMO_CASES, [*completed, None, None], strict=False):
+        at = now - timedelta(hours=hours_ago)
+        about = {"work_order_id": order.id} if kind == "complaint" and order else {}
+        if not about:
+            about = {"person": "郑女士", "contact_phone": "13905910123", "place": "福州市鼓楼区"}
+        case = open_complaint(dispatcher, kind=kind, channel="phone", description=description, now=at, **about)
+        if state == "answered":
+            answer_complaint(
+                dispatcher, case.id, "已致电客户致歉，并提醒维护员迟到须提前告知。", now=at + timedelta(hours=1)
+            )
+        opened += 1
+    escalate_overdue(now=now)
+    return opened

@@ -11,6 +11,7 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 _configured_lock = threading.Lock()
 _configured_for: tuple | None = None
+_worker_prepared = False
 
 
 def _settings(app):
@@ -42,6 +43,24 @@ def configure_for_app(app) -> None:
             passphrase = passphrase.encode()
         seal.configure(seal.SealSettings(Path(pkcs12), passphrase or None, tsa_url or None))
         _configured_for = settings
+
+
+def prepare_worker(app) -> None:
+    """Load everything sealing needs and draw the sample forms once, so no job pays for start-up.
+
+    A worker's first render also loads Pango's fonts and WeasyPrint's and pyHanko's lazily
+    imported modules (about a second); done here, before the worker takes its first job.
+    """
+    global _worker_prepared
+    configure_for_app(app)
+    if _worker_prepared:
+        return
+    from backend.forms import render, samples, seal
+
+    lang = app.config.get("FORMS_LANG", "zh")
+    for form in (samples.sample_service_form(lang), samples.sample_feedback_form(lang)):
+        seal.seal_pdf(render.render_pdf(form, lang))
+    _worker_prepared = True
 
 
 def demo_certificate_path(instance_path: str) -> Path:

@@ -6,6 +6,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import select
 
+from backend.config import public_base_url
 from backend.extensions import db
 from backend.forms.data import (
     MAX_PHOTOS,
@@ -21,6 +22,7 @@ from backend.forms.data import (
     Signature,
     mask_phone,
 )
+from backend.greetings import customer_title
 from backend.timeutil import LOCAL_TZ
 from backend.visits.models import Attachment, Visit, VisitEvent
 
@@ -38,7 +40,7 @@ class CustomerInput:
 
 def verify_url(form_id: str) -> str:
     """Return the public verification address of a form (the QR code's target)."""
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + f"/verify/{form_id}"
+    return public_base_url() + f"/verify/{form_id}"
 
 
 def company(order, lang: str) -> Company:
@@ -50,8 +52,12 @@ def company(order, lang: str) -> Company:
 
 
 def customer_name(customer) -> str:
-    """Return the customer's name as addressed on a form, e.g. 张先生 or 张三 先生."""
-    return f"{customer.name}{customer.title or ''}" if customer.title else customer.name
+    """Return the customer as a form's 客户 row records them: the recorded name (张三), not a form of address.
+
+    Where a form speaks to the customer (the notice's salutation) it uses ``customer_title``
+    instead: surname + title (张先生), or the neutral 尊敬的客户 when no title is recorded.
+    """
+    return customer.name
 
 
 def _attachment_bytes(attachment_id: str | None) -> tuple[bytes, str] | None:
@@ -182,6 +188,7 @@ def no_access_notice_data(
         form_number=number,
         work_order_number=order.number,
         customer_name=customer_name(order.customer),
+        customer_title=customer_title(order.customer.name, order.customer.title, lang) or "",
         address=order.address,
         technician_name=technician.name,
         technician_employee_no=technician.employee_no or "",

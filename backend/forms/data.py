@@ -156,6 +156,8 @@ class NoAccessNoticeData:
     came_at: datetime
     verify_url: str
     note: str = ""
+    # Surname + title (张先生) for the salutation; empty when no title is recorded (尊敬的客户).
+    customer_title: str = ""
 
 
 def mask_phone(phone: str) -> str:

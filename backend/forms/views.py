@@ -6,10 +6,10 @@ import binascii
 from flask import Blueprint as FlaskBlueprint
 from flask import Response, jsonify, render_template, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from backend.auth.access import current_user, login_required
 from backend.errors import InvalidInput
+from backend.extensions import Blueprint
 from backend.forms import health, services
 from backend.forms.builder import customer_name, verify_url
 from backend.forms.data import MOT_MOMENTS, RATING_ASPECTS

@@ -1,4 +1,7 @@
-"""Serve the built PWA: worker and index never cached, hashed assets cached for a year."""
+"""Serve the built front-ends: the technician app under /app/, the office console under /console/.
+
+Pages and the worker are never cached; content-hashed assets (shared by both) for a year.
+"""
 import os
 
 from flask import Blueprint, abort, current_app, redirect, send_from_directory
@@ -58,3 +61,22 @@ def other(filename):
     if os.path.isfile(os.path.join(_dist(), filename)):
         return _send(filename, "no-cache")
     return _send("index.html", "no-cache")
+
+
+@bp.get("/")
+def landing():
+    """Send a person to where they work (their last sign-in on this browser: the app or the console)."""
+    return _send("landing.html", "no-cache")
+
+
+@bp.get("/console")
+def console_root():
+    """Send the bare path to the console."""
+    return redirect("/console/", code=301)
+
+
+@bp.get("/console/")
+@bp.get("/console/<path:screen>")
+def console(screen=None):
+    """Serve the office console's page; its screens live in the URL fragment."""
+    return _send("console.html", "no-cache")

@@ -1,16 +1,22 @@
 """Attachments: photos and signature images, uploaded once by uuid and checked by content."""
 
 import hashlib
+import io
 
 from flask import current_app
+from PIL import Image, UnidentifiedImageError
 from sqlalchemy.exc import IntegrityError
 
-from backend.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from backend.errors import Conflict, DomainError, InvalidInput, NotFound
 from backend.extensions import db
 from backend.visits.models import Attachment
 from backend.workorders.models import WorkOrder
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+# A phone photo is ~12 MP; a few bytes must not make the server decode a giant canvas.
+MAX_PIXELS = 40_000_000
+PILLOW_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+PNG_END = b"IEND\xaeB`\x82"
 
 
 class TooLarge(DomainError):
@@ -39,13 +45,52 @@ def sniff_image_type(data: bytes) -> str | None:
     return None
 
 
+def _ends_where_its_format_ends(data: bytes, content_type: str) -> bool:
+    """Tell whether nothing follows the image: a PNG ends with IEND, a JPEG with EOI, a WebP where RIFF says."""
+    if content_type == "image/png":
+        return data.endswith(PNG_END)
+    if content_type == "image/jpeg":
+        return data.endswith(b"\xff\xd9")
+    return int.from_bytes(data[4:8], "little") + 8 == len(data)
+
+
+def checked_image_type(data: bytes, field: str = "body") -> str:
+    """Return the media type of a whole JPEG, PNG or WebP image, decoded to its last pixel.
+
+    Raises UnsupportedMedia when the bytes do not even start like one, and InvalidInput naming
+    `field` when they start like one but are not exactly one (truncated, corrupt, too many
+    pixels, or with anything after the image, such as HTML): stored, such bytes could be served
+    as something else.
+    """
+    content_type = sniff_image_type(data)
+    if content_type is None:
+        raise UnsupportedMedia("Only JPEG, PNG and WebP images are accepted.", errors={field: ["Not an image."]})
+    kind = PILLOW_FORMATS[content_type]
+    try:
+        with Image.open(io.BytesIO(data), formats=[kind]) as image:
+            if image.width * image.height > MAX_PIXELS:
+                raise ValueError(f"{image.width}×{image.height} pixels is more than {MAX_PIXELS:,}")
+            image.load()
+    except UnidentifiedImageError:
+        problem = "its chunks and headers cannot be read"
+    except Exception as exc:  # hostile bytes fail a decoder many ways; each means "not this image"
+        problem = str(exc) or type(exc).__name__
+    else:
+        if _ends_where_its_format_ends(data, content_type):
+            return content_type
+        problem = "bytes follow the end of the image"
+    raise InvalidInput(
+        f"This is not a whole {kind} image.",
+        code="invalid_image",
+        errors={field: [f"Starts like a {kind} image but does not decode as one: {problem}."]},
+    )
+
+
 def store_attachment(attachment_id: str, data: bytes, uploader, expected_sha256: str | None = None):
     """Store an upload under its uuid; return (attachment, created). Re-sending the same bytes is a no-op."""
     if len(data) > max_bytes():
         raise TooLarge(f"Attachments are limited to {max_bytes()} bytes.")
-    content_type = sniff_image_type(data)
-    if content_type is None:
-        raise UnsupportedMedia("Only JPEG, PNG and WebP images are accepted.")
+    content_type = checked_image_type(data)
     digest = hashlib.sha256(data).hexdigest()
     if expected_sha256 and expected_sha256.strip().lower() != digest:
         raise InvalidInput(
@@ -70,10 +115,10 @@ def store_attachment(attachment_id: str, data: bytes, uploader, expected_sha256:
             return attachment, True
         except IntegrityError:  # the same upload raced us: compare with what won
             existing = db.session.get(Attachment, attachment_id)
-    if existing.sha256 != digest:
-        raise Conflict("This attachment id already holds different content.", code="attachment_id_reused")
-    if existing.uploaded_by_id != uploader.id:
-        raise Forbidden("This attachment was uploaded by someone else.")
+    if existing.uploaded_by_id != uploader.id or existing.sha256 != digest:
+        # Another user's id answers exactly as one's own id reused for other bytes, whatever the
+        # bytes: an upload never tells whose an id is, nor confirms a guess of its content.
+        raise Conflict("This attachment id is taken: upload under a new one.", code="attachment_id_reused")
     return existing, False
 
 

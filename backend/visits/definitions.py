@@ -12,6 +12,7 @@ from flask import current_app, has_app_context
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from backend.errors import NotFound
+from backend.greetings import check_script
 
 PACKAGE_DIR = Path(__file__).parent
 DEFAULT_FLOWS_DIR = PACKAGE_DIR / "flows"
@@ -20,6 +21,15 @@ DEFAULT_TARIFF_FILE = PACKAGE_DIR / "tariff.yaml"
 STEP_IDS = ("call", "arrive", "communicate", "operate", "evaluate", "help")
 ITEM_KINDS = ("check", "text", "number", "choice", "photo")
 CUSTOMER_STYLES = ("dove", "owl", "peacock", "tiger")
+# Fields of a step's record that a checklist item may name as its answer (`record:`), so the app
+# asks the question once, in the step's tool, and answers the item from the saved record.
+RECORD_LINKS = {
+    "call.fault_description": "text",
+    "operate.work_kinds": "choice",
+    "help.checks": "check",
+    "help.leaflet_given": "check",
+}
+WORK_KINDS = ("in_home", "installation", "equipment_replacement", "outdoor_line_check")
 SLUG = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="Use lower-case letters, digits and '_'.")
 
 
@@ -54,6 +64,8 @@ class LocalizedList(Schema):
 class ChoiceSchema(Schema):
     id = fields.String(required=True, validate=SLUG)
     label = fields.Nested(Localized, required=True)
+    # For an item answered by operate.work_kinds: the work kind that means this choice.
+    work_kind = fields.String(validate=validate.OneOf(WORK_KINDS))
 
 
 class ChecklistItemSchema(Schema):
@@ -62,6 +74,7 @@ class ChecklistItemSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(ITEM_KINDS))
     required = fields.Boolean(required=True)
     choices = fields.List(fields.Nested(ChoiceSchema))
+    record = fields.String(validate=validate.OneOf(RECORD_LINKS))
 
     @validates_schema
     def _choices_match_kind(self, data, **kwargs):
@@ -69,12 +82,25 @@ class ChecklistItemSchema(Schema):
             raise ValidationError("A choice item needs choices.", "choices")
         if data["kind"] != "choice" and "choices" in data:
             raise ValidationError("Only choice items have choices.", "choices")
+        if "record" in data and RECORD_LINKS[data["record"]] != data["kind"]:
+            raise ValidationError(f"{data['record']} answers a {RECORD_LINKS[data['record']]} item.", "record")
+        if data.get("record") == "operate.work_kinds" and not all("work_kind" in c for c in data["choices"]):
+            raise ValidationError("Each choice needs the work_kind that means it.", "choices")
 
 
 class ScriptSchema(Schema):
     id = fields.String(required=True, validate=SLUG)
     title = fields.Nested(Localized, required=True)
     text = fields.Nested(Localized, required=True)
+
+    @validates_schema
+    def _fills_cleanly(self, data, **kwargs):
+        # A typo'd placeholder or a name outside [ ] would show on the phone as a hole or a {brace}.
+        for text in data["text"].values():
+            try:
+                check_script(text)
+            except ValueError as error:
+                raise ValidationError(str(error), "text") from None
 
 
 class TipSchema(Schema):
@@ -90,6 +116,14 @@ class StepSchema(Schema):
     scripts = fields.List(fields.Nested(ScriptSchema), load_default=list)
     checklist = fields.List(fields.Nested(ChecklistItemSchema), load_default=list)
     tips = fields.List(fields.Nested(TipSchema), load_default=list)
+
+    @validates_schema
+    def _records_of_this_step(self, data, **kwargs):
+        for item in data.get("checklist", []):
+            if "record" in item and not item["record"].startswith(f"{data['id']}."):
+                raise ValidationError(
+                    f"{item['id']}: a {data['id']} item cannot be answered by {item['record']}.", "checklist"
+                )
 
     @validates_schema
     def _unique_item_ids(self, data, **kwargs):

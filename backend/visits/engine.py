@@ -463,7 +463,7 @@ def _call_attempt(ctx):
     entry = {"at": _iso(ctx.at), "outcome": p["outcome"]}
     if "window" in p:
         entry["window"] = {"start": _iso(p["window"]["start"]), "end": _iso(p["window"]["end"])}
-    for key in ("fault_description", "notes"):
+    for key in ("fault_description", "notes", "greeting"):
         if p.get(key):
             entry[key] = p[key]
     ctx.visit.call_attempts = ctx.visit.call_attempts + [entry]

@@ -5,12 +5,12 @@ Which schema belongs to which op type is declared once, in the op registry (`eng
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from backend.visits.definitions import CUSTOMER_STYLES, STEP_IDS
+from backend.greetings import greeting_ids
+from backend.visits.definitions import CUSTOMER_STYLES, STEP_IDS, WORK_KINDS
 from backend.visits.models import RESULTS
 
 CALL_OUTCOMES = ("reached", "no_answer", "busy", "wrong_number", "rescheduled")
 NEEDS = ("physical", "business", "information", "emotional")
-WORK_KINDS = ("in_home", "installation", "equipment_replacement", "outdoor_line_check")
 SWAP_KINDS = ("set_top_box", "remote_control", "cable_modem", "other")
 ATTACHMENT_KINDS = ("photo", "signature", "notice")
 LEAD_INTEREST = ("high", "medium", "low")
@@ -51,6 +51,8 @@ class CallAttemptData(Schema):
     window = fields.Nested(ConfirmedWindowSchema)
     fault_description = Notes()
     notes = Notes()
+    # The greeting the app showed at the moment of the call (an id of backend/greetings/greetings.yaml).
+    greeting = Text(validate=validate.OneOf(greeting_ids()))
 
 
 class LateNoticeData(Schema):

@@ -4,12 +4,11 @@ from datetime import UTC
 
 from flask import Response, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 
 from backend.auth.access import current_user, login_required
 from backend.errors import NotFound
-from backend.extensions import db
+from backend.extensions import Blueprint, db
 from backend.observability import record_sync_results
 from backend.timeutil import utcnow
 from backend.visits import attachments, definitions, services
@@ -68,7 +67,12 @@ class AttachmentResource(MethodView):
     @blp.response(200, _Uploaded, description="Already stored with the same content")
     @blp.alt_response(201, schema=_Uploaded, description="Stored")
     @blp.alt_response(413, description="Larger than ATTACHMENT_MAX_BYTES")
+    @blp.alt_response(409, description="The id is taken (by other bytes, or by someone else): attachment_id_reused")
     @blp.alt_response(415, description="Not a JPEG, PNG or WebP image")
+    @blp.alt_response(
+        422,
+        description="Starts like an image but is not a whole one (invalid_image), or X-Content-SHA256 differs",
+    )
     @blp.doc(
         requestBody={
             "required": True,
@@ -100,10 +104,16 @@ class AttachmentResource(MethodView):
     def get(self, attachment_id):
         """Return an attachment's bytes, to those who may see its work order."""
         attachment = attachments.readable_attachment(str(attachment_id), current_user())
+        filename = f"{attachment.id}.{attachment.content_type.removeprefix('image/')}"
         return Response(
             attachment.data,
             mimetype=attachment.content_type,
-            headers={"ETag": f'"{attachment.sha256}"', "Cache-Control": "private, max-age=86400"},
+            headers={
+                "ETag": f'"{attachment.sha256}"',
+                "Cache-Control": "private, max-age=86400",
+                # Saved, never shown as a page, even if a browser is sent to this address.
+                "Content-Disposition": f'attachment; filename="{filename}"',
+            },
         )
 
 

@@ -37,6 +37,8 @@ class WorkOrder(db.Model):
     type: Mapped[str] = mapped_column(String(32))
     priority: Mapped[str] = mapped_column(String(8), default="normal")
     description: Mapped[str] = mapped_column(Text, default="")
+    # The fault as the call centre classed it (an id of callcentre/intake.yaml's faults).
+    fault_kind: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(20), default="new", index=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     # The address at the time of the order: a customer who moves keeps the old order's address.

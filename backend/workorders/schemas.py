@@ -4,6 +4,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from backend.apifields import ORDER_TYPE_METADATA, db_id, text
 from backend.booking.schemas import AppointmentSchema
+from backend.callcentre.guide import fault_kinds
 from backend.workorders.models import PRIORITIES, STATUSES
 
 
@@ -12,6 +13,12 @@ def order_types() -> list[str]:
     from backend.visits.definitions import flow_types
 
     return flow_types()
+
+
+def _known_fault(value):
+    kinds = fault_kinds()
+    if value not in kinds:
+        raise ValidationError(f"Must be one of: {', '.join(kinds)}.")
 
 
 def _known_type(value):
@@ -43,6 +50,7 @@ class WorkOrderSchema(Schema):
     type = fields.String(metadata={ORDER_TYPE_METADATA: True})
     priority = fields.String()
     description = fields.String()
+    fault_kind = fields.String(allow_none=True, metadata={"description": "An id of the intake guide's faults"})
     status = fields.String()
     customer_id = fields.Integer()
     customer = fields.Nested(CustomerBriefSchema)
@@ -96,6 +104,7 @@ class WorkOrderCreateSchema(Schema):
     priority = fields.String(load_default="normal", validate=validate.OneOf(PRIORITIES))
     description = text(2000, load_default="")
     address = text(500, min_length=1, metadata={"description": "Defaults to the customer's address"})
+    fault_kind = text(32, allow_none=True, validate=_known_fault)
     branch = text(64, allow_none=True)
     area = text(64, allow_none=True)
 
@@ -105,6 +114,7 @@ class WorkOrderUpdateSchema(Schema):
     priority = fields.String(validate=validate.OneOf(PRIORITIES))
     description = text(2000)
     address = text(500, min_length=1)
+    fault_kind = text(32, allow_none=True, validate=_known_fault)
     branch = text(64, allow_none=True)
     area = text(64, allow_none=True)
 

@@ -152,6 +152,7 @@ def create_order(actor, data: dict) -> WorkOrder:
         type=data["type"],
         priority=data.get("priority", "normal"),
         description=data.get("description", ""),
+        fault_kind=data.get("fault_kind"),
         status="new",
         customer=customer,
         address=data.get("address") or customer.address,

@@ -2,9 +2,9 @@
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from backend.auth.access import current_user, login_required
+from backend.extensions import Blueprint
 from backend.pagination import page_of
 from backend.workorders import services
 from backend.workorders.schemas import (

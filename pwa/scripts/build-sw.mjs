@@ -10,6 +10,8 @@ const { count, size, warnings } = await injectManifest({
   swDest: 'dist/sw.js',
   globDirectory: 'dist',
   globPatterns: ['index.html', 'assets/*.{js,css}', 'manifest.webmanifest', 'icons/*.png'],
+  // The office pages are not the technician's: their own chunks stay off the phone.
+  globIgnores: ['assets/console-*', 'assets/landing-*'],
   modifyURLPrefix: { '': '/app/' },
   dontCacheBustURLsMatching: /^assets\//,
 });

@@ -1,17 +1,37 @@
 // What the technician does during a visit: each function records one action (local change + ops).
 import { uuid } from './db.js';
-import { canComplete, missingItems } from './flow.js';
+import { draftKey } from './drafts.js';
+import { answersFromRecord, canComplete, missingItems } from './flow.js';
 import { recordAction, recordActions } from './outbox.js';
 
 /** Answer one checklist item of a step. */
 export function answer(db, workOrderId, step, item, value) {
   return recordAction(db, {
     workOrderId, type: 'checklist.answer', data: { step, item, value },
+    drafts: [draftKey(workOrderId, `answer:${step}:${item}`)],
     update: (v) => {
       v.answers[step] = { ...(v.answers[step] || {}), [item]: value };
       return v;
     },
   });
+}
+
+/**
+ * Record a step's record op together with the checklist answers it gives (`record:` links in the
+ * flow), in one transaction: the item is asked once and the server gets both answers.
+ */
+function recordWithAnswers(db, { workOrderId, step, type, data, update, drafts = [], blobs = [] }) {
+  const answers = answersFromRecord(step, data);
+  const ops = [{ type, data }, ...Object.entries(answers).map(([item, value]) => ({
+    type: 'checklist.answer', data: { step: step.id, item, value } }))];
+  return recordActions(db, {
+    workOrderId, ops, blobs, drafts,
+    update: (v) => {
+      const next = update(v);
+      if (Object.keys(answers).length) next.answers[step.id] = { ...(next.answers[step.id] || {}), ...answers };
+      return next;
+    },
+  }).then((made) => made[0]);
 }
 
 /** Keep a photo (already compressed): as the answer of a photo checklist item, or linked to a step. */
@@ -47,14 +67,15 @@ export function completeStep(db, workOrderId, step, answers, visit) {
   });
 }
 
-/** Log one phone call attempt: outcome, the confirmed window, notes. */
-export function callAttempt(db, workOrderId, { outcome, window, notes, fault_description }) {
+/** Log one phone call attempt: outcome, greeting, the confirmed window, notes; with the call step, the fault answers its item. */
+export function callAttempt(db, workOrderId, { outcome, window, notes, fault_description, greeting }, step = null) {
   const data = { outcome };
+  if (greeting) data.greeting = greeting; // the greeting shown at the moment of the call (its id)
   if (window?.start && window?.end) data.window = window;
   if (fault_description) data.fault_description = fault_description;
   if (notes) data.notes = notes;
-  return recordAction(db, {
-    workOrderId, type: 'call.attempt', data,
+  return recordWithAnswers(db, {
+    workOrderId, step, type: 'call.attempt', data, drafts: [draftKey(workOrderId, 'call')],
     update: (v) => {
       v.calls.push({ ...data, at: new Date().toISOString() });
       return v;
@@ -115,12 +136,17 @@ export async function noAccess(db, workOrderId, noticeBlob) {
 /** Record what the customer said, their style and needs. */
 export function communicate(db, workOrderId, { customer_description, customer_style, needs }) {
   const data = { customer_description, customer_style, needs };
-  return recordAction(db, { workOrderId, type: 'communicate.record', data, update: (v) => ({ ...v, communicate: data }) });
+  return recordAction(db, {
+    workOrderId, type: 'communicate.record', data, drafts: [draftKey(workOrderId, 'communicate')],
+    update: (v) => ({ ...v, communicate: data }),
+  });
 }
 
-/** Record the work done: kinds, equipment swaps, materials, fees from the tariff, result. */
-export function operate(db, workOrderId, data) {
-  return recordAction(db, { workOrderId, type: 'operate.record', data, update: (v) => ({ ...v, operate: data }) });
+/** Record the work done: kinds, equipment swaps, materials, fees from the tariff, result (and the items it answers). */
+export function operate(db, workOrderId, data, step = null) {
+  return recordWithAnswers(db, {
+    workOrderId, step, type: 'operate.record', data, drafts: [draftKey(workOrderId, 'operate')], update: (v) => ({ ...v, operate: data }),
+  });
 }
 
 /** Record the customer's evaluation with their signature (a PNG Blob), or declined with a reason. */
@@ -133,12 +159,17 @@ export async function evaluate(db, workOrderId, { ratings, mot, comments, signat
     data.signature_attachment_id = uuid();
     blobs.push({ id: data.signature_attachment_id, kind: 'signature', blob: signature, content_type: 'image/png' });
   }
-  return recordAction(db, { workOrderId, type: 'evaluate.submit', data, blobs, update: (v) => ({ ...v, evaluate: data }) });
+  return recordAction(db, {
+    workOrderId, type: 'evaluate.submit', data, blobs, drafts: [draftKey(workOrderId, 'evaluate')],
+    update: (v) => ({ ...v, evaluate: data }),
+  });
 }
 
-/** Record the extra help: checks done, leads, leaflet. */
-export function help(db, workOrderId, data) {
-  return recordAction(db, { workOrderId, type: 'help.record', data, update: (v) => ({ ...v, help: data }) });
+/** Record the extra help: checks done, leads, leaflet (and the items they answer). */
+export function help(db, workOrderId, data, step = null) {
+  return recordWithAnswers(db, {
+    workOrderId, step, type: 'help.record', data, drafts: [draftKey(workOrderId, 'help')], update: (v) => ({ ...v, help: data }),
+  });
 }
 
 /** Finish the visit once every step is complete. */

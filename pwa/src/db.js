@@ -21,6 +21,10 @@ export const MIGRATIONS = [
   (db, tx) => {
     tx.objectStore('outbox').createIndex('work_order_id', 'work_order_id');
   },
+  // v3: what the technician (or the customer) has typed or drawn but not saved yet (src/drafts.js).
+  (db) => {
+    db.createObjectStore('drafts', { keyPath: 'key' });
+  },
 ];
 
 export const DB_VERSION = MIGRATIONS.length;

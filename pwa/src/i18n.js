@@ -6,7 +6,7 @@ const STRINGS = {
     username: '用户名', password: '密码', login: '登录', loginFailed: '用户名或密码错误',
     loginOffline: '无网络，无法登录。联网后再试。', logout: '退出登录',
     reloginNeeded: '登录已过期：工作照常记录并排队，请重新登录以同步。', relogin: '重新登录',
-    agenda: '今日工作', tomorrow: '明日', refreshedAt: '数据更新于', never: '从未', refresh: '刷新',
+    agenda: '今日工作', tomorrow: '明天', refreshedAt: '数据更新于', never: '从未', refresh: '刷新',
     noVisits: '没有预约的上门工作', call: '拨打', map: '地图', unsynced: '未同步', refused: '需处理',
     online: '在线', offline: '离线', queued: '待同步', lastSync: '上次同步', lastError: '错误', syncNow: '立即同步',
     back: '返回', steps: '六部曲', step: '步骤', complete: '完成此步骤', completed: '已完成',
@@ -23,15 +23,20 @@ const STRINGS = {
     description: '客户自述', style: '客户类型', needs: '客户需求', physical: '生理', business: '业务',
     information: '信息', emotional: '情感',
     workKinds: '作业类型', in_home: '室内现场处理', installation: '安装（打洞、排线）', equipment_replacement: '更换设备',
-    outdoor_line_check: '户外线路排查', faultOnPhone: '电话中了解的故障', other: '其他', swaps: '更换设备', kind: '设备', oldSerial: '旧序列号', newSerial: '新序列号',
-    scan: '扫码', addSwap: '添加', materials: '材料', fees: '收费（按公司资费）', total: '合计', qty: '数量',
+    outdoor_line_check: '户外线路排查', other: '其他', swaps: '更换的设备（新旧序列号）', kind: '设备', oldSerial: '旧序列号', newSerial: '新序列号',
+    scan: '扫码', addSwap: '添加一台更换的设备', addMaterial: '添加材料', addFee: '添加收费项目', feeItem: '收费项目', materials: '材料', fees: '收费（按公司资费）', total: '合计', qty: '数量',
     result: '结果', fixed: '已修复', not_fixed: '未修复', needs_revisit: '需再次上门', set_top_box: '机顶盒', remote_control: '遥控器', cable_modem: '宽带终端（CM）',
     evaluateHand: '请将手机交给客户', ratings: '评分', overall: '总体满意度', punctuality: '准时',
     attitude: '态度', professionalism: '专业', tidiness: '整洁', mot: '关键时刻评分', comments: '意见建议',
     mot_call: '电话', mot_arrival: '上门', mot_communication: '沟通', mot_operation: '操作',
     preview: '预览', previewForms: '预览服务单和反馈单', serviceForm: '服务单', feedbackForm: '客户反馈单',
     sign: '客户签名', clear: '清除', declined: '客户拒绝签名', declineReason: '拒签原因', submit: '提交评价',
-    signFirst: '请客户签名或选择拒签',
+    colon: '：',
+    visitsWaiting: '{n} 个上门待同步', allSynced: '已全部同步', attention: '{n} 个上门需处理', actionsWaiting: '待发送的操作：{n} 个',
+    syncDetail: '详情', today: '今天', stepOf: '第{n}步 {step}', doneOf: '已完成 {done}/{total}',
+    checkinEarly: '此预约的时段是 {when}，还有 {h} 小时 {m} 分钟才开始。确定是这位客户、这一天吗？',
+    checkinLate: '此预约的时段 {when} 不是今天，已经过去。确定要签到吗？', checkinAnyway: '仍然签到', cancel: '取消',
+    draftUnsaved: '草稿：已存在手机上，尚未保存', draftAnswer: '草稿：离开此栏即记录', draftCall: '草稿：记录通话时保存',
     checks: '主动检查', leads: '意向', product: '产品', interest: '意向程度', leaflet: '已发放宣传单',
     addLead: '添加意向', finishVisit: '完成上门', visitDone: '上门已完成',
     update: '有新版本可用', updateNow: '更新', conflicts: '同步被拒', retry: '重试', discard: '放弃此操作',
@@ -81,15 +86,20 @@ const STRINGS = {
     description: "Customer's own description", style: 'Customer style', needs: 'Needs', physical: 'Physical', business: 'Business',
     information: 'Information', emotional: 'Emotional',
     workKinds: 'Work done', in_home: 'In-home handling', installation: 'Installation (drilling, wiring)', equipment_replacement: 'Equipment replacement',
-    outdoor_line_check: 'Outdoor line check', faultOnPhone: 'Fault described on the phone', other: 'Other', swaps: 'Equipment swaps', kind: 'Equipment', oldSerial: 'Old serial', newSerial: 'New serial',
-    scan: 'Scan', addSwap: 'Add', materials: 'Materials', fees: 'Fees (operator tariff)', total: 'Total', qty: 'Qty',
+    outdoor_line_check: 'Outdoor line check', other: 'Other', swaps: 'Devices swapped (old and new serials)', kind: 'Equipment', oldSerial: 'Old serial', newSerial: 'New serial',
+    scan: 'Scan', addSwap: 'Add a swapped device', addMaterial: 'Add material', addFee: 'Add a fee', feeItem: 'Fee item', materials: 'Materials', fees: 'Fees (operator tariff)', total: 'Total', qty: 'Qty',
     result: 'Result', fixed: 'Fixed', not_fixed: 'Not fixed', needs_revisit: 'Needs another visit', set_top_box: 'Set-top box', remote_control: 'Remote control', cable_modem: 'Cable modem',
     evaluateHand: 'Please hand the phone to the customer', ratings: 'Ratings', overall: 'Overall satisfaction', punctuality: 'Punctuality',
     attitude: 'Attitude', professionalism: 'Professionalism', tidiness: 'Tidiness', mot: 'Moment-of-truth scores', comments: 'Comments',
     mot_call: 'Call', mot_arrival: 'Arrival', mot_communication: 'Communication', mot_operation: 'Operation',
     preview: 'PREVIEW', previewForms: 'Preview Service and Feedback forms', serviceForm: 'Service Form', feedbackForm: 'Customer Feedback Form',
     sign: 'Customer signature', clear: 'Clear', declined: 'Customer declined to sign', declineReason: 'Reason for declining', submit: 'Submit evaluation',
-    signFirst: 'The customer signs, or choose declined',
+    colon: ': ',
+    visitsWaiting: 'Visits waiting to sync: {n}', allSynced: 'All synced', attention: 'Visits needing attention: {n}', actionsWaiting: 'Actions waiting to be sent: {n}',
+    syncDetail: 'Details', today: 'Today', stepOf: 'Step {n} {step}', doneOf: '{done}/{total} done',
+    checkinEarly: 'This visit is booked for {when}; it starts in {h} h {m} min. Is this the right customer and day?',
+    checkinLate: 'This visit was booked for {when}, a day already past. Check in anyway?', checkinAnyway: 'Check in anyway', cancel: 'Cancel',
+    draftUnsaved: 'Draft: kept on the phone, not saved yet', draftAnswer: 'Draft: recorded when you leave this field', draftCall: 'Draft: saved when you log the call',
     checks: 'Checks done', leads: 'Interest', product: 'Product', interest: 'Interest', leaflet: 'Leaflet given',
     addLead: 'Add lead', finishVisit: 'Finish visit', visitDone: 'Visit finished',
     update: 'A new version is ready', updateNow: 'Update', conflicts: 'Refused by the server', retry: 'Retry', discard: 'Discard this action',
@@ -120,6 +130,11 @@ const STRINGS = {
 };
 
 let lang = 'zh';
+
+/** Add a screen's own strings ({zh: {...}, en: {...}}); the console adds its wording this way. */
+export function addStrings(table) {
+  for (const l of Object.keys(STRINGS)) Object.assign(STRINGS[l], table[l] || {});
+}
 
 /** Choose the screen language ('zh' or 'en'). */
 export function setLang(l) {

@@ -1,6 +1,7 @@
 // Entry point: boot the app from IndexedDB, register the service worker, wire the sync triggers.
 import { render } from 'preact';
 import { html } from 'htm/preact';
+import { flushDrafts } from './drafts.js';
 import { boot, store, syncNow } from './store.js';
 import { App } from './ui/app.js';
 import './style.css';
@@ -13,7 +14,10 @@ function watchNetwork() {
   addEventListener('offline', () => store.set({ online: false }));
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'visible' && store.state.session) syncNow();
+    // A hidden app may be killed without another word: write what is being typed now.
+    if (document.visibilityState === 'hidden') flushDrafts();
   });
+  addEventListener('pagehide', () => flushDrafts());
 }
 
 async function registerWorker() {

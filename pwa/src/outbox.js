@@ -1,5 +1,6 @@
 // The outbox: every action the technician takes, queued until the server has it.
 import { isoLocal, uuid } from './db.js';
+import { forgetDraft } from './drafts.js';
 
 /** Return the local state of a visit as it looks before the technician has done anything. */
 export function emptyVisit(workOrderId) {
@@ -35,8 +36,10 @@ export function referencedAttachments(data) {
  * (found from `*attachment_id` fields when not given).
  * `update(visit, ops)` gets a copy of the visit's local state and returns the new state.
  * `blobs` are [{id, kind, blob, content_type}] to keep until their upload is confirmed.
+ * `drafts` are the keys of the drafts this action saves: they go in the same transaction, so a
+ * kill never leaves both the record and a stale draft of it, nor neither.
  */
-export async function recordActions(db, { workOrderId, ops, update, blobs = [], at = new Date() }) {
+export async function recordActions(db, { workOrderId, ops, update, blobs = [], drafts = [], at = new Date() }) {
   const made = ops.map(({ type, data = {}, attachments }) => ({
     op_id: uuid(),
     work_order_id: workOrderId,
@@ -48,7 +51,9 @@ export async function recordActions(db, { workOrderId, ops, update, blobs = [], 
     result: null,
     queued_at: Date.now(),
   }));
-  const tx = db.transaction(['visits', 'outbox', 'blobs'], 'readwrite');
+  for (const key of drafts) forgetDraft(key);
+  const tx = db.transaction(['visits', 'outbox', 'blobs', ...(drafts.length ? ['drafts'] : [])], 'readwrite');
+  for (const key of drafts) tx.objectStore('drafts').delete(key);
   const visits = tx.objectStore('visits');
   const current = (await visits.get(workOrderId)) || emptyVisit(workOrderId);
   const next = update ? update(structuredClone(current), made) : current;

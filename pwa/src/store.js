@@ -1,8 +1,10 @@
 // App state: read from IndexedDB, refreshed from the server when online, shared with the screens.
 import { useEffect, useState } from 'preact/hooks';
 import { getMeta, localDate, openAppDB, setMeta } from './db.js';
+import { draftsTyped } from './drafts.js';
 import { purgeUploadedBlobs } from './outbox.js';
 import { createSyncer } from './sync.js';
+import { HOME_OF_ROLE, apiFetch, keepOfficeSession, rememberHome } from './http.js';
 import { setLang } from './i18n.js';
 
 const listeners = new Set();
@@ -15,7 +17,7 @@ function routeFromHash() {
 export const store = {
   state: {
     ready: false, session: null, lang: 'zh', route: routeFromHash(),
-    visits: [], flows: {}, tariff: [], local: {}, counts: {}, refused: [],
+    visits: [], flows: {}, tariff: [], local: {}, drafts: {}, counts: {}, refused: [],
     agendaMeta: null, sync: {}, online: globalThis.navigator?.onLine ?? true,
     authRequired: false, updateReady: null, syncing: false,
   },
@@ -81,12 +83,12 @@ export async function boot() {
   }
 }
 
-const STORES = ['agenda', 'flows', 'tariff', 'visits', 'outbox', 'meta'];
+const STORES = ['agenda', 'flows', 'tariff', 'visits', 'outbox', 'meta', 'drafts'];
 
 /** Re-read everything the screens show from IndexedDB, in one transaction. */
 export async function reload() {
   const tx = store.db.transaction(STORES);
-  const [visits, flows, tariff, local, ops, meta] = await Promise.all(STORES.map((name) => tx.objectStore(name).getAll()));
+  const [visits, flows, tariff, local, ops, meta, drafts] = await Promise.all(STORES.map((name) => tx.objectStore(name).getAll()));
   const m = Object.fromEntries(meta.map((row) => [row.key, row.value]));
   const counts = {};
   for (const op of ops) {
@@ -97,18 +99,18 @@ export async function reload() {
   store.set({
     visits, tariff, counts, refused: ops.filter((op) => op.state === 'failed'),
     agendaMeta: m.agenda || null, sync: m.sync || {}, authRequired: !!m.auth_required,
-    session: m.session || null, lang: m.lang || 'zh',
+    session: m.session || null, lang: m.lang || 'zh', greetings: m.greetings || null,
     flows: Object.fromEntries(flows.map((f) => [f.type, f])),
     local: Object.fromEntries(local.map((v) => [v.work_order_id, v])),
+    // Drafts typed in this session may not be written yet: a reload mid-typing must not undo keystrokes.
+    drafts: { ...Object.fromEntries(drafts.map((row) => [row.key, row.value])), ...draftsTyped() },
   });
   writeSnapshot(store.state);
 }
 
 async function api(path, init = {}) {
   const session = await getMeta(store.db, 'session');
-  const headers = { 'Content-Type': 'application/json', ...(init.headers || {}) };
-  if (session?.token) headers.Authorization = `Bearer ${session.token}`;
-  return fetch(path, { ...init, headers });
+  return apiFetch(path, { ...init, token: session?.token });
 }
 
 /** Log in; keeps the session on the phone so an offline restart stays logged in. */
@@ -121,6 +123,13 @@ export async function login(username, password) {
   }
   if (!res.ok) return { error: 'loginFailed' };
   const body = await res.json();
+  rememberHome(body.user.role);
+  if (HOME_OF_ROLE[body.user.role] !== '/app/') {
+    // Office staff work in the console: the session moves to it (this tab only), the phone keeps none.
+    keepOfficeSession({ token: body.token, user: body.user });
+    location.assign(HOME_OF_ROLE[body.user.role]);
+    return {};
+  }
   const session = { token: body.token, user: body.user };
   await setMeta(store.db, 'session', session);
   await setMeta(store.db, 'auth_required', false);
@@ -164,6 +173,7 @@ export async function refreshAgenda() {
     await tx.objectStore('tariff').clear();
     for (const item of bodies[0].tariff) await tx.objectStore('tariff').put(item);
   }
+  if (bodies[0]?.greetings) await tx.objectStore('meta').put({ key: 'greetings', value: bodies[0].greetings });
   await tx.objectStore('meta').put({ key: 'agenda', value: { refreshed_at: new Date().toISOString(), dates: days } });
   await tx.done;
   await reload();

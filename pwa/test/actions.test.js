@@ -48,3 +48,16 @@ describe('technician actions', () => {
     expect(priced.lines.map((l) => l.tariff_code)).toEqual(['STB_HD', 'F_CONNECTOR']);
   });
 });
+
+describe('a record that answers checklist items', () => {
+  it('queues the record and the answers it gives in one go, and shows them locally', async () => {
+    const db = await freshDB();
+    const step = { id: 'call', checklist: [{ id: 'fault_described', kind: 'text', required: true, record: 'call.fault_description' }] };
+    await actions.callAttempt(db, 5, { outcome: 'reached', fault_description: '没信号' }, step);
+    expect((await pendingOps(db)).map((op) => [op.type, op.data])).toEqual([
+      ['call.attempt', { outcome: 'reached', fault_description: '没信号' }],
+      ['checklist.answer', { step: 'call', item: 'fault_described', value: '没信号' }],
+    ]);
+    expect((await getVisit(db, 5)).answers.call).toEqual({ fault_described: '没信号' });
+  });
+});

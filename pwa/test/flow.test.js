@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { canComplete, currentStep, fillScript, isAnswered, missingItems } from '../src/flow.js';
+import {
+  answersFromRecord, canComplete, checkinOffWindow, currentStep, evaluationGaps, fillScript, isAnswered, linkedItem, missingItems,
+  outboxSummary, visitProgress,
+} from '../src/flow.js';
 
 const step = {
   id: 'operate',
@@ -34,10 +37,6 @@ describe('step rules', () => {
     expect(currentStep(flow, ['call', 'arrive'])).toBe(null);
   });
 
-  it('fills script placeholders and leaves unknown ones visible', () => {
-    expect(fillScript('您好，{customer}，我是{branch}分公司的维护员{technician}{x}', { customer: '张先生', branch: '鼓楼', technician: '李明' }))
-      .toBe('您好，张先生，我是鼓楼分公司的维护员李明{x}');
-  });
 });
 
 describe('step records (the server checks them too)', () => {
@@ -53,5 +52,66 @@ describe('step records (the server checks them too)', () => {
     const arrive = { id: 'arrive', checklist: [] };
     expect(canComplete(arrive, {}, { checkin: null })).toBe(false);
     expect(canComplete(arrive, {}, { checkin: { at: 'x' } })).toBe(true);
+  });
+});
+
+describe('issue 14: what the person is told', () => {
+  const flow = { steps: ['call', 'arrive', 'communicate', 'operate', 'evaluate', 'help'].map((id) => ({ id, title: { zh: id } })) };
+
+  it('names each missing part of the evaluation, the signature last', () => {
+    const ratings = { overall: 5, punctuality: 4, attitude: 5, professionalism: 5, tidiness: 5 };
+    expect(evaluationGaps({ ratings, mot: { call: 1, communication: 0 }, signed: true })).toEqual([
+      { kind: 'mot', id: 'arrival' }, { kind: 'mot', id: 'operation' }]);
+    expect(evaluationGaps({ ratings: { overall: 3 }, mot: { call: 0, arrival: 0, communication: 0, operation: -3 } }).map((g) => g.id))
+      .toEqual(['punctuality', 'attitude', 'professionalism', 'tidiness', 'signature']);
+    const all = { ratings, mot: { call: 0, arrival: 0, communication: 0, operation: 0 } };
+    expect(evaluationGaps({ ...all, declined: true, reason: '  ' })).toEqual([{ kind: 'reason', id: 'reason' }]);
+    expect(evaluationGaps({ ...all, declined: true, reason: '不方便' })).toEqual([]);
+  });
+
+  it('shows the local progress of a visit: current step and how many are done', () => {
+    const local = { completed: [], calls: [], knocks: [], checkin: null, done: false };
+    expect(visitProgress(flow, local)).toBeNull();
+    expect(visitProgress(flow, { ...local, completed: ['call', 'arrive', 'communicate'], checkin: { at: 'x' } }))
+      .toMatchObject({ completed: 3, total: 6, index: 4, current: { id: 'operate' }, done: false });
+    expect(visitProgress(flow, { ...local, completed: ['call'], done: true, no_access: { at: 'x' } })).toMatchObject({ done: true, noAccess: true });
+  });
+
+  it('warns of a check-in hours before the window or on a later day, not of a late one the same day', () => {
+    const appt = { starts_at: '2026-12-04T10:00:00+08:00', ends_at: '2026-12-04T10:30:00+08:00' };
+    expect(checkinOffWindow(appt, new Date('2026-12-03T04:00:00+08:00'))).toEqual({ early: 30 * 60 });
+    expect(checkinOffWindow(appt, new Date('2026-12-04T09:05:00+08:00'))).toBeNull();
+    expect(checkinOffWindow(appt, new Date('2026-12-04T08:59:00+08:00'))).toEqual({ early: 61 });
+    expect(checkinOffWindow(appt, new Date('2026-12-04T15:00:00+08:00'))).toBeNull();
+    expect(checkinOffWindow(appt, new Date('2026-12-05T09:00:00+08:00'))).toMatchObject({ late: expect.any(Number) });
+  });
+
+  it('sums the outbox up in visits waiting and visits needing attention', () => {
+    expect(outboxSummary({ 1: { pending: 60, failed: 0 }, 2: { pending: 7, failed: 1 }, 3: { pending: 0, failed: 2 } }))
+      .toEqual({ visits: 2, attention: 2, actions: 67 });
+    expect(outboxSummary({})).toEqual({ visits: 0, attention: 0, actions: 0 });
+  });
+});
+
+describe('issue 14: a question asked once, the answer shared by the record and the checklist', () => {
+  const step = {
+    id: 'operate',
+    checklist: [
+      { id: 'kind_of_work', kind: 'choice', required: true, record: 'operate.work_kinds',
+        choices: [{ id: 'in_home', work_kind: 'in_home' }, { id: 'equipment_replaced', work_kind: 'equipment_replacement' }] },
+      { id: 'fault_described', kind: 'text', required: true, record: 'operate.notes' },
+      { id: 'checked', kind: 'check', required: true, record: 'operate.checks' },
+      { id: 'leaflet', kind: 'check', required: false, record: 'operate.leaflet_given' },
+      { id: 'plain', kind: 'check', required: true },
+    ],
+  };
+
+  it('answers each linked item from the record, and leaves the rest alone', () => {
+    expect(answersFromRecord(step, { work_kinds: ['installation', 'equipment_replacement'], notes: '无信号', checks: ['卧室电视'], leaflet_given: false }))
+      .toEqual({ kind_of_work: 'equipment_replaced', fault_described: '无信号', checked: true, leaflet: false });
+    // Nothing that means a choice, blank text: those items stay unanswered, so the step says they are missing.
+    expect(answersFromRecord(step, { work_kinds: ['installation'], notes: '  ', checks: [] })).toEqual({ checked: false, leaflet: false });
+    expect(linkedItem(step, 'operate.work_kinds').id).toBe('kind_of_work');
+    expect(linkedItem(step, 'operate.result')).toBeNull();
   });
 });

@@ -169,7 +169,9 @@ def test_answer_then_resolve(client, as_dispatcher, auth_headers, manager, compl
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({"channel": "phone", "description": "x"}, "work_order_id"),
+        ({"channel": "phone", "description": "x"}, "contact_phone"),  # no order: say who to call back
+        ({"channel": "phone", "description": "x", "kind": "rumour"}, "kind"),
+        ({"work_order_id": 1, "channel": "phone", "description": "x", "contact_phone": "call me"}, "contact_phone"),
         ({"work_order_id": "1", "channel": "phone", "description": "x"}, "work_order_id"),
         ({"work_order_id": 1, "channel": "pigeon", "description": "x"}, "channel"),
         ({"work_order_id": 1, "channel": "phone", "description": "   "}, "description"),
@@ -252,3 +254,14 @@ def test_endpoints_are_in_the_openapi_document(client):
         "/api/v1/complaints/{complaint_id}/resolve",
     ):
         assert path in paths
+
+
+def test_the_script_without_title_or_branch_reads_naturally(client, make_user, auth_headers, completed_order):
+    order = completed_order(customer_name="王五", title=None, branch=None)
+    order.customer.branch = None
+    caller = make_user("dispatcher", employee_no=None, branch=None)
+    body = client.get(f"/api/v1/work-orders/{order.id}/return-visit", headers=auth_headers(caller)).json
+    texts = {step["id"]: step["text"]["zh"] for step in body["script"]}
+    assert texts["confirm_identity"].endswith("请问是机主本人吗？") and "王五" not in texts["confirm_identity"]
+    assert texts["introduce"] == "我是福建广电网络客服中心的工作人员。"
+    assert not any(mark in text for text in texts.values() for mark in ("{", "[", "××", "None"))

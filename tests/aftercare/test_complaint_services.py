@@ -115,3 +115,33 @@ def test_list_is_soonest_due_first_and_filters(dispatcher, completed_order):
     assert listed.index(sooner) < listed.index(later)
     only_order = db.session.scalars(services.complaints_query(now=OPENED, work_order_id=order.id)).all()
     assert only_order == [later]
+
+
+def test_an_overdue_case_is_escalated_to_the_branch_supervisor_once(dispatcher, completed_order, make_user):
+    lead = make_user("manager", name="鼓楼组长", branch="鼓楼")
+    order = completed_order(branch="鼓楼")
+    late = open_case(dispatcher, order)
+    answered = open_case(dispatcher, order, answer="已致电客户道歉并改约")
+    assert services.escalate_overdue(now=OPENED + timedelta(hours=2, minutes=59)) == []
+    escalated = services.escalate_overdue(now=OPENED + timedelta(hours=3, minutes=1))
+    assert [case.id for case in escalated] == [late.id]
+    assert late.escalated_to_id == lead.id and late.overdue is True
+    assert answered.escalated_at is None
+    assert services.escalate_overdue(now=OPENED + timedelta(hours=5)) == []  # once
+
+
+def test_a_query_about_no_order_records_who_called_and_how_to_call_back(dispatcher):
+    case = services.open_complaint(
+        dispatcher,
+        kind="query",
+        channel="phone",
+        description="询问宽带资费",
+        person="王女士",
+        contact_phone="13900001111",
+        place="福州市仓山区",
+        now=OPENED,
+    )
+    assert (case.kind, case.work_order_id, case.due_at) == ("query", None, OPENED + timedelta(hours=3))
+    with pytest.raises(InvalidInput) as error:
+        services.open_complaint(dispatcher, kind="query", channel="phone", description="x", now=OPENED)
+    assert set(error.value.errors["json"]) == {"person", "contact_phone"}

@@ -3,9 +3,10 @@
 from datetime import date, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from backend.aftercare import services
-from backend.aftercare.models import ReturnVisitCall
+from backend.aftercare.models import Complaint, ReturnVisitCall
 from backend.errors import Conflict, InvalidInput, NotFound
 from backend.extensions import db
 from backend.timeutil import LOCAL_TZ
@@ -167,3 +168,34 @@ def test_the_sheet_says_happy_new_year_in_the_season(dispatcher, completed_order
     order = completed_order(datetime(2026, 2, 16, 10, tzinfo=LOCAL_TZ))
     sheet = services.return_visit_sheet(dispatcher, order.id, now=datetime(2026, 2, 17, 10, tzinfo=LOCAL_TZ))
     assert sheet["script"][0]["text"]["zh"].startswith("您好，新年好！")
+
+
+def _follow_ups(order):
+    return db.session.scalars(select(Complaint).where(Complaint.work_order_id == order.id)).all()
+
+
+def test_an_unsatisfied_customer_is_not_a_silent_close_a_follow_up_case_goes_to_the_team_lead(
+    dispatcher, completed_order, make_user
+):
+    make_user("manager", name="别处主管", branch="厦门")
+    lead = make_user("manager", name="鼓楼组长", branch="鼓楼")
+    order = completed_order(branch="鼓楼")
+    services.record_return_visit(
+        dispatcher, order.id, reached=True, satisfaction=2, resolved=True, notes="维护员态度不好", now=NEXT_MORNING
+    )
+    assert order.status == "closed"  # the fault is fixed
+    (case,) = _follow_ups(order)
+    assert (case.kind, case.channel, case.owner_id) == ("follow_up", "return_visit", lead.id)
+    assert case.description == "回访：客户不满意（满意度2/5）。维护员态度不好"
+    assert case.person == "张伟" and case.contact_phone == order.customer.phones[0]
+    assert case.due_at == NEXT_MORNING + timedelta(hours=3)
+
+
+def test_an_unsolved_problem_opens_a_follow_up_too_and_a_satisfied_one_does_not(dispatcher, completed_order):
+    unsolved, fine = completed_order(), completed_order()
+    services.record_return_visit(
+        dispatcher, unsolved.id, reached=True, satisfaction=4, resolved=False, now=NEXT_MORNING
+    )
+    services.record_return_visit(dispatcher, fine.id, reached=True, satisfaction=4, resolved=True, now=NEXT_MORNING)
+    assert [c.description for c in _follow_ups(unsolved)] == ["回访：问题未解决"]
+    assert _follow_ups(fine) == []

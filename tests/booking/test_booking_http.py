@@ -7,7 +7,7 @@ import pytest
 from backend.booking.models import Appointment
 from backend.booking.services import book
 from backend.extensions import db
-from tests.factories import make_order, window
+from tests.factories import make_customer, make_order, window
 
 
 def _window_json(hour, **kw):
@@ -116,11 +116,20 @@ def test_agenda_has_the_contract_shape_and_only_own_visits(client, make_user, au
     response = client.get(f"/api/v1/me/agenda?date={day}", headers=auth_headers(me))
     assert response.status_code == 200
     body = response.get_json()
-    assert set(body) == {"date", "server_time", "technician", "visits", "flows", "tariff"}
+    assert set(body) == {"date", "server_time", "technician", "visits", "flows", "tariff", "greetings"}
     assert body["date"] == day.isoformat() and body["technician"]["id"] == me.id
     [visit] = body["visits"]
-    assert set(visit) == {"work_order", "appointment", "customer", "greeting"}
-    assert set(visit["greeting"]) == {"zh", "en"} and visit["greeting"]["zh"]
+    # No greeting fixed in advance for the appointment's start: the app greets by the time of the call.
+    assert set(visit) == {"work_order", "appointment", "customer"}
+    assert [p["zh"] for p in body["greetings"]["time_of_day"]] == [
+        "晚上好",
+        "早上好",
+        "上午好",
+        "中午好",
+        "下午好",
+        "晚上好",
+    ]
+    assert body["greetings"]["new_year"]["zh"] == "新年好" and body["greetings"]["new_year"]["seasons"]
     assert visit["work_order"]["id"] == mine.id and visit["customer"]["id"] == mine.customer_id
     assert {
         "id",
@@ -133,7 +142,8 @@ def test_agenda_has_the_contract_shape_and_only_own_visits(client, make_user, au
         "customer_id",
         "technician_id",
     } <= set(visit["work_order"])
-    assert {"id", "name", "phones", "address", "lat", "lng", "account_no"} <= set(visit["customer"])
+    assert {"id", "name", "title", "phones", "address", "lat", "lng", "account_no"} <= set(visit["customer"])
+    assert visit["customer"]["surname_title"] is None  # the factory's customer has no recorded title
     assert {"install", "repair"} <= set(body["flows"])
     assert {"code", "name", "unit", "price_cents"} <= set(body["tariff"][0])
     assert client.get("/api/v1/me/agenda", headers=auth_headers(dispatcher)).status_code == 403
@@ -161,3 +171,13 @@ def test_twelve_parallel_bookings_of_one_slot_give_one_success(app, make_user, a
     assert statuses == [201] + [409] * 11, [r.get_json() for r in responses]
     assert {r.get_json()["code"] for r in responses if r.status_code == 409} == {"slot_taken"}
     assert db.session.query(Appointment).filter_by(technician_id=technician.id, status="active").count() == 1
+
+
+def test_agenda_gives_the_customer_as_surname_and_recorded_title(client, make_user, auth_headers):
+    dispatcher, me = make_user("dispatcher"), make_user("technician")
+    for hour, customer in ((10, make_customer(name="欧阳娜娜", title="女士")), (14, make_customer(name="张三"))):
+        order = make_order(dispatcher, customer)
+        book(dispatcher, order.id, technician_id=me.id, starts_at=window(hour)[0], ends_at=window(hour)[1])
+    day = window(10)[0].date()
+    visits = client.get(f"/api/v1/me/agenda?date={day}", headers=auth_headers(me)).get_json()["visits"]
+    assert [v["customer"]["surname_title"] for v in visits] == [{"zh": "欧阳女士", "en": "Ms. 欧阳"}, None]

@@ -152,3 +152,25 @@ def test_postgresql_itself_refuses_overlapping_active_appointments(dispatcher, t
         )
     with pytest.raises(IntegrityError, match="no_double_booking"):
         db.session.flush()
+
+
+def test_find_a_time_offers_the_earliest_windows_of_skilled_technicians_in_the_area(dispatcher, technician, make_user):
+    make_user("technician", skills=["install"], areas=["鼓楼区"])  # free all day, but cannot repair
+    make_user("technician", skills=["repair"], areas=["思明区"])  # free all day, elsewhere
+    _book(dispatcher, technician, make_order(dispatcher), 8)  # 08:00-09:00, +30 min travel
+    order = make_order(dispatcher, type="repair")
+    assert order.area == "鼓楼区"
+    found = services.suggested_windows(dispatcher, order.id, now=local_at(7, 7))
+    assert found["visit_minutes"] == 60
+    first = found["windows"][0]
+    assert first["technician"].id == technician.id
+    assert (first["starts_at"], first["ends_at"]) == (local_at(9, 30), local_at(10, 30))
+    assert all(w["technician"].id == technician.id for w in found["windows"])
+
+
+def test_find_a_time_offers_quarter_hours_and_a_visit_long_enough(app, dispatcher, technician, monkeypatch):
+    monkeypatch.setitem(app.config, "VISIT_MINUTES", {"install": 120})
+    order = make_order(dispatcher, type="install")
+    found = services.suggested_windows(dispatcher, order.id, now=local_at(8, 7))
+    assert found["visit_minutes"] == 120
+    assert (found["windows"][0]["starts_at"], found["windows"][0]["ends_at"]) == (local_at(8, 15), local_at(10, 15))

@@ -40,19 +40,21 @@ def _token(base, username):
 def main():
     """Start the server, run schemathesis as each role, stop the server; return the exit code."""
     workdir = pathlib.Path(tempfile.mkdtemp(prefix="doorstep-contract-"))
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{workdir / 'contract.db'}",
         "PYTHONPATH": str(ROOT),
         "DOORSTEP_SECRET_KEY": os.environ.get("DOORSTEP_SECRET_KEY") or os.urandom(24).hex(),
+        "DOORSTEP_PUBLIC_BASE_URL": base,
         # Thousands of requests from one address: the login limit is not what this run checks.
         "DOORSTEP_LOGIN_RATE_LIMIT": "100000/minute",
+        "DOORSTEP_LOGIN_ACCOUNT_RATE_LIMIT": "100000/minute",
     }
     flask = [str(VENV_BIN / "flask"), "--app", "backend"]
     for command in (["db", "upgrade"], ["seed-demo"]):
         subprocess.run(flask + command, cwd=ROOT, env=env, check=True, capture_output=True)
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
     log = open(workdir / "server.log", "w")  # noqa: SIM115 (closed below)
     server = subprocess.Popen(flask + ["run", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=log)
     try:

@@ -76,3 +76,11 @@ def test_no_token_is_401(client):
     assert client.get("/api/v1/customers/1").status_code == 401
     assert client.post("/api/v1/customers", json=NEW_CUSTOMER).status_code == 401
     assert client.get("/api/v1/customers", headers={"Authorization": "Bearer nope"}).status_code == 401
+
+
+def test_a_title_the_scripts_do_not_know_is_refused_naming_the_field(client, make_user, auth_headers):
+    headers = auth_headers(make_user("dispatcher"))
+    refused = client.post("/api/v1/customers", json={**NEW_CUSTOMER, "title": "male"}, headers=headers)
+    assert refused.status_code == 422 and "title" in refused.get_json()["errors"]["json"]
+    unknown = client.post("/api/v1/customers", json={**NEW_CUSTOMER, "title": None}, headers=headers)
+    assert unknown.status_code == 201 and unknown.get_json()["title"] is None

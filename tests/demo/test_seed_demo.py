@@ -54,3 +54,16 @@ def test_if_empty_leaves_a_database_with_accounts_alone(app, make_user):
     result = app.test_cli_runner().invoke(args=["seed-demo", "--if-empty"])
     assert result.exit_code == 0 and "skipped" in result.output
     assert _count(WorkOrder) == 0
+
+
+def test_seed_demo_gives_the_console_cases_answered_overdue_and_open(app):
+    from backend.aftercare.models import Complaint
+
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["seed-demo", "--orders", "60"]).exit_code == 0
+    assert runner.invoke(args=["seed-demo", "--orders", "60"]).exit_code == 0  # no second set
+    cases = db.session.scalars(select(Complaint).order_by(Complaint.id)).all()
+    assert [(c.kind, c.status) for c in cases] == [("complaint", "answered"), ("complaint", "open"), ("query", "open")]
+    assert cases[0].answered_late is False
+    assert cases[1].escalated_to is not None and cases[1].escalated_to.role == "manager"
+    assert cases[2].escalated_at is None and cases[2].work_order_id is None

@@ -40,6 +40,8 @@ PHONE = {
     "locale": "zh-CN",
 }
 
+DESK = {"viewport": {"width": 1366, "height": 768}, "timezone_id": "Asia/Shanghai", "locale": "zh-CN"}
+
 
 def _free_port():
     with socket.socket() as s:
@@ -214,6 +216,14 @@ def installed_phone(playwright, tmp_path):
 def phone(browser):
     """Return a fresh phone-sized browser context (its own storage, service worker and IndexedDB)."""
     context = browser.new_context(**PHONE)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def desk(browser):
+    """Return a fresh office-desktop browser context (1366x768), as the console is used."""
+    context = browser.new_context(**DESK)
     yield context
     context.close()
 

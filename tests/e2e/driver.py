@@ -41,7 +41,8 @@ def login(page, server, username="tech"):
     page.fill("input[name=password]", server.seed["password"])
     page.click("button[type=submit]")
     page.wait_for_selector("[data-testid=visit]")
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20000)
+    # Predicates are functions, not expression strings: the page's CSP forbids eval, which strings need.
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=20000)
 
 
 def outbox(page):
@@ -60,8 +61,10 @@ def current_step(page):
 
 
 def answer_checklist(page, step, tmp_path):
-    """Answer every item of the step's checklist by its kind."""
+    """Answer every item of the step's checklist by its kind (linked items are the step tool's to answer)."""
     for item in step["checklist"]:
+        if "record" in item:
+            continue
         field = page.locator(f"article.step [data-item='{item['id']}']")
         if item["kind"] == "check":
             field.check()
@@ -81,7 +84,9 @@ def answer_checklist(page, step, tmp_path):
 def complete_step(page, step_id):
     """Tap "complete this step" and wait until the stepper moves on."""
     page.locator("[data-testid=complete-step]").click()
-    page.wait_for_function(f"!document.querySelector('article.step[data-step={step_id}] [data-testid=complete-step]')")
+    page.wait_for_function(
+        f"() => !document.querySelector('article.step[data-step={step_id}] [data-testid=complete-step]')"
+    )
 
 
 def do_call(page, step, tmp_path, shot=False):
@@ -92,14 +97,24 @@ def do_call(page, step, tmp_path, shot=False):
         )
         screenshot(page, "step-call-checklist-script")
     page.locator("input[name=outcome][value=reached]").check()
+    if any(item.get("record") == "call.fault_description" for item in step["checklist"]):
+        page.fill("textarea[name=fault_description]", "电视没有信号")
     page.get_by_role("button", name="记录通话").click()
     page.locator("ul.log li").first.wait_for()
     complete_step(page, "call")
 
 
-def do_arrive(page, step, tmp_path):
+def check_in(page):
+    """Tap "check in"; the seeded windows are at 08:00, so a run early in the day confirms the early warning."""
     page.get_by_role("button", name="到达签到").click()
+    page.locator("[data-testid=checkin-warning], p.ok:has-text('已签到')").first.wait_for()
+    if page.get_by_test_id("checkin-warning").count():
+        page.get_by_role("button", name="仍然签到").click()
     page.get_by_text("已签到").wait_for()
+
+
+def do_arrive(page, step, tmp_path):
+    check_in(page)
     answer_checklist(page, step, tmp_path)
     complete_step(page, "arrive")
 
@@ -116,10 +131,10 @@ def do_communicate(page, step, tmp_path):
 def do_operate(page, step, tmp_path):
     answer_checklist(page, step, tmp_path)
     page.locator("input[type=checkbox][value=equipment_replacement]").check()
-    page.get_by_role("button", name="+ 添加").first.click()
+    page.get_by_role("button", name="+ 添加一台更换的设备").click()
     page.get_by_label("旧序列号").fill("STB-OLD-0001")
     page.get_by_label("新序列号").fill("STB-NEW-0002")
-    page.locator("fieldset:has(legend:text('收费（按公司资费）')) button").click()
+    page.get_by_role("button", name="+ 添加收费项目").click()
     page.locator("select[data-fee='0']").select_option("STB_HD")
     page.locator("[data-testid=fee-total]").get_by_text("¥299.00").wait_for()
     page.locator("input[name=result][value=fixed]").check()
@@ -161,7 +176,7 @@ def do_help(page, step, tmp_path):
     answer_checklist(page, step, tmp_path)
     page.fill("textarea[name=checks]", "检查了卧室电视")
     page.get_by_role("button", name="+ 添加意向").click()
-    page.get_by_label("已发放宣传单").check()
+    page.get_by_label("主动宣传：递送宣传单张").check()
     page.get_by_role("button", name="保存").click()
     page.get_by_role("button", name="✓ 已记录 · 保存").wait_for()
     complete_step(page, "help")

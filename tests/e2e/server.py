@@ -19,19 +19,74 @@ from backend.customers.models import Customer
 from backend.extensions import db
 from backend.timeutil import LOCAL_TZ
 from backend.workorders.models import WorkOrder
+from backend.workorders.services import next_number
 from backend.workorders.statemachine import transition
 
 PASSWORD = "correct-horse-9"
+# Plain names with the title recorded apart (a 先生 inside the name would hide a script that reads
+# out the full name), a compound surname, and customers with no title recorded.
+CUSTOMERS = (("张三", "先生"), ("欧阳娜娜", "女士"), ("王五", None), ("李四", "先生"), ("陈静", "小姐"), ("赵六", None))
 
 
 def _at(day, hour):
     return dt.datetime.combine(day, dt.time(hour), tzinfo=LOCAL_TZ).astimezone(dt.UTC)
 
 
+def _booked_order(number, kind, description, customer, technician, dispatcher, starts_at, branch):
+    order = WorkOrder(
+        number=number,
+        type=kind,
+        priority="normal",
+        description=description,
+        status="new",
+        customer_id=customer.id,
+        address=customer.address,
+        branch=branch,
+        area="鼓楼",
+        technician_id=technician.id,
+        created_by_id=dispatcher.id,
+    )
+    db.session.add(order)
+    db.session.flush()
+    transition(order, "scheduled", dispatcher, reason="booked")
+    db.session.add(
+        Appointment(
+            work_order_id=order.id,
+            technician_id=technician.id,
+            starts_at=starts_at,
+            ends_at=starts_at + dt.timedelta(minutes=25),
+            status="active",
+            booked_by_id=dispatcher.id,
+        )
+    )
+    return order
+
+
+def _customer(n, name, title, branch="鼓楼"):
+    customer = Customer(
+        name=name,
+        title=title,
+        phones=[f"1380000{n:04d}"],
+        address=f"福州市鼓楼区五四路{n}号",
+        account_no=f"ACC{n:05d}",
+        area="鼓楼",
+        branch=branch,
+        lat=26.08,
+        lng=119.30,
+    )
+    db.session.add(customer)
+    db.session.flush()
+    return customer
+
+
 def seed(orders_per_type):
-    """Create a technician, a dispatcher, a manager and today's booked install and repair orders."""
+    """Create technicians, a dispatcher, a manager and today's booked install and repair orders.
+
+    ``tech`` (branch 鼓楼) has the orders; ``nobranch``, an account created without a branch, has
+    one repair order with no branch either.
+    """
     tech = create_user("tech", PASSWORD, "technician", name="李明", employee_no="FZ0042", branch="鼓楼")
-    dispatcher = create_user("dispatch", PASSWORD, "dispatcher", name="王芳")
+    dispatcher = create_user("dispatch", PASSWORD, "dispatcher", name="王芳", employee_no="KF0107")
     create_user("manager", PASSWORD, "manager", name="陈主管")
     today = dt.datetime.now(LOCAL_TZ).date()
     orders = []
@@ -39,50 +94,24 @@ def seed(orders_per_type):
     for kind, description in (("install", "新装高清机顶盒"), ("repair", "电视无信号")):
         for _ in range(orders_per_type):
             n += 1
-            customer = Customer(
-                name=f"张{n}先生",
-                phones=[f"1380000{n:04d}"],
-                address=f"福州市鼓楼区五四路{n}号",
-                account_no=f"ACC{n:05d}",
-                area="鼓楼",
-                branch="鼓楼",
-                lat=26.08,
-                lng=119.30,
-            )
-            db.session.add(customer)
-            db.session.flush()
-            order = WorkOrder(
-                number=f"WO-{today:%Y%m%d}-{n:04d}",
-                type=kind,
-                priority="normal",
-                description=description,
-                status="new",
-                customer_id=customer.id,
-                address=customer.address,
-                branch="鼓楼",
-                area="鼓楼",
-                technician_id=tech.id,
-                created_by_id=dispatcher.id,
-            )
-            db.session.add(order)
-            db.session.flush()
-            transition(order, "scheduled", dispatcher, reason="booked")
+            name, title = CUSTOMERS[(n - 1) % len(CUSTOMERS)]
+            customer = _customer(n, name, title)
             # Back-to-back half-hour windows from 08:00: one technician is never double-booked
             # (PostgreSQL's exclusion constraint would refuse the seed otherwise).
             starts_at = _at(today, 8) + dt.timedelta(minutes=30 * (n - 1))
-            db.session.add(
-                Appointment(
-                    work_order_id=order.id,
-                    technician_id=tech.id,
-                    starts_at=starts_at,
-                    ends_at=starts_at + dt.timedelta(minutes=25),
-                    status="active",
-                    booked_by_id=dispatcher.id,
-                )
-            )
-            orders.append({"id": order.id, "number": order.number, "type": kind})
+            # Numbered by the day's counter, as the API numbers the orders a test opens later.
+            order = _booked_order(next_number(), kind, description, customer, tech, dispatcher, starts_at, "鼓楼")
+            orders.append({"id": order.id, "number": order.number, "type": kind, "customer": name, "title": title})
+    nobranch = create_user("nobranch", PASSWORD, "technician", name="周强")
+    customer = _customer(9000, "孙丽", "女士", branch=None)
+    order = _booked_order(next_number(), "repair", "电视无信号", customer, nobranch, dispatcher, _at(today, 14), None)
     db.session.commit()
-    return {"technician_id": tech.id, "orders": orders, "password": PASSWORD}
+    return {
+        "technician_id": tech.id,
+        "orders": orders,
+        "nobranch_order": {"id": order.id, "number": order.number},
+        "password": PASSWORD,
+    }
 
 
 def main():

@@ -6,7 +6,7 @@ from collections import Counter
 import pytest
 
 from tests.e2e.conftest import LiveServer
-from tests.e2e.driver import STEP_DRIVERS, login, open_visit, outbox
+from tests.e2e.driver import STEP_DRIVERS, check_in, login, open_visit, outbox
 
 RUNS = 20
 
@@ -66,8 +66,7 @@ def test_flapping_network_loses_nothing_and_applies_nothing_twice(busy_server, p
         open_visit(page, order["number"])
         flow = flows[order["type"]]
         STEP_DRIVERS["call"](page, flow["steps"][0], tmp_path)
-        page.get_by_role("button", name="到达签到").click()
-        page.get_by_text("已签到").wait_for()
+        check_in(page)
         page.get_by_role("button", name="← 返回").click()
         taken = Counter(op["type"] for op in outbox(page))
 
@@ -118,7 +117,7 @@ def test_new_app_version_mid_visit_loses_nothing(tmp_path, phone):
 
         phone.unroute("**/api/v1/sync")
         page.get_by_role("button", name="立即同步").click()
-        page.wait_for_function("document.querySelector('[data-testid=queued]').textContent.endsWith(': 0')")
+        page.wait_for_function("() => document.querySelector('[data-testid=queued]').textContent === '已全部同步'")
         events = server.scalar("SELECT count(*) FROM visit_events WHERE work_order_id = :id", id=order["id"])
         assert events == len(before)
     finally:
@@ -135,8 +134,7 @@ def test_a_poison_op_is_refused_in_words_and_the_rest_of_the_outbox_drains(live_
     phone.set_offline(True)
     open_visit(page, order["number"])
     STEP_DRIVERS["call"](page, flow["steps"][0], tmp_path)
-    page.get_by_role("button", name="到达签到").click()
-    page.get_by_text("已签到").wait_for()
+    check_in(page)
     taken = outbox(page)
     poison = next(op for op in taken if op["type"] == "arrive.checkin")
 

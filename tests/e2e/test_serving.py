@@ -10,6 +10,8 @@ def built_app(app, tmp_path, monkeypatch):
     (tmp_path / "index.html").write_text("<!doctype html><title>上门服务</title>")
     (tmp_path / "sw.js").write_text("self.addEventListener('fetch', () => {});")
     (tmp_path / "manifest.webmanifest").write_text("{}")
+    (tmp_path / "console.html").write_text("<!doctype html><title>客服调度台</title>")
+    (tmp_path / "landing.html").write_text("<!doctype html><title>上门服务 landing</title>")
     (tmp_path / "assets" / "index-abc123.js").write_text("console.log(1)")
     monkeypatch.setitem(app.config, "PWA_DIST", str(tmp_path))
     return app
@@ -42,3 +44,12 @@ def test_missing_build_says_how_to_build(app, client, tmp_path, monkeypatch):
     monkeypatch.setitem(app.config, "PWA_DIST", str(tmp_path / "nothing"))
     response = client.get("/app/")
     assert response.status_code == 503
+
+
+def test_the_console_is_served_at_its_own_path_and_the_servers_address_lands_each_role(built_app, client):
+    for path in ("/console/", "/console/board"):
+        page = client.get(path)
+        assert page.status_code == 200 and "客服调度台" in page.get_data(as_text=True)
+        assert page.headers["Cache-Control"] == "no-cache"
+    assert client.get("/console").headers["Location"].endswith("/console/")
+    assert "landing" in client.get("/").get_data(as_text=True)

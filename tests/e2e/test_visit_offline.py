@@ -2,14 +2,13 @@
 
 from collections import Counter
 
-from tests.e2e.conftest import screenshot, wait_until
+from tests.e2e.conftest import wait_until
 from tests.e2e.driver import STEP_DRIVERS, login, open_visit, outbox
 
 
 def test_two_whole_visits_offline_reach_the_server_exactly_once(live_server, phone, tmp_path):
     page = phone.new_page()
     login(page, live_server)
-    screenshot(page, "agenda")
     token = live_server.token("tech")
     flows = {kind: live_server.api("GET", f"/api/v1/flows/{kind}", token)[1] for kind in ("install", "repair")}
 

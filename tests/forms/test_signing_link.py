@@ -7,6 +7,7 @@ from backend.forms.models import Form, SigningLink
 from backend.forms.samples import squiggle_png
 from backend.timeutil import utcnow
 from tests.forms.pdftools import pdftotext, seal_status
+from tests.test_security_headers import assert_protected, inline_nonces, policy
 
 SIGNATURE = "data:image/png;base64," + base64.b64encode(squiggle_png(seed=7)).decode()
 
@@ -55,6 +56,22 @@ def test_signing_through_the_link_seals_new_versions_with_the_customers_answers(
     assert current["service"].audit["customer_signed_via"] == "signing_link"
 
 
+def test_without_a_configured_address_a_test_or_debug_run_links_to_the_address_it_was_called_at(
+    app, completed_order, technician, client, auth_headers, monkeypatch
+):
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", None)
+    order = completed_order()
+    response = client.post(
+        f"/api/v1/work-orders/{order.id}/signing-links",
+        json={},
+        headers=auth_headers(technician),
+        base_url="http://192.168.1.20:8080",
+    )
+    assert response.status_code == 201
+    assert response.json["url"].startswith("http://192.168.1.20:8080/sign/")
+    assert client.get(response.json["url"].removeprefix("http://192.168.1.20:8080")).status_code == 200
+
+
 def test_a_link_works_once(completed_order, make_user, client, auth_headers, db):
     order = completed_order()
     link = _link(client, order, make_user("dispatcher"), auth_headers)
@@ -93,3 +110,25 @@ def test_only_the_orders_own_technician_or_the_office_creates_links(completed_or
         f"/api/v1/work-orders/{order.id}/signing-links", json={}, headers=auth_headers(make_user("technician"))
     )
     assert response.status_code == 404
+
+
+def test_the_signing_page_is_protected_never_stored_and_its_pad_runs_with_the_nonce(
+    completed_order, technician, client, auth_headers
+):
+    order = completed_order()
+    path = _link(client, order, technician, auth_headers)["url"].removeprefix("http://doorstep.test")
+    page = client.get(path)
+    assert page.status_code == 200
+    assert_protected(page)
+    assert page.headers["Cache-Control"] == "no-store"
+    nonces = inline_nonces(page.text)
+    assert len(nonces) == 1 and 'style="' not in page.text
+    (nonce,) = nonces
+    csp = policy(page)
+    assert f"'nonce-{nonce}'" in csp["script-src"] and f"'nonce-{nonce}'" in csp["style-src"]
+
+    signed = client.post(path, data=_answers())
+    assert signed.status_code == 200 and signed.headers["Cache-Control"] == "no-store"
+    used = client.get(path)
+    assert used.status_code == 410 and used.headers["Cache-Control"] == "no-store"
+    assert_protected(used)

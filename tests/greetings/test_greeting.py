@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from lunardate import LunarDate
 
-from backend.greetings import greeting_for, new_year_window
+from backend.greetings import greeting_for, greeting_rules, new_year_window
+from backend.greetings.greeting import load_rules
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -16,24 +17,24 @@ def at(y, m, d, hh=10, mm=0):
 
 
 @pytest.mark.parametrize(
-    ("clock", "zh", "en"),
+    ("clock", "id", "zh", "en"),
     [
-        ((0, 0), "晚上好", "Good evening"),
-        ((4, 59), "晚上好", "Good evening"),
-        ((5, 0), "早上好", "Good morning"),
-        ((8, 59), "早上好", "Good morning"),
-        ((9, 0), "上午好", "Good morning"),
-        ((11, 29), "上午好", "Good morning"),
-        ((11, 30), "中午好", "Good day"),
-        ((13, 29), "中午好", "Good day"),
-        ((13, 30), "下午好", "Good afternoon"),
-        ((17, 59), "下午好", "Good afternoon"),
-        ((18, 0), "晚上好", "Good evening"),
-        ((23, 59), "晚上好", "Good evening"),
+        ((0, 0), "night", "晚上好", "Good evening"),
+        ((4, 59), "night", "晚上好", "Good evening"),
+        ((5, 0), "early_morning", "早上好", "Good morning"),
+        ((8, 59), "early_morning", "早上好", "Good morning"),
+        ((9, 0), "morning", "上午好", "Good morning"),
+        ((11, 29), "morning", "上午好", "Good morning"),
+        ((11, 30), "noon", "中午好", "Good day"),
+        ((13, 29), "noon", "中午好", "Good day"),
+        ((13, 30), "afternoon", "下午好", "Good afternoon"),
+        ((17, 59), "afternoon", "下午好", "Good afternoon"),
+        ((18, 0), "evening", "晚上好", "Good evening"),
+        ((23, 59), "evening", "晚上好", "Good evening"),
     ],
 )
-def test_greeting_follows_the_time_of_day(clock, zh, en):
-    assert greeting_for(at(2026, 6, 15, *clock)) == {"zh": zh, "en": en}
+def test_greeting_follows_the_time_of_day(clock, id, zh, en):
+    assert greeting_for(at(2026, 6, 15, *clock)) == {"id": id, "zh": zh, "en": en}
 
 
 @pytest.mark.parametrize(
@@ -57,7 +58,11 @@ def test_new_year_greeting_from_eve_through_lantern_festival(year):
     day_before, day_after = eve - dt.timedelta(days=1), lantern + dt.timedelta(days=1)
     # Whole days count, from the first minute of 除夕 to the last of 元宵.
     assert greeting_for(at(day_before.year, day_before.month, day_before.day, 23, 59))["zh"] == "晚上好"
-    assert greeting_for(at(eve.year, eve.month, eve.day, 0, 0)) == {"zh": "新年好", "en": "Happy New Year"}
+    assert greeting_for(at(eve.year, eve.month, eve.day, 0, 0)) == {
+        "id": "new_year",
+        "zh": "新年好",
+        "en": "Happy New Year",
+    }
     assert greeting_for(at(lantern.year, lantern.month, lantern.day, 23, 59))["zh"] == "新年好"
     assert greeting_for(at(day_after.year, day_after.month, day_after.day, 0, 0))["zh"] == "晚上好"
 
@@ -87,9 +92,86 @@ def test_naive_times_are_taken_as_shanghai_wall_clock():
 
 
 def test_outside_the_lunar_tables_the_time_of_day_still_answers():
-    assert greeting_for(at(2150, 2, 1, 10)) == {"zh": "上午好", "en": "Good morning"}
+    assert greeting_for(at(2150, 2, 1, 10)) == {"id": "morning", "zh": "上午好", "en": "Good morning"}
 
 
 def test_never_wei():
     minutes = [at(2026, 2, 16) + dt.timedelta(minutes=m) for m in range(0, 60 * 24 * 20, 7)]
     assert all("喂" not in greeting_for(t)["zh"] and greeting_for(t)["zh"] for t in minutes)
+
+
+def test_the_rules_served_to_the_app_spell_out_the_new_year_seasons():
+    rules = greeting_rules(dt.date(2026, 12, 3))
+    assert rules["timezone"] == "Asia/Shanghai"
+    # This winter's season is next year's: an app kept offline over New Year still greets right.
+    assert rules["new_year"]["seasons"] == [
+        {"from": "2026-02-16", "through": "2026-03-03"},
+        {"from": "2027-02-05", "through": "2027-02-20"},
+    ]
+    assert [(p["id"], p["from"], p["zh"]) for p in rules["time_of_day"]][:3] == [
+        ("night", "00:00", "晚上好"),
+        ("early_morning", "05:00", "早上好"),
+        ("morning", "09:00", "上午好"),
+    ]
+
+
+def test_the_rules_served_to_the_app_give_the_servers_greeting_at_every_minute():
+    """The served rules, applied as the app applies them, agree with greeting_for minute by minute."""
+    rules = greeting_rules(dt.date(2026, 1, 1))
+
+    def as_the_app_does(moment):
+        day, clock = moment.date().isoformat(), moment.strftime("%H:%M")
+        if any(s["from"] <= day <= s["through"] for s in rules["new_year"]["seasons"]):
+            return rules["new_year"]["id"]
+        return [p for p in rules["time_of_day"] if p["from"] <= clock][-1]["id"]
+
+    for day in (
+        dt.date(2026, 6, 15),
+        dt.date(2026, 2, 15),
+        dt.date(2026, 2, 16),
+        dt.date(2026, 3, 3),
+        dt.date(2026, 3, 4),
+    ):
+        for minute in range(0, 24 * 60, 1):
+            moment = dt.datetime.combine(day, dt.time(minute // 60, minute % 60), tzinfo=SHANGHAI)
+            assert as_the_app_does(moment) == greeting_for(moment)["id"], moment
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("time_of_day", 0, "from", "01:00"), "start at 00:00"),
+        (("time_of_day", 2, "from", "04:00"), "rise strictly"),
+        (("time_of_day", 1, "from", "25:00"), "HH:MM"),
+        (("time_of_day", 1, "id", "night"), "unique"),
+        (("new_year", None, "through_lunar_day", 40), "through_lunar_day"),
+        (("timezone", None, None, "Mars/Olympus"), "timezone"),
+    ],
+)
+def test_a_broken_rules_file_is_refused_naming_the_fault(tmp_path, change, message):
+    import yaml
+
+    from backend.greetings.greeting import RULES_FILE
+
+    data = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+    section, index, key, value = change
+    if key is None:
+        data[section] = value
+    elif index is None:
+        data[section][key] = value
+    else:
+        data[section][index][key] = value
+    path = tmp_path / "greetings.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ValueError, match=message):
+        load_rules(path)
+
+
+def test_the_apps_test_fixture_is_what_the_server_serves():
+    # pwa/test/greeting.test.js checks the app's greetingAt against this file: regenerate it with
+    # json.dumps(greeting_rules(date(2026, 1, 1)), ensure_ascii=False, indent=1) when greetings.yaml changes.
+    import json
+    from pathlib import Path
+
+    fixture = Path(__file__).resolve().parents[2] / "pwa" / "test" / "fixtures" / "greeting_rules.json"
+    assert json.loads(fixture.read_text(encoding="utf-8")) == greeting_rules(dt.date(2026, 1, 1))

@@ -1,10 +1,12 @@
 """Fixtures for visits: a scheduled order with an appointment, uploads, and a whole visit as ops."""
 
+import io
 import itertools
 import uuid
 from datetime import datetime, timedelta
 
 import pytest
+from PIL import Image
 
 from backend.booking.models import Appointment
 from backend.customers.models import Customer
@@ -15,8 +17,17 @@ from backend.workorders.models import WorkOrder
 
 # The appointment window of the test visits starts at 10:00 local time.
 WINDOW_START = datetime(2026, 11, 23, 10, 0, tzinfo=LOCAL_TZ)
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(64)
-JPEG = b"\xff\xd8\xff\xe0" + bytes(64)
+
+
+def image_bytes(kind: str, colour=(30, 90, 160), size=(16, 12)) -> bytes:
+    """Return a small real image in a Pillow format (PNG, JPEG, WEBP): uploads are decoded whole."""
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, kind)
+    return buffer.getvalue()
+
+
+PNG = image_bytes("PNG")
+JPEG = image_bytes("JPEG")
 _numbers = itertools.count(1)
 
 

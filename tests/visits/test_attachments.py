@@ -5,9 +5,10 @@ import uuid
 
 import pytest
 
-from tests.visits.conftest import JPEG, PNG
+from tests.visits.conftest import JPEG, PNG, image_bytes
 
-WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + bytes(32)
+WEBP = image_bytes("WEBP")
+HTML = b"<html><script>alert(document.cookie)</script></html>"
 
 
 def put(client, headers, data, attachment_id=None, **extra_headers):
@@ -88,3 +89,42 @@ def test_readable_only_by_those_who_may_see_the_work_order(client, db, make_orde
     assert owner.status_code == 200 and owner.data == PNG and owner.mimetype == "image/png"
     assert client.get(f"/api/v1/attachments/{attachment_id}", headers=auth_headers(dispatcher)).status_code == 200
     assert client.get(f"/api/v1/attachments/{attachment_id}", headers=auth_headers(stranger)).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(PNG[:8] + HTML, id="png-signature-then-html"),
+        pytest.param(PNG + HTML, id="whole-png-then-html"),
+        pytest.param(JPEG[:4] + HTML, id="jpeg-marker-then-html"),
+        pytest.param(JPEG[: len(JPEG) // 2], id="truncated-jpeg"),
+        pytest.param(JPEG + HTML, id="whole-jpeg-then-html"),
+        pytest.param(WEBP + HTML, id="whole-webp-then-html"),
+        pytest.param(image_bytes("PNG", size=(8000, 6000)), id="48-megapixel-png"),
+    ],
+)
+def test_an_upload_must_decode_whole_as_the_image_it_starts_like(client, technician, auth_headers, data):
+    attachment_id, response = put(client, auth_headers(technician), data, **{"Content-Type": "image/png"})
+    assert (response.status_code, response.json["code"]) == (422, "invalid_image")
+    assert list(response.json["errors"]) == ["body"]
+    assert client.get(f"/api/v1/attachments/{attachment_id}", headers=auth_headers(technician)).status_code == 404
+
+
+def test_another_users_id_answers_as_a_taken_id_whatever_the_bytes(client, technician, make_user, auth_headers):
+    attachment_id, first = put(client, auth_headers(technician), PNG)
+    assert first.status_code == 201
+    _, own_reuse = put(client, auth_headers(technician), JPEG, attachment_id)
+    other = auth_headers(make_user("technician"))
+    _, same_bytes = put(client, other, PNG, attachment_id)
+    _, other_bytes = put(client, other, JPEG, attachment_id)
+    answers = {(r.status_code, r.get_data(as_text=True)) for r in (own_reuse, same_bytes, other_bytes)}
+    assert len(answers) == 1
+    assert own_reuse.status_code == 409 and own_reuse.json["code"] == "attachment_id_reused"
+
+
+def test_attachments_are_served_as_downloads_that_are_never_sniffed(client, technician, auth_headers):
+    attachment_id, _ = put(client, auth_headers(technician), JPEG)
+    response = client.get(f"/api/v1/attachments/{attachment_id}", headers=auth_headers(technician))
+    assert response.status_code == 200 and response.mimetype == "image/jpeg"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Content-Disposition"] == f'attachment; filename="{attachment_id}.jpeg"'

@@ -105,6 +105,8 @@ def test_a_broken_definition_stops_the_app_at_start_up(tmp_path, name, old, new,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'start.db'}",
         "DOORSTEP_FLOWS_DIR": str(flows),
         "DOORSTEP_TARIFF_FILE": str(tariff),
+        "DOORSTEP_SECRET_KEY": "start-up-test",
+        "DOORSTEP_PUBLIC_BASE_URL": "http://doorstep.test",
     }
     started = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "backend", "routes"],
@@ -117,3 +119,41 @@ def test_a_broken_definition_stops_the_app_at_start_up(tmp_path, name, old, new,
     assert started.returncode != 0
     last_line = started.stderr.strip().splitlines()[-1]
     assert name in last_line and field in last_line, started.stderr[-2000:]
+
+
+def test_what_a_steps_tool_asks_is_linked_once_in_the_flow(db):
+    """Issue 14: the fault on the phone, the kind of work, the leaflet and the checks are each asked once."""
+    repair = {s["id"]: {i["id"]: i for i in s["checklist"]} for s in get_flow("repair")["steps"]}
+    assert repair["call"]["fault_described"]["record"] == "call.fault_description"
+    assert repair["operate"]["kind_of_work"]["record"] == "operate.work_kinds"
+    assert {c["id"]: c["work_kind"] for c in repair["operate"]["kind_of_work"]["choices"]} == {
+        "in_home": "in_home",
+        "equipment_replaced": "equipment_replacement",
+        "outdoor_line": "outdoor_line_check",
+    }
+    for flow in (get_flow("install"), get_flow("repair")):
+        help_items = {i["id"]: i.get("record") for i in flow["steps"][5]["checklist"]}
+        assert help_items["leaflet_handed"] == "help.leaflet_given"
+        assert help_items["other_devices_checked"] == "help.checks"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        # A call item cannot be answered by the operate record.
+        ("record: call.fault_description", "record: operate.work_kinds", "checklist"),
+        # A text item cannot be answered by a yes/no field.
+        ("record: call.fault_description", "record: help.leaflet_given", "record"),
+        ("record: call.fault_description", "record: call.weather", "record"),
+        # A choice answered by the work kinds must say which kind each choice means.
+        ("{id: in_home, work_kind: in_home,", "{id: in_home,", "choices"),
+    ],
+)
+def test_a_bad_record_link_names_the_field(db, flows_copy, old, new, field):
+    path = flows_copy / "repair.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(DefinitionError) as info:
+        get_flow("repair")
+    assert "repair.yaml" in str(info.value) and field in str(info.value)

@@ -1,6 +1,7 @@
 // App frame: login, agenda, sync indicator, refused actions, update banner.
 import { html } from 'htm/preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
+import { greetingAt, outboxSummary, visitProgress } from '../flow.js';
 import { L, nextStepFor, t } from '../i18n.js';
 import { discardOp, retryOp } from '../outbox.js';
 import { go, login, logout, reload, store, switchLang, syncNow, useStore } from '../store.js';
@@ -11,11 +12,29 @@ export function fmtTime(iso) {
   return d.toLocaleTimeString(store.state.lang === 'zh' ? 'zh-CN' : 'en-GB', { hour: '2-digit', minute: '2-digit' });
 }
 
+/** Format a time with its date, e.g. 12月4日周五 10:00. */
+export function fmtDayTime(iso) {
+  const d = new Date(iso);
+  const day = d.toLocaleDateString(store.state.lang === 'zh' ? 'zh-CN' : 'en-GB', { month: 'long', day: 'numeric', weekday: 'short' });
+  return `${day} ${fmtTime(iso)}`;
+}
+
 function fmtDateTime(iso) {
   if (!iso) return t('never');
   const d = new Date(iso);
   if (d.toDateString() === new Date().toDateString()) return fmtTime(iso);
   return `${d.getMonth() + 1}/${d.getDate()} ${fmtTime(iso)}`;
+}
+
+/** The greeting to open a call with right now, re-read every few seconds (it turns at 09:00, on 除夕...). */
+export function Greeting({ rules }) {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 5000);
+    return () => clearInterval(timer);
+  }, []);
+  const greeting = greetingAt(rules, new Date(now));
+  return greeting && html`<span class="greeting" data-testid="greeting" data-greeting=${greeting.id}>${L(greeting)}</span>`;
 }
 
 // The visit screens load on first use (they are precached, so this works offline too):
@@ -81,13 +100,16 @@ function Relogin() {
 }
 
 function SyncBar({ s }) {
-  const queued = Object.values(s.counts).reduce((n, c) => n + c.pending, 0);
+  const sum = outboxSummary(s.counts);
   return html`<div class="syncbar" role="status" aria-live="polite">
     <span class=${s.online ? 'dot on' : 'dot off'}>${s.online ? t('online') : t('offline')}</span>
-    <span data-testid="queued">${t('queued')}: ${queued}</span>
+    <span data-testid="queued">${sum.visits ? t('visitsWaiting', { n: sum.visits }) : t('allSynced')}</span>
+    ${sum.attention > 0 && html`<span class="badge bad" data-testid="attention">${t('attention', { n: sum.attention })}</span>`}
     <span>${t('lastSync')}: ${fmtDateTime(s.sync.last_success)}</span>
     ${s.sync.last_error && html`<span class="error">${t('lastError')}: ${s.sync.last_error}</span>`}
     <button class="small" onClick=${syncNow} disabled=${s.syncing}>${t('syncNow')}</button>
+    <details class="syncdetail"><summary>${t('syncDetail')}</summary>
+      <p data-testid="actions-waiting">${t('actionsWaiting', { n: sum.actions })}</p></details>
   </div>`;
 }
 
@@ -113,32 +135,51 @@ function mapHref(c) {
   return `geo:0,0?q=${encodeURIComponent(c.address || '')}`;
 }
 
+function fmtDay(iso) {
+  const [y, m, d] = iso.split('-').map(Number);
+  return new Date(y, m - 1, d).toLocaleDateString(store.state.lang === 'zh' ? 'zh-CN' : 'en-GB', { month: 'long', day: 'numeric', weekday: 'short' });
+}
+
 function Agenda({ s }) {
   const refreshed = s.agendaMeta?.refreshed_at;
+  const [today, tomorrow] = s.agendaMeta?.dates || [];
+  // Today's and tomorrow's visits apart, each under its own day heading.
+  const days = [...new Set(s.visits.map((v) => v.date))].sort();
+  const dayName = (d) => (d === today ? t('today') : d === tomorrow ? t('tomorrow') : '');
   return html`<section aria-label=${t('agenda')}>
     <p class="muted" data-testid="refreshed">${t('refreshedAt')}: ${fmtDateTime(refreshed)}</p>
     ${s.visits.length === 0 && html`<p class="card">${t('noVisits')}</p>`}
-    <ol class="agenda">
-      ${s.visits.map((v) => {
-        const wo = v.work_order;
-        const c = v.customer || {};
-        const counts = s.counts[wo.id];
-        const local = s.local[wo.id];
-        const phone = (c.phones || [])[0];
-        return html`<li class="card visit" data-testid="visit" data-order=${wo.number}>
-          <button class="open" onClick=${() => go({ name: 'visit', id: wo.id })} aria-label=${`${wo.number} ${c.name}`}>
-            <span class="window">${fmtTime(v.appointment?.starts_at)}–${fmtTime(v.appointment?.ends_at)}${v.date !== s.agendaMeta?.dates?.[0] ? ` · ${t('tomorrow')}` : ''}</span>
-            <span class="status">${local?.done ? t('visitDone') : t(`status_${wo.status}`)}</span>
-            ${counts?.pending > 0 && html`<span class="badge" data-testid="unsynced">${counts.pending} ${t('unsynced')}</span>`}
-            ${counts?.failed > 0 && html`<span class="badge bad">${counts.failed} ${t('refused')}</span>`}
-            <strong class="cust">${c.name}</strong>
-            <span class="muted">${wo.number} · ${L({ zh: wo.type === 'install' ? '安装' : '维修', en: wo.type })}</span>
-          </button>
-          <p>${c.address} <a class="small btnlink" href=${mapHref(c)} aria-label=${`${t('map')}: ${c.address}`}>${t('map')}</a></p>
-          ${phone && html`<div class="row"><a class="btnlink" href=${`tel:${phone}`} aria-label=${`${t('call')} ${c.name}`}>${t('call')} ${phone}</a>
-            <span class="greeting">${L(v.greeting)}</span></div>`}
-        </li>`;
-      })}
-    </ol>
+    ${days.map((day) => html`<section class=${`day ${day === today ? 'today' : 'later'}`} data-testid="day" data-date=${day}
+        aria-label=${`${dayName(day)} ${fmtDay(day)}`}>
+      <h2 class="dayhead">${dayName(day)} <span>${fmtDay(day)}</span></h2>
+      <ol class="agenda">${s.visits.filter((v) => v.date === day).map((v) => html`<${Card} v=${v} s=${s} />`)}</ol>
+    </section>`)}
   </section>`;
+}
+
+function progressText(p) {
+  if (p.done) return p.noAccess ? t('noAccessDone') : t('visitDone');
+  return `${t('stepOf', { n: p.index, step: L(p.current.title) })} · ${t('doneOf', { done: p.completed, total: p.total })}`;
+}
+
+function Card({ v, s }) {
+  const wo = v.work_order;
+  const c = v.customer || {};
+  const counts = s.counts[wo.id];
+  // What the phone did is newer than the server's status until it syncs: show the local progress.
+  const progress = visitProgress(s.flows[wo.type], s.local[wo.id]);
+  const phone = (c.phones || [])[0];
+  return html`<li class="card visit" data-testid="visit" data-order=${wo.number}>
+    <button class="open" onClick=${() => go({ name: 'visit', id: wo.id })} aria-label=${`${wo.number} ${c.name}`}>
+      <span class="window">${fmtTime(v.appointment?.starts_at)}–${fmtTime(v.appointment?.ends_at)}</span>
+      <span class="status" data-testid="progress">${progress ? progressText(progress) : t(`status_${wo.status}`)}</span>
+      ${counts?.pending > 0 && html`<span class="badge" data-testid="unsynced">${t('unsynced')}</span>`}
+      ${counts?.failed > 0 && html`<span class="badge bad" data-testid="needs-attention">${t('refused')}</span>`}
+      <strong class="cust">${c.name}</strong>
+      <span class="muted">${wo.number} · ${L({ zh: wo.type === 'install' ? '安装' : '维修', en: wo.type })}</span>
+    </button>
+    <p>${c.address} <a class="small btnlink" href=${mapHref(c)} aria-label=${`${t('map')}: ${c.address}`}>${t('map')}</a></p>
+    ${phone && html`<div class="row"><a class="btnlink" href=${`tel:${phone}`} aria-label=${`${t('call')} ${c.name}`}>${t('call')} ${phone}</a>
+      <${Greeting} rules=${s.greetings} /></div>`}
+  </li>`;
 }

@@ -2,10 +2,11 @@
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import * as actions from '../actions.js';
+import { MOMENTS, RATINGS, checkinOffWindow, evaluationGaps, greetingAt, linkedItem } from '../flow.js';
 import { L, t } from '../i18n.js';
 import { scanSerial } from '../photos.js';
-import { fmtTime } from './app.js';
-import { PhotoInput, Tip, act } from './visit.js';
+import { Greeting, fmtDayTime, fmtTime } from './app.js';
+import { DraftMark, PhotoInput, Tip, act, useDraft } from './visit.js';
 
 const LATE_OFFER_MINUTES = 15;
 
@@ -26,27 +27,36 @@ function onDay(dayIso, hhmm) {
   return d.toISOString();
 }
 
+/** Return a checklist item's label for the tool field that answers it, marked * when required. */
+function itemLabel(item, fallback) {
+  return item ? `${L(item.label)}${item.required ? ' *' : ''}` : fallback;
+}
+
 function CallTool({ ctx }) {
-  const { v, local, id } = ctx;
+  const { v, local, id, s, flow } = ctx;
+  const step = flow.steps.find((x) => x.id === 'call');
+  // The fault heard on the phone is the call log's field and, where the flow links it, a checklist answer.
+  const faultItem = linkedItem(step, 'call.fault_description');
   const [outcome, setOutcome] = useState('reached');
   const [start, setStart] = useState('');
   const [end, setEnd] = useState('');
   const [notes, setNotes] = useState('');
-  const [fault, setFault] = useState('');
+  const [fault, setFault, faultDraft] = useDraft(id, 'call', local.answers.call?.[faultItem?.id] || '');
   const phone = v.customer.phones?.[0];
   const save = () => act((db) => actions.callAttempt(db, id, {
-    outcome, notes, fault_description: fault, window: start && end ? { start: onDay(v.appointment?.starts_at, start), end: onDay(v.appointment?.starts_at, end) } : null,
-  })).then(() => { setNotes(''); setFault(''); });
+    outcome, notes, fault_description: fault, greeting: greetingAt(s.greetings)?.id, window: start && end ? { start: onDay(v.appointment?.starts_at, start), end: onDay(v.appointment?.starts_at, end) } : null,
+  }, step)).then(() => setNotes(''));
   return html`<div class="card tool">
     ${phone && html`<a class="btnlink big" href=${`tel:${phone}`} aria-label=${`${t('call')} ${v.customer.name}`}>${t('call')} ${phone}</a>`}
-    <p class="greeting">${L(v.greeting)}</p>
+    <p><${Greeting} rules=${s.greetings} /></p>
     <fieldset><legend>${t('outcome')}</legend><div class="seg">
       ${['reached', 'no_answer', 'busy', 'wrong_number', 'rescheduled'].map((o) => html`<label class="check"><input type="radio" name="outcome" value=${o}
         checked=${outcome === o} onChange=${() => setOutcome(o)} /><span>${t(o)}</span></label>`)}
     </div></fieldset>
     <div class="row"><label class="field">${t('windowStart')}<input type="time" value=${start} onInput=${(e) => setStart(e.target.value)} /></label>
       <label class="field">${t('windowEnd')}<input type="time" value=${end} onInput=${(e) => setEnd(e.target.value)} /></label></div>
-    ${v.work_order.type !== 'install' && html`<label class="field">${t('faultOnPhone')}<input value=${fault} onInput=${(e) => setFault(e.target.value)} /></label>`}
+    ${faultItem && html`<label class="field">${itemLabel(faultItem)}<textarea name="fault_description" value=${fault}
+      onInput=${(e) => setFault(e.target.value)}></textarea><${DraftMark} on=${faultDraft} text=${t('draftCall')} /></label>`}
     <label class="field">${t('notes')}<input value=${notes} onInput=${(e) => setNotes(e.target.value)} /></label>
     <button onClick=${save}>${t('callAttempt')}</button>
     ${local.calls.length > 0 && html`<ul class="log" aria-label=${t('attempts')}>${local.calls.map((c) => html`<li>${fmtTime(c.at)} · ${t(c.outcome)}${c.window ? ` · ${fmtTime(c.window.start)}–${fmtTime(c.window.end)}` : ''}${c.notes ? ` · ${c.notes}` : ''}</li>`)}</ul>`}
@@ -73,7 +83,9 @@ function LateNotice({ ctx, always = false }) {
 function ArriveTool({ ctx }) {
   const { local, id, v } = ctx;
   const [useLoc, setUseLoc] = useState(false);
+  const [offWindow, setOffWindow] = useState(null);
   const doCheckin = async () => {
+    setOffWindow(null);
     let pos = null;
     if (useLoc && navigator.geolocation) {
       pos = await new Promise((resolve) => navigator.geolocation.getCurrentPosition(
@@ -82,12 +94,26 @@ function ArriveTool({ ctx }) {
     }
     await act((db) => actions.checkin(db, id, pos));
   };
+  // A check-in far from the booked window (another day, hours early) is asked about first.
+  const tryCheckin = () => {
+    const off = checkinOffWindow(v.appointment);
+    if (off) setOffWindow(off);
+    else doCheckin();
+  };
+  const when = v.appointment && `${fmtDayTime(v.appointment.starts_at)}–${fmtTime(v.appointment.ends_at)}`;
   return html`<div class="card tool">
     <${LateNotice} ctx=${ctx} />
     ${local.checkin
       ? html`<p class="ok" role="status">✓ ${t('checkedIn')} ${fmtTime(local.checkin.at)}</p>`
       : html`<label class="check"><input type="checkbox" checked=${useLoc} onChange=${(e) => setUseLoc(e.target.checked)} /><span>${t('useLocation')}</span></label>
-        <button class="primary" onClick=${doCheckin}>${t('checkin')}</button>`}
+        ${offWindow
+          ? html`<div class="warn" role="alert" data-testid="checkin-warning">
+              <p>${offWindow.early
+                ? t('checkinEarly', { when, h: Math.floor(offWindow.early / 60), m: offWindow.early % 60 })
+                : t('checkinLate', { when })}</p>
+              <div class="row"><button onClick=${() => setOffWindow(null)}>${t('cancel')}</button>
+                <button class="danger" onClick=${doCheckin}>${t('checkinAnyway')}</button></div></div>`
+          : html`<button class="primary" onClick=${tryCheckin}>${t('checkin')}</button>`}`}
     ${!local.no_access && !local.checkin && html`<${KnockTimer} ctx=${ctx} phone=${v.customer.phones?.[0]} />`}
   </div>`;
 }
@@ -143,24 +169,29 @@ const NEEDS = ['physical', 'business', 'information', 'emotional'];
 function CommunicateTool({ ctx }) {
   const { local, id, flow } = ctx;
   const prev = local.communicate || {};
-  const [desc, setDesc] = useState(prev.customer_description || '');
-  const [style, setStyle] = useState(prev.customer_style || '');
-  const [needs, setNeeds] = useState(prev.needs || []);
+  const [form, setForm, isDraft] = useDraft(id, 'communicate', {
+    customer_description: prev.customer_description || '', customer_style: prev.customer_style || '', needs: prev.needs || [],
+  });
+  const { customer_description: desc, customer_style: style, needs } = form;
+  const set = (patch) => setForm({ ...form, ...patch });
   const tips = flow.steps.find((s) => s.id === 'communicate')?.tips || [];
   const chosenTip = tips.find((x) => x.id === style);
   return html`<div class="card tool">
-    <label class="field">${t('description')}<textarea name="customer_description" value=${desc} onInput=${(e) => setDesc(e.target.value)}></textarea></label>
+    <${DraftMark} on=${isDraft} />
+    <label class="field">${t('description')}<textarea name="customer_description" value=${desc}
+      onInput=${(e) => set({ customer_description: e.target.value })}></textarea></label>
     <fieldset><legend>${t('style')}</legend><div class="seg">
-      ${STYLES.map((st) => html`<label class="check"><input type="radio" name="style" value=${st} checked=${style === st} onChange=${() => setStyle(st)} />
+      ${STYLES.map((st) => html`<label class="check"><input type="radio" name="style" value=${st} checked=${style === st}
+        onChange=${() => set({ customer_style: st })} />
         <span>${L(tips.find((x) => x.id === st)?.title) || st}</span></label>`)}
     </div></fieldset>
     ${chosenTip && html`<${Tip} tip=${chosenTip} />`}
     <fieldset><legend>${t('needs')}</legend><div class="seg">
-      ${NEEDS.map((n) => html`<label class="check"><input type="checkbox" checked=${needs.includes(n)}
-        onChange=${(e) => setNeeds(e.target.checked ? [...needs, n] : needs.filter((x) => x !== n))} /><span>${t(n)}</span></label>`)}
+      ${NEEDS.map((n) => html`<label class="check"><input type="checkbox" value=${n} checked=${needs.includes(n)}
+        onChange=${(e) => set({ needs: e.target.checked ? [...needs, n] : needs.filter((x) => x !== n) })} /><span>${t(n)}</span></label>`)}
     </div></fieldset>
-    <button disabled=${!desc || !style} onClick=${() => act((db) => actions.communicate(db, id, { customer_description: desc, customer_style: style, needs }))}>
-      ${local.communicate ? `✓ ${t('saved')} · ` : ''}${t('save')}</button>
+    <button disabled=${!desc || !style} onClick=${() => act((db) => actions.communicate(db, id, form))}>
+      ${local.communicate && !isDraft ? `✓ ${t('saved')} · ` : ''}${t('save')}</button>
   </div>`;
 }
 
@@ -171,22 +202,24 @@ function money(cents) {
 }
 
 function OperateTool({ ctx }) {
-  const { local, id, s } = ctx;
+  const { local, id, s, flow } = ctx;
+  const step = flow.steps.find((x) => x.id === 'operate');
   const prev = local.operate || {};
-  const [kinds, setKinds] = useState(prev.work_kinds || []);
-  const [swaps, setSwaps] = useState(prev.equipment_swaps || []);
-  const [materials, setMaterials] = useState(prev.materials || []);
-  const [fees, setFees] = useState(prev.fees || []);
-  const [result, setResult] = useState(prev.result || '');
-  const [notes, setNotes] = useState(prev.notes || '');
+  const [form, setForm, isDraft] = useDraft(id, 'operate', {
+    work_kinds: prev.work_kinds || [], equipment_swaps: prev.equipment_swaps || [], materials: prev.materials || [],
+    fees: prev.fees || [], result: prev.result || '', notes: prev.notes || '',
+  });
+  const { work_kinds: kinds, equipment_swaps: swaps, materials, fees, result, notes } = form;
+  const set = (patch) => setForm({ ...form, ...patch });
   const priced = actions.priceFees(fees, s.tariff);
-  const setSwap = (i, patch) => setSwaps(swaps.map((x, j) => (j === i ? { ...x, ...patch } : x)));
-  const setFee = (i, patch) => setFees(fees.map((x, j) => (j === i ? { ...x, ...patch } : x)));
-  const setMat = (i, patch) => setMaterials(materials.map((x, j) => (j === i ? { ...x, ...patch } : x)));
+  const setSwap = (i, patch) => set({ equipment_swaps: swaps.map((x, j) => (j === i ? { ...x, ...patch } : x)) });
+  const setFee = (i, patch) => set({ fees: fees.map((x, j) => (j === i ? { ...x, ...patch } : x)) });
+  const setMat = (i, patch) => set({ materials: materials.map((x, j) => (j === i ? { ...x, ...patch } : x)) });
   return html`<div class="card tool">
-    <fieldset><legend>${t('workKinds')}</legend><div class="seg">
+    <${DraftMark} on=${isDraft} />
+    <fieldset><legend>${itemLabel(linkedItem(step, 'operate.work_kinds'), t('workKinds'))}</legend><div class="seg">
       ${WORK_KINDS.map((k) => html`<label class="check"><input type="checkbox" value=${k} checked=${kinds.includes(k)}
-        onChange=${(e) => setKinds(e.target.checked ? [...kinds, k] : kinds.filter((x) => x !== k))} /><span>${t(k)}</span></label>`)}
+        onChange=${(e) => set({ work_kinds: e.target.checked ? [...kinds, k] : kinds.filter((x) => x !== k) })} /><span>${t(k)}</span></label>`)}
     </div></fieldset>
     <fieldset><legend>${t('swaps')}</legend>
       ${swaps.map((sw, i) => html`<div class="swap">
@@ -195,29 +228,33 @@ function OperateTool({ ctx }) {
         <${Serial} label=${t('oldSerial')} value=${sw.old_serial} onValue=${(x) => setSwap(i, { old_serial: x })} />
         <${Serial} label=${t('newSerial')} value=${sw.new_serial} onValue=${(x) => setSwap(i, { new_serial: x })} />
       </div>`)}
-      <button class="small" onClick=${() => setSwaps([...swaps, { kind: 'set_top_box', old_serial: '', new_serial: '' }])}>+ ${t('addSwap')}</button>
+      <button class="small" onClick=${() => set({
+        // A swapped device is equipment replacement: the work kind follows, not asked again.
+        equipment_swaps: [...swaps, { kind: 'set_top_box', old_serial: '', new_serial: '' }],
+        work_kinds: kinds.includes('equipment_replacement') ? kinds : [...kinds, 'equipment_replacement'],
+      })}>+ ${t('addSwap')}</button>
     </fieldset>
     <fieldset><legend>${t('materials')}</legend>
       ${materials.map((m, i) => html`<div class="row"><label class="field">${t('materials')}<input value=${m.name} onInput=${(e) => setMat(i, { name: e.target.value })} /></label>
         <label class="field narrow">${t('qty')}<input type="number" min="0" value=${m.qty} onInput=${(e) => setMat(i, { qty: Number(e.target.value) })} /></label></div>`)}
-      <button class="small" onClick=${() => setMaterials([...materials, { name: '', qty: 1 }])}>+ ${t('addSwap')}</button>
+      <button class="small" onClick=${() => set({ materials: [...materials, { name: '', qty: 1 }] })}>+ ${t('addMaterial')}</button>
     </fieldset>
     <fieldset><legend>${t('fees')}</legend>
-      ${fees.map((f, i) => html`<div class="row"><label class="field">${t('fees')}<select data-fee=${i} value=${f.tariff_code} onChange=${(e) => setFee(i, { tariff_code: e.target.value })}>
+      ${fees.map((f, i) => html`<div class="row"><label class="field">${t('feeItem')}<select data-fee=${i} value=${f.tariff_code} onChange=${(e) => setFee(i, { tariff_code: e.target.value })}>
           ${s.tariff.map((x) => html`<option value=${x.code}>${L(x.name)} (${money(x.price_cents)}/${L(x.unit)})</option>`)}</select></label>
         <label class="field narrow">${t('qty')}<input type="number" min="1" value=${f.qty} onInput=${(e) => setFee(i, { qty: Number(e.target.value) })} /></label></div>`)}
-      <button class="small" disabled=${!s.tariff.length} onClick=${() => setFees([...fees, { tariff_code: s.tariff[0].code, qty: 1 }])}>+ ${t('addSwap')}</button>
+      <button class="small" disabled=${!s.tariff.length} onClick=${() => set({ fees: [...fees, { tariff_code: s.tariff[0].code, qty: 1 }] })}>+ ${t('addFee')}</button>
       <p class="total" data-testid="fee-total">${t('total')}: ${money(priced.total_cents)}</p>
     </fieldset>
     <fieldset><legend>${t('result')}</legend><div class="seg">
       ${['fixed', 'not_fixed', 'needs_revisit'].map((r) => html`<label class="check"><input type="radio" name="result" value=${r} checked=${result === r}
-        onChange=${() => setResult(r)} /><span>${t(r)}</span></label>`)}
+        onChange=${() => set({ result: r })} /><span>${t(r)}</span></label>`)}
     </div></fieldset>
-    <label class="field">${t('notes')}<input value=${notes} onInput=${(e) => setNotes(e.target.value)} /></label>
+    <label class="field">${t('notes')}<input value=${notes} onInput=${(e) => set({ notes: e.target.value })} /></label>
     <button disabled=${!result || !kinds.length} onClick=${() => act((db) => actions.operate(db, id, {
       work_kinds: kinds, equipment_swaps: swaps.filter((x) => x.old_serial || x.new_serial),
       materials: materials.filter((m) => m.name), fees: fees.filter((f) => f.qty > 0), result, notes,
-    }))}>${local.operate ? `✓ ${t('saved')} · ` : ''}${t('save')}</button>
+    }, step))}>${local.operate && !isDraft ? `✓ ${t('saved')} · ` : ''}${t('save')}</button>
   </div>`;
 }
 
@@ -228,20 +265,20 @@ function Serial({ label, value, onValue }) {
       aria-label=${`${t('scan')}: ${label}`} onChange=${async (e) => { const code = await scanSerial(e.target.files[0]); if (code) onValue(code); }} /></label>`}</div>`;
 }
 
-const RATINGS = ['overall', 'punctuality', 'attitude', 'professionalism', 'tidiness'];
-const MOMENTS = ['call', 'arrival', 'communication', 'operation'];
-
 function EvaluateTool({ ctx }) {
   const { local, id } = ctx;
-  const [ratings, setRatings] = useState({});
-  const [mot, setMot] = useState({});
-  const [comments, setComments] = useState('');
-  const [declined, setDeclined] = useState(false);
-  const [reason, setReason] = useState('');
+  // The customer holds the phone: every tap and stroke is kept as a draft until 提交评价.
+  const [form, setForm, isDraft] = useDraft(id, 'evaluate', {
+    ratings: {}, mot: {}, comments: '', declined: false, reason: '', strokes: [],
+  });
+  const { ratings, mot, comments, declined, reason } = form;
+  const set = (patch) => setForm({ ...form, ...patch });
+  const latest = useRef(form);
+  latest.current = form;
   const [preview, setPreview] = useState(false);
   const pad = useRef(null);
   const canvas = useRef(null);
-  const [signed, setSigned] = useState(false);
+  const root = useRef(null);
   useEffect(() => {
     if (local.evaluate || declined || !canvas.current) return undefined;
     let alive = true;
@@ -253,41 +290,61 @@ function EvaluateTool({ ctx }) {
       c.height = c.offsetHeight * ratio;
       c.getContext('2d').scale(ratio, ratio);
       pad.current = new SignaturePad(c, { backgroundColor: 'rgb(255,255,255)' });
-      pad.current.addEventListener('endStroke', () => setSigned(true));
+      // The strokes (points in CSS pixels) are the draft of the signature, redrawn after a kill.
+      if (latest.current.strokes?.length) pad.current.fromData(latest.current.strokes);
+      pad.current.addEventListener('endStroke', () => setForm({ ...latest.current, strokes: pad.current.toData() }));
     });
     return () => { alive = false; pad.current?.off(); };
   }, [declined, !!local.evaluate]);
   if (local.evaluate) return html`<p class="card ok" role="status">✓ ${t('saved')}</p>`;
-  const complete = RATINGS.every((r) => ratings[r]) && MOMENTS.every((m) => mot[m] != null) && (declined ? reason : signed);
+  const signed = (form.strokes || []).length > 0;
+  const gaps = evaluationGaps({ ratings, mot, declined, reason, signed });
   const submit = async () => {
     const signature = declined ? null : await new Promise((r) => canvas.current.toBlob(r, 'image/png'));
     await act((db) => actions.evaluate(db, id, { ratings, mot, comments, signature, declined: declined ? { reason } : null }));
   };
+  // Take the person to what is missing: scroll it into view and put the focus on it.
+  const goTo = (gap) => {
+    const el = root.current.querySelector(`[data-gap="${gap.kind}:${gap.id}"]`);
+    el?.scrollIntoView({ block: 'center' });
+    el?.focus({ preventScroll: true });
+  };
   const scale = t('mot_scale');
-  return html`<div class="card tool evaluate">
+  return html`<div class="card tool evaluate" ref=${root}>
     <p class="hand">${t('evaluateHand')}</p>
+    <${DraftMark} on=${isDraft} />
     <fieldset><legend>${t('ratings')}</legend>
       ${RATINGS.map((r) => html`<div class="rating" role="radiogroup" aria-label=${t(r)}><span>${t(r)}</span>
         ${[1, 2, 3, 4, 5].map((n) => html`<button class=${ratings[r] >= n ? 'star on' : 'star'} role="radio" aria-checked=${ratings[r] === n}
-          aria-label=${`${t(r)} ${n}`} onClick=${() => setRatings({ ...ratings, [r]: n })}>★</button>`)}</div>`)}
+          data-gap=${n === 1 ? `rating:${r}` : undefined}
+          aria-label=${`${t(r)} ${n}`} onClick=${() => set({ ratings: { ...ratings, [r]: n } })}>★</button>`)}</div>`)}
     </fieldset>
     <fieldset><legend>${t('mot')}</legend>
-      ${MOMENTS.map((m) => html`<label class="field">${t(`mot_${m}`)}<select data-mot=${m} value=${mot[m] ?? ''}
-        onChange=${(e) => setMot({ ...mot, [m]: Number(e.target.value) })}>
+      ${MOMENTS.map((m) => html`<label class="field">${t(`mot_${m}`)}<select data-mot=${m} data-gap=${`mot:${m}`} value=${mot[m] ?? ''}
+        onChange=${(e) => set({ mot: { ...mot, [m]: Number(e.target.value) } })}>
         <option value="" disabled>—</option>
         ${[3, 2, 1, 0, -1, -2, -3].map((n) => html`<option value=${n}>${n > 0 ? `+${n}` : n} ${scale[n]}</option>`)}</select></label>`)}
     </fieldset>
-    <label class="field">${t('comments')}<textarea value=${comments} onInput=${(e) => setComments(e.target.value)}></textarea></label>
+    <label class="field">${t('comments')}<textarea value=${comments} onInput=${(e) => set({ comments: e.target.value })}></textarea></label>
     <button onClick=${() => setPreview(true)}>${t('previewForms')}</button>
     ${preview && html`<${FormPreview} ctx=${ctx} ratings=${ratings} mot=${mot} comments=${comments} onClose=${() => setPreview(false)} />`}
-    <label class="check"><input type="checkbox" checked=${declined} onChange=${(e) => setDeclined(e.target.checked)} /><span>${t('declined')}</span></label>
+    <label class="check"><input type="checkbox" checked=${declined} onChange=${(e) => set({ declined: e.target.checked })} /><span>${t('declined')}</span></label>
     ${declined
-      ? html`<label class="field">${t('declineReason')}<input value=${reason} onInput=${(e) => setReason(e.target.value)} /></label>`
-      : html`<div class="sigwrap"><span>${t('sign')}</span><canvas ref=${canvas} class="sig" aria-label=${t('sign')} role="img"></canvas>
-        <button class="small" onClick=${() => { pad.current?.clear(); setSigned(false); }}>${t('clear')}</button></div>`}
-    ${!complete && html`<p class="muted">${t('signFirst')}</p>`}
-    <button class="primary" disabled=${!complete} onClick=${submit}>${t('submit')}</button>
+      ? html`<label class="field">${t('declineReason')}<input data-gap="reason:reason" value=${reason} onInput=${(e) => set({ reason: e.target.value })} /></label>`
+      : html`<div class="sigwrap"><span>${t('sign')}</span><canvas ref=${canvas} class="sig" aria-label=${t('sign')} role="img"
+          tabindex="-1" data-gap="signature:signature"></canvas>
+        <button class="small" onClick=${() => { pad.current?.clear(); set({ strokes: [] }); }}>${t('clear')}</button></div>`}
+    ${gaps.length > 0 && html`<div class="gaps" data-testid="eval-missing"><span>${t('missing')}${t('colon')}</span>
+      ${gaps.map((g) => html`<button class="link" onClick=${() => goTo(g)}>${gapLabel(g)}</button>`)}</div>`}
+    <button class="primary" disabled=${gaps.length > 0} onClick=${submit}>${t('submit')}</button>
   </div>`;
+}
+
+/** Name one missing part of the evaluation in words, e.g. 关键时刻评分：上门. */
+function gapLabel(gap) {
+  if (gap.kind === 'rating') return `${t('ratings')}${t('colon')}${t(gap.id)}`;
+  if (gap.kind === 'mot') return `${t('mot')}${t('colon')}${t(`mot_${gap.id}`)}`;
+  return gap.kind === 'reason' ? t('declineReason') : t('sign');
 }
 
 function FormPreview({ ctx, ratings, mot, comments, onClose }) {
@@ -326,26 +383,30 @@ const PRODUCTS = { broadband_upgrade: { zh: '宽带升级', en: 'Broadband upgra
 const INTEREST = { high: { zh: '高', en: 'High' }, medium: { zh: '中', en: 'Medium' }, low: { zh: '低', en: 'Low' } };
 
 function HelpTool({ ctx }) {
-  const { local, id } = ctx;
+  const { local, id, flow } = ctx;
+  const step = flow.steps.find((x) => x.id === 'help');
   const prev = local.help || {};
-  const [checks, setChecks] = useState((prev.checks || []).join('\n'));
-  const [leads, setLeads] = useState(prev.leads || []);
-  const [leaflet, setLeaflet] = useState(!!prev.leaflet_given);
-  const setLead = (i, patch) => setLeads(leads.map((x, j) => (j === i ? { ...x, ...patch } : x)));
+  const [form, setForm, isDraft] = useDraft(id, 'help', {
+    checks: (prev.checks || []).join('\n'), leads: prev.leads || [], leaflet_given: !!prev.leaflet_given,
+  });
+  const { checks, leads, leaflet_given: leaflet } = form;
+  const set = (patch) => setForm({ ...form, ...patch });
+  const setLead = (i, patch) => set({ leads: leads.map((x, j) => (j === i ? { ...x, ...patch } : x)) });
   return html`<div class="card tool">
-    <label class="field">${t('checks')}<textarea name="checks" value=${checks} onInput=${(e) => setChecks(e.target.value)}></textarea></label>
+    <${DraftMark} on=${isDraft} />
+    <label class="field">${itemLabel(linkedItem(step, 'help.checks'), t('checks'))}<textarea name="checks" value=${checks} onInput=${(e) => set({ checks: e.target.value })}></textarea></label>
     <fieldset><legend>${t('leads')}</legend>
       ${leads.map((ld, i) => html`<div class="row">
         <label class="field">${t('product')}<select value=${ld.product} onChange=${(e) => setLead(i, { product: e.target.value })}>
           ${Object.entries(PRODUCTS).map(([k, v]) => html`<option value=${k}>${L(v)}</option>`)}</select></label>
         <label class="field">${t('interest')}<select value=${ld.interest} onChange=${(e) => setLead(i, { interest: e.target.value })}>
           ${Object.entries(INTEREST).map(([k, v]) => html`<option value=${k}>${L(v)}</option>`)}</select></label></div>`)}
-      <button class="small" onClick=${() => setLeads([...leads, { product: 'broadband_upgrade', interest: 'medium', notes: '' }])}>+ ${t('addLead')}</button>
+      <button class="small" onClick=${() => set({ leads: [...leads, { product: 'broadband_upgrade', interest: 'medium', notes: '' }] })}>+ ${t('addLead')}</button>
     </fieldset>
-    <label class="check"><input type="checkbox" checked=${leaflet} onChange=${(e) => setLeaflet(e.target.checked)} /><span>${t('leaflet')}</span></label>
+    <label class="check"><input type="checkbox" checked=${leaflet} onChange=${(e) => set({ leaflet_given: e.target.checked })} /><span>${itemLabel(linkedItem(step, 'help.leaflet_given'), t('leaflet'))}</span></label>
     <button onClick=${() => act((db) => actions.help(db, id, {
       checks: checks.split('\n').map((x) => x.trim()).filter(Boolean), leads, leaflet_given: leaflet,
-    }))}>${local.help ? `✓ ${t('saved')} · ` : ''}${t('save')}</button>
+    }, step))}>${local.help && !isDraft ? `✓ ${t('saved')} · ` : ''}${t('save')}</button>
   </div>`;
 }
 

@@ -1,8 +1,9 @@
 // A visit: the six-step stepper, driven wholly by the flow definition.
 import { html } from 'htm/preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import * as actions from '../actions.js';
-import { canComplete, currentStep, fillScript, hasStepRecord, missingItems, scriptValues } from '../flow.js';
+import { draftKey, queueDraft } from '../drafts.js';
+import { canComplete, currentStep, fillScript, greetingAt, hasStepRecord, missingItems, scriptValues } from '../flow.js';
 import { L, t } from '../i18n.js';
 import { compressPhoto } from '../photos.js';
 import { go, reload, store } from '../store.js';
@@ -16,21 +17,57 @@ export async function act(fn) {
   if (navigator.onLine) store.syncer.kick();
 }
 
+/**
+ * Keep a form's unsaved input as a draft in IndexedDB as it is filled.
+ *
+ * Return [value, set, isDraft]: the draft when there is one (restored after a kill), else `saved`
+ * (the stored record, or the empty form); `set` keeps the new value on screen and queues its write.
+ */
+export function useDraft(id, form, saved) {
+  const key = draftKey(id, form);
+  const [, rerender] = useState(0);
+  const isDraft = key in store.state.drafts;
+  const set = (next) => {
+    store.state.drafts[key] = next;
+    queueDraft(store.db, id, form, next);
+    rerender((n) => n + 1);
+  };
+  return [isDraft ? store.state.drafts[key] : saved, set, isDraft];
+}
+
+/** Return the mark shown on a form while what it holds is a draft, not yet saved. */
+export function DraftMark({ on, text = t('draftUnsaved') }) {
+  return on ? html`<p class="draftmark" role="status" data-testid="draft">${text}</p>` : null;
+}
+
 /** Return the visit screen for one work order. */
 export function Visit({ id, s }) {
   const v = s.visits.find((x) => x.work_order.id === id);
   const flow = v && s.flows[v.work_order.type];
   const local = s.local[id] || { answers: {}, completed: [], calls: [], late_notices: [], knocks: [], photos: [] };
   const [chosen, setChosen] = useState(null);
+  const [moveOn, setMoveOn] = useState(false);
+  const view = useRef(null);
+  // After 完成此步骤 the next step's start comes into view and takes the focus (screen readers too).
+  useEffect(() => {
+    if (!moveOn) return;
+    setMoveOn(false);
+    const heading = view.current?.querySelector('article.step h3');
+    if (!heading) return;
+    heading.scrollIntoView({ block: 'start' });
+    // The sticky top bar covers the first pixels of the page: keep the heading clear of it.
+    globalThis.scrollBy(0, -(document.querySelector('header.top')?.offsetHeight || 0) - 8);
+    heading.focus({ preventScroll: true });
+  }, [moveOn]);
   if (!v || !flow) return html`<p class="card">…</p>`;
   const current = currentStep(flow, local.completed);
   const step = flow.steps.find((x) => x.id === chosen) || current || flow.steps[flow.steps.length - 1];
   // Steps run in order (the server refuses actions of a later step): later steps are not open yet.
   const reachable = (x) => local.completed.includes(x.id) || x.id === current?.id;
-  const values = scriptValues({ customer: v.customer, user: s.session?.user, greeting: v.greeting, lang: s.lang });
+  const values = scriptValues({ customer: v.customer, user: s.session?.user, greeting: greetingAt(s.greetings), lang: s.lang });
   const ctx = { v, flow, local, s, id, values };
   const allDone = flow.steps.every((x) => local.completed.includes(x.id));
-  return html`<section class="visitview" aria-label=${v.work_order.number}>
+  return html`<section class="visitview" aria-label=${v.work_order.number} ref=${view}>
     <button class="link" onClick=${() => go({ name: 'agenda' })}>← ${t('back')}</button>
     <h2>${v.customer.name} · ${v.work_order.number}</h2>
     <p class="muted">${v.work_order.description}</p>
@@ -43,7 +80,7 @@ export function Visit({ id, s }) {
     </ol></nav>
     ${local.no_access
       ? html`<p class="card ok" role="status">${t('noAccessDone')}</p>`
-      : html`<${Step} step=${step} ctx=${ctx} onDone=${() => setChosen(null)} />`}
+      : html`<${Step} step=${step} ctx=${ctx} onDone=${() => { setChosen(null); setMoveOn(true); }} />`}
     ${allDone && !local.done && html`<button class="primary" onClick=${() => act((db) => actions.completeVisit(db, id))}>${t('finishVisit')}</button>`}
     ${local.done && !local.no_access && html`<p class="card ok" role="status" data-testid="visit-done">${t('visitDone')}</p>`}
   </section>`;
@@ -57,7 +94,7 @@ function Step({ step, ctx, onDone }) {
   const recorded = hasStepRecord(step.id, local);
   const Tool = TOOLS[step.id];
   return html`<article class="step" data-step=${step.id}>
-    <h3>${L(step.title)} ${done && html`<span class="badge ok">${t('completed')}</span>`}</h3>
+    <h3 tabindex="-1">${L(step.title)} ${done && html`<span class="badge ok">${t('completed')}</span>`}</h3>
     ${(step.scripts || []).map((sc) => html`<div class="card script" aria-label=${`${t('script')}: ${L(sc.title)}`}>
       <h4>${L(sc.title)}</h4><p>${fillScript(L(sc.text), values)}</p></div>`)}
     <${Checklist} step=${step} answers=${answers} id=${id} />
@@ -73,9 +110,11 @@ function Step({ step, ctx, onDone }) {
 }
 
 function Checklist({ step, answers, id }) {
-  if (!step.checklist?.length) return null;
+  // Items the flow links to the step's record (`record:`) are asked once, in the step's tool.
+  const items = (step.checklist || []).filter((item) => !item.record);
+  if (!items.length) return null;
   return html`<fieldset class="card checklist"><legend>${t('checklist')}</legend>
-    ${step.checklist.map((item) => html`<${Item} item=${item} value=${answers[item.id]} step=${step.id} id=${id} />`)}
+    ${items.map((item) => html`<${Item} item=${item} value=${answers[item.id]} step=${step.id} id=${id} />`)}
   </fieldset>`;
 }
 
@@ -86,9 +125,9 @@ function Item({ item, value, step, id }) {
     case 'check':
       return html`<${Check} label=${label} id=${item.id} stored=${value === true} onSave=${save} />`;
     case 'text':
-      return html`<${Typed} label=${label} id=${item.id} stored=${value || ''} onSave=${save} />`;
+      return html`<${Typed} label=${label} item=${item.id} step=${step} id=${id} stored=${value || ''} onSave=${save} />`;
     case 'number':
-      return html`<${Typed} label=${label} id=${item.id} stored=${value ?? ''} number=${true}
+      return html`<${Typed} label=${label} item=${item.id} step=${step} id=${id} stored=${value ?? ''} number=${true}
         onSave=${(v) => save(v === '' ? null : Number(v))} />`;
     case 'choice':
       return html`<fieldset class="field choice"><legend>${label}</legend>
@@ -111,18 +150,21 @@ function Check({ label, id, stored, onSave }) {
     <span>${label}</span></label>`;
 }
 
-/** Return a text or number field that keeps what is typed while other data re-renders the screen. */
-function Typed({ label, id, stored, number = false, onSave }) {
-  const [draft, setDraft] = useState(null);
-  const value = draft ?? stored;
+/**
+ * Return a text or number field whose text is kept as a draft as it is typed (a kill loses at most
+ * the last fraction of a second) and recorded as the answer when the field is left.
+ */
+function Typed({ label, item, step, id, stored, number = false, onSave }) {
+  const [value, setValue, isDraft] = useDraft(id, `answer:${step}:${item}`, stored);
   const props = {
-    'data-item': id, value,
-    onInput: (e) => setDraft(e.target.value),
-    onChange: async (e) => { await onSave(e.target.value); setDraft(null); },
+    'data-item': item, value,
+    onInput: (e) => setValue(e.target.value),
+    // On leaving the field, also when a draft restored after a kill is left unchanged.
+    onBlur: (e) => { if (isDraft) onSave(e.target.value); },
   };
   return html`<label class="field">${label}${number
     ? html`<input type="number" inputmode="decimal" ...${props} />`
-    : html`<textarea ...${props}></textarea>`}</label>`;
+    : html`<textarea ...${props}></textarea>`}<${DraftMark} on=${isDraft} text=${t('draftAnswer')} /></label>`;
 }
 
 /** Return a camera button that compresses the photo before handing it on. */

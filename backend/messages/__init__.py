@@ -1,0 +1,1 @@
+"""Messages to customers (booked, rescheduled, running late, signing link): templates as data, sent by a job."""

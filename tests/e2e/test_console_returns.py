@@ -1,0 +1,52 @@
+"""Return visits in the console (Chromium, 1366x768): the filled script, an unreached call, then a closing one."""
+
+import datetime as dt
+import re
+
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import screenshot
+from tests.e2e.test_console_intake import _sign_in
+
+
+def _completed_days_ago(server, order_id, days):
+    at = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+    with server.engine.begin() as connection:
+        connection.execute(sa.text("UPDATE work_orders SET status = 'completed' WHERE id = :id"), {"id": order_id})
+        connection.execute(
+            sa.text(
+                "INSERT INTO status_changes (work_order_id, from_status, to_status, reason, at) "
+                "VALUES (:id, 'on_site', 'completed', 'visit completed', :at)"
+            ),
+            {"id": order_id, "at": at},
+        )
+
+
+def test_a_return_visit_unreached_then_reached_and_satisfied_closes_the_order(live_server, desk):
+    order = live_server.order("repair", 0)
+    _completed_days_ago(live_server, order["id"], 3)
+    page = desk.new_page()
+    _sign_in(page, live_server, "dispatch")
+    page.get_by_role("link", name="回访").click()
+    page.get_by_role("button", name=f"致电 {order['number']}").click()
+    sheet = page.get_by_role("form", name=re.compile("回访单"))
+    expect(sheet).to_contain_text("我们的维护员李明已上门为您处理完毕")
+    expect(sheet).to_contain_text("工号KF0107")
+    screenshot(page, "console-returns")
+
+    sheet.get_by_label("未接通").check()
+    sheet.get_by_label("未接通原因").select_option(label="无人接听")
+    sheet.get_by_role("button", name="记录回访").click()
+    expect(page.get_by_role("status")).to_contain_text("未接通")
+    expect(page.get_by_role("row", name=re.compile(order["number"]))).to_contain_text("已拨1次未接通")
+
+    page.get_by_role("button", name=f"致电 {order['number']}").click()
+    sheet = page.get_by_role("form", name=re.compile("回访单"))
+    expect(sheet).to_contain_text("换客服人员再次致电")  # the same agent again: the standard says another
+    sheet.get_by_label("已接通").check()
+    sheet.get_by_role("group", name=re.compile("满意度")).get_by_label("5").check()
+    sheet.get_by_role("group", name="问题是否已解决").get_by_label("是").check()
+    sheet.get_by_role("button", name="记录回访").click()
+    expect(page.get_by_role("status")).to_contain_text("回访完成，工单已关闭")
+    assert live_server.scalar("SELECT status FROM work_orders WHERE id = :id", id=order["id"]) == "closed"
