@@ -93,6 +93,24 @@ def dispatch(message: Message | None) -> None:
         enqueue(send_message, message.id)
 
 
+def tell_running_late(work_order_id: int, new_eta) -> Message | None:
+    """After a late notice synced: tell the customer by how many minutes the technician will be late."""
+    from backend.booking.models import Appointment
+    from backend.workorders.models import WorkOrder
+
+    order = db.session.get(WorkOrder, work_order_id)
+    appointment = db.session.scalar(
+        select(Appointment).where(Appointment.work_order_id == work_order_id, Appointment.status == "active")
+    )
+    if order is None or appointment is None:
+        return None
+    minutes = max(1, round((new_eta - appointment.starts_at).total_seconds() / 60))
+    message = compose("running_late", order, minutes=str(minutes))
+    db.session.commit()
+    dispatch(message)
+    return message
+
+
 def send_message(message_id: int, *, sleep=time.sleep) -> str:
     """The job: send one queued message with the configured sender; return its new status."""
     message = db.session.get(Message, message_id)

@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 
 from backend.extensions import db
 from backend.forms.jobs import seal_visit_forms
+from backend.messages.services import tell_running_late
 from backend.timeutil import LOCAL_TZ, as_utc, utcnow
 from backend.visits.engine import (
     OpRefused,
@@ -275,7 +276,8 @@ def _internal_error():
 
 
 def _after_commit(results, raw_ops):
-    """Hand finished visits (completed, or no access) to the forms area, which renders and seals their PDFs."""
+    """Hand finished visits (completed, or no access) to the forms area, which renders and seals their PDFs;
+    tell the customer of a late notice by message."""
     completed = {
         raw["work_order_id"]
         for raw, result in zip(raw_ops, results, strict=True)
@@ -283,3 +285,6 @@ def _after_commit(results, raw_ops):
     }
     for work_order_id in sorted(completed):
         seal_visit_forms(work_order_id)
+    for raw, result in zip(raw_ops, results, strict=True):
+        if result.get("status") == "applied" and raw.get("type") == "call.late_notice":
+            tell_running_late(raw["work_order_id"], as_utc(datetime.fromisoformat(raw["data"]["new_eta"])))

@@ -150,3 +150,24 @@ def test_the_office_lists_messages_and_a_technician_may_not(client, make_user, a
     response = client.get(f"/api/v1/messages?work_order_id={order.id}", headers=auth_headers(dispatcher))
     assert response.status_code == 200 and [m["kind"] for m in response.json] == ["booked"]
     assert client.get("/api/v1/messages", headers=auth_headers(technician)).status_code == 403
+
+
+def test_a_synced_late_notice_tells_the_customer_how_late(client, auth_headers, dispatcher, technician):
+    import uuid
+    from datetime import timedelta
+
+    order = make_order(dispatcher, make_customer(name="王五", title="先生", phones=["13500000000"]))
+    appointment = _book(dispatcher, technician, order, 9)
+    op = {
+        "op_id": str(uuid.uuid4()),
+        "work_order_id": order.id,
+        "type": "call.late_notice",
+        "at": (appointment.starts_at - timedelta(minutes=10)).isoformat(),
+        "data": {"reason": "前一单超时", "new_eta": (appointment.starts_at + timedelta(minutes=25)).isoformat()},
+    }
+    response = client.post("/api/v1/sync", json={"device_id": "p1", "ops": [op]}, headers=auth_headers(technician))
+    assert response.json["results"][0]["status"] == "applied", response.json
+    late = [m for m in _messages(order) if m.kind == "running_late"]
+    assert [m.text for m in late] == [
+        "【福建广电网络】王先生您好，维护员李明因故将晚到约25分钟，非常抱歉，感谢您的耐心等待。"
+    ]
