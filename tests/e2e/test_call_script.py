@@ -40,10 +40,10 @@ def test_greeting_follows_the_phones_clock_and_the_call_log_keeps_it(live_server
         )
         + dt.timedelta(seconds=1)
     )
-    page.wait_for_function("document.querySelector('article.step .greeting').textContent === '上午好'")
+    page.wait_for_function("() => document.querySelector('article.step .greeting').textContent === '上午好'")
     # And from 除夕 (2027-02-05) it is 新年好, from the rules the phone already holds.
     page.clock.set_system_time(dt.datetime(2027, 2, 5, 10, 0, tzinfo=LOCAL_TZ))
-    page.wait_for_function("document.querySelector('article.step .greeting').textContent === '新年好'")
+    page.wait_for_function("() => document.querySelector('article.step .greeting').textContent === '新年好'")
 
     page.clock.set_system_time(_today_at(9, 1))
     calls = None

@@ -17,6 +17,7 @@ def _escalate(server):
         **os.environ,
         "DOORSTEP_SQLALCHEMY_DATABASE_URI": server.database_url,
         "DOORSTEP_SECRET_KEY": "e2e-secret",
+        "DOORSTEP_PUBLIC_BASE_URL": server.url,
         "PYTHONPATH": str(ROOT),
     }
     done = subprocess.run(

@@ -133,7 +133,7 @@ def test_an_unsaved_evaluation_with_a_drawn_signature_survives_a_kill(live_serve
     assert page.locator("select[data-mot=call]").input_value() == "2"
     assert page.locator("select[data-mot=arrival]").input_value() == "-1"
     assert page.get_by_label("意见建议").input_value() == "师傅很细心"
-    page.wait_for_function(f"({INK_JS})() > {drawn // 2}")
+    page.wait_for_function(f"() => ({INK_JS})() > {drawn // 2}")
 
     # The customer finishes; the restored signature is the one submitted.
     for key in ("专业", "整洁"):
@@ -229,7 +229,7 @@ def test_the_agenda_card_shows_the_phones_own_progress_offline(live_server, phon
     page.goto(f"{live_server.url}/app/")
     card = page.locator(f"[data-order='{order['number']}']")
     page.wait_for_function(
-        f"document.querySelector(\"[data-order='{order['number']}'] [data-testid=progress]\")?.textContent"
+        f"() => document.querySelector(\"[data-order='{order['number']}'] [data-testid=progress]\")?.textContent"
         " === '第4步 操作 · 已完成 3/6'"
     )
     screenshot(page, "agenda")
@@ -349,7 +349,7 @@ def test_each_question_is_asked_once_and_the_record_and_checklist_share_the_answ
         STEP_DRIVERS[step["id"]](page, step, tmp_path)
     phone.set_offline(False)
     page.get_by_role("button", name="立即同步").click()
-    page.wait_for_function("document.querySelector('[data-testid=queued]').textContent === '已全部同步'")
+    page.wait_for_function("() => document.querySelector('[data-testid=queued]').textContent === '已全部同步'")
     (checklist, calls, kinds, leaflet) = server.rows(
         "SELECT checklist, call_attempts, work_kinds, leaflet_given FROM visits WHERE work_order_id = :id",
         id=order["id"],
