@@ -11,6 +11,7 @@ from flask import current_app, g, request
 
 from backend.auth.services import user_from_token
 from backend.errors import Forbidden, Unauthorized
+from backend.readonly import read_without_transaction
 
 
 def current_user():
@@ -53,20 +54,23 @@ def login_required(*roles):
     return decorator
 
 
-def _declared_roles():
+def _serving_view():
     view = current_app.view_functions.get(request.endpoint)
     view_class = getattr(view, "view_class", None)
     if view_class is not None:  # a MethodView: the method serving this request, as Flask picks it
         view = getattr(view_class, request.method.lower(), None)
         if view is None and request.method == "HEAD":
             view = getattr(view_class, "get", None)
-    return getattr(view, "_login_roles", None)
+    return view
 
 
 def authenticate_declared_view():
     """Before the request: authenticate and check the role when the view declares login_required."""
-    roles = _declared_roles()
+    view = _serving_view()
+    roles = getattr(view, "_login_roles", None)
     if roles is not None:
+        if getattr(view, "_reads_only", False):
+            read_without_transaction()  # the user is read as the view will read: no BEGIN
         _authorize(roles)
 
 

@@ -1,10 +1,7 @@
 """HTTP: booking and rescheduling, technicians and their free windows, a technician's agenda."""
 
-from functools import wraps
-
 from flask import current_app
 from flask.views import MethodView
-from sqlalchemy import Engine
 
 from backend.auth.access import current_user, login_required
 from backend.booking import services
@@ -20,7 +17,8 @@ from backend.booking.schemas import (
     TechnicianSchema,
     dump_agenda_day,
 )
-from backend.extensions import Blueprint, db
+from backend.extensions import Blueprint
+from backend.readonly import reads_only
 from backend.timeutil import local_today
 
 blp = Blueprint("booking", __name__, url_prefix="/api/v1", description="Booking, technicians, agenda")
@@ -68,24 +66,6 @@ class Availability(MethodView):
     def get(self, args):
         """Return each technician's free windows on a day (working hours minus visits and travel buffers)."""
         return services.availability(args.pop("date"), **args)
-
-
-def reads_only(view):
-    """Run a view that only reads without a transaction on PostgreSQL (autocommit).
-
-    Its statements need no common snapshot, and BEGIN and ROLLBACK were two of the agenda's four
-    round trips to the database. The connection is back in transactional mode when it returns to
-    the pool. A session already bound to a connection (tests) is left as it is.
-    """
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        bind = db.session.get_bind()
-        if isinstance(bind, Engine) and bind.dialect.name == "postgresql" and not db.session().in_transaction():
-            db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        return view(*args, **kwargs)
-
-    return wrapper
 
 
 @blp.route("/me/agenda")
