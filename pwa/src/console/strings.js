@@ -3,7 +3,7 @@ export const CONSOLE_STRINGS = {
   zh: {
     cases: '个案/投诉', newCase: '新建个案', caseKind: '类别', kind_complaint: '投诉', kind_query: '咨询（未能即时答复）', kind_follow_up: '回访跟进',
     channel: '渠道', channel_phone: '电话', channel_visit: '上门', channel_sms: '短信', channel_wechat: '微信', channel_web: '网站',
-    channel_letter: '信件', channel_other: '其他', channel_return_visit: '回访', severity: '严重程度', severity_low: '一般', severity_normal: '较重', severity_high: '严重',
+    channel_letter: '信件', channel_other: '其他', channel_return_visit: '回访', severity: '严重程度', severity_low: '轻微', severity_normal: '普通', severity_high: '严重',
     person: '人物（来电人）', contactPhone: '联系电话', workOrderId: '工单编号（如有）', place: '地点', event: '事件',
     openCase: '建立个案（三小时内答复）', case_open: '待答复', case_answered: '已答复', case_resolved: '已解决',
     escalatedTo: '已超时升级至{name}', openedAt: '建立于', dueAt: '答复期限', owner: '负责人', answerCase: '记录答复', resolveCase: '解决并关闭',
