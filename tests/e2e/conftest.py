@@ -80,7 +80,7 @@ def _database_url(tmp_path):
 class LiveServer:
     """A running server: its base URL, seeded ids, and a database handle to inspect what it stored."""
 
-    def __init__(self, tmp_path, orders_per_type=3, own_dist=False):
+    def __init__(self, tmp_path, orders_per_type=3, own_dist=False, address_from_server_name=False):
         if not (DIST / "sw.js").is_file():
             raise RuntimeError("The app is not built: run `make pwa` first.")
         # A test that deploys a new app version gets its own copy of the build to change.
@@ -104,6 +104,7 @@ class LiveServer:
                 str(self.dist),
                 "--orders-per-type",
                 str(orders_per_type),
+                *(["--address-from-server-name"] if address_from_server_name else []),
             ],
             cwd=ROOT,
             env={**os.environ, "PYTHONPATH": str(ROOT)},

@@ -120,14 +120,21 @@ def main():
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--pwa-dist", required=True)
     parser.add_argument("--orders-per-type", type=int, default=3)
+    parser.add_argument(
+        "--address-from-server-name",
+        action="store_true",
+        help="configure SERVER_NAME instead of PUBLIC_BASE_URL, as a deployer may",
+    )
     args = parser.parse_args()
+    address = f"127.0.0.1:{args.port}"
+    where = {"SERVER_NAME": address} if args.address_from_server_name else {"PUBLIC_BASE_URL": f"http://{address}"}
     app = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": args.database_url,
             "SECRET_KEY": "e2e-secret",
             "RATELIMIT_ENABLED": False,
             "PWA_DIST": args.pwa_dist,
-            "PUBLIC_BASE_URL": f"http://127.0.0.1:{args.port}",
+            **where,
         }
     )
     with app.app_context():
