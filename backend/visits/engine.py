@@ -814,10 +814,11 @@ def _visit_complete(ctx):
     missing = [s for s in STEP_IDS if s not in visit.completed_steps]
     if missing:
         raise rejected("steps_incomplete", f"Steps not complete: {', '.join(missing)}.", {"steps": missing})
-    outcome = "needs_revisit" if visit.result == "needs_revisit" else "completed"
+    # Not fixed, or fixed only with support still to come: another visit, never "completed" (需另约时间).
+    outcome = "completed" if visit.result == "fixed" else "needs_revisit"
     record_check(visit, "visit.six_steps", True, {"steps": list(STEP_IDS)}, ctx.at)
     visit.outcome, visit.ended_at = outcome, ctx.at
-    reason = "visit completed" if outcome == "completed" else "support or parts needed"
+    reason = "visit completed" if outcome == "completed" else f"{visit.result}: another visit needed"
     _move(ctx.state, outcome, reason)
     ctx.state.appointment_done = True
 

@@ -57,9 +57,14 @@ def test_whole_visit_follows_the_standard(db, make_order, technician, new_attach
     assert summary["events"][-1]["type"] == "visit.complete"
 
 
-def test_needs_revisit_result_moves_the_order_to_needs_revisit(db, make_order, technician, new_attachment):
+@pytest.mark.parametrize("result", ["needs_revisit", "not_fixed"])
+def test_work_left_unfixed_moves_the_order_to_needs_revisit_never_completed(
+    db, make_order, technician, new_attachment, result
+):
+    # Issue 10.4: the standard says explain and agree a new time (需要支撑者…另约时间), so a fault
+    # left unfixed waits for another visit instead of closing as completed.
     order = make_order("repair")
-    run(db, order, technician, whole_visit_ops("repair", new_attachment, result="needs_revisit"))
+    run(db, order, technician, whole_visit_ops("repair", new_attachment, result=result))
     assert order.status == "needs_revisit"
     assert latest_visit(order.id).outcome == "needs_revisit"
 
