@@ -691,17 +691,18 @@ def _link(ctx):
 
 def _evaluate(ctx):
     p, visit = ctx.payload, ctx.visit
-    rating_errors = _range_errors(p["ratings"], RATING_KEYS, 1, 5)
-    if rating_errors:
-        raise rejected("rating_out_of_range", "Ratings are whole numbers from 1 to 5.", {"ratings": rating_errors})
-    mot_errors = _range_errors(p["mot"], MOT_KEYS, -3, 3)
-    if mot_errors:
-        raise rejected(
-            "mot_out_of_range", "Moment-of-truth scores are whole numbers from −3 to +3.", {"mot": mot_errors}
-        )
     declined = p.get("declined")
-    reason = declined.get("reason") if isinstance(declined, dict) else p.get("declined_reason")
     signature = p.get("signature_attachment_id")
+    if signature or not declined:
+        rating_errors = _range_errors(p["ratings"] or {}, RATING_KEYS, 1, 5)
+        if rating_errors:
+            raise rejected("rating_out_of_range", "Ratings are whole numbers from 1 to 5.", {"ratings": rating_errors})
+        mot_errors = _range_errors(p["mot"] or {}, MOT_KEYS, -3, 3)
+        if mot_errors:
+            raise rejected(
+                "mot_out_of_range", "Moment-of-truth scores are whole numbers from −3 to +3.", {"mot": mot_errors}
+            )
+    reason = declined.get("reason") if isinstance(declined, dict) else p.get("declined_reason")
     if signature:
         visit.signature_attachment_id = _use_attachment(ctx, signature, "evaluate", "signature")
         visit.signature_declined_reason = None
@@ -712,6 +713,10 @@ def _evaluate(ctx):
                 "A declined signature needs the customer's reason.",
                 {"declined": ["Give the reason."]},
             )
+        # Scores come only from the customer: a declined evaluation records the refusal, no scores.
+        given = {name: ["A declined evaluation carries no scores."] for name in ("ratings", "mot") if p.get(name)}
+        if given:
+            raise rejected("scores_without_customer", "The customer declined: record no scores for them.", given)
         visit.signature_attachment_id, visit.signature_declined_reason = None, reason.strip()
     else:
         raise rejected(
@@ -719,8 +724,9 @@ def _evaluate(ctx):
             "The customer signs, or the refusal is recorded with a reason.",
             {"signature_attachment_id": ["Required unless declined."]},
         )
-    visit.ratings = {k: p["ratings"][k] for k in RATING_KEYS}
-    visit.mot = {k: p["mot"][k] for k in MOT_KEYS}
+    signed_scores = bool(signature)
+    visit.ratings = {k: p["ratings"][k] for k in RATING_KEYS} if signed_scores else None
+    visit.mot = {k: p["mot"][k] for k in MOT_KEYS} if signed_scores else None
     visit.comments, visit.evaluated_at = p["comments"], ctx.at
     record_check(
         visit,

@@ -140,8 +140,9 @@ class Declined(fields.Field):
 
 class EvaluateData(Schema):
     # Ranges are checked by the engine (codes rating_out_of_range, mot_out_of_range).
-    ratings = fields.Dict(keys=Text(), values=fields.Integer(strict=True), required=True)
-    mot = fields.Dict(keys=Text(), values=fields.Integer(strict=True), required=True)
+    # The customer's own scores; none when the customer declined the evaluation (issue 10.3).
+    ratings = fields.Dict(keys=Text(), values=fields.Integer(strict=True), load_default=None)
+    mot = fields.Dict(keys=Text(), values=fields.Integer(strict=True), load_default=None)
     comments = Notes(load_default="")
     signature_attachment_id = Uuid(allow_none=True)
     # `declined` is either {"reason": "..."} or true with `declined_reason`.

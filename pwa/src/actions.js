@@ -151,11 +151,12 @@ export function operate(db, workOrderId, data, step = null) {
 
 /** Record the customer's evaluation with their signature (a PNG Blob), or declined with a reason. */
 export async function evaluate(db, workOrderId, { ratings, mot, comments, signature, declined }) {
-  const data = { ratings, mot, comments };
+  const data = { comments };
   const blobs = [];
   if (declined) {
-    data.declined = declined;
+    data.declined = declined; // the customer's refusal: no scores are sent in their name
   } else {
+    Object.assign(data, { ratings, mot });
     data.signature_attachment_id = uuid();
     blobs.push({ id: data.signature_attachment_id, kind: 'signature', blob: signature, content_type: 'image/png' });
   }

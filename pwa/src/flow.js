@@ -54,6 +54,8 @@ export const MOMENTS = ['call', 'arrival', 'communication', 'operation'];
  * Each gap is {kind: 'rating' | 'mot' | 'signature' | 'reason', id}.
  */
 export function evaluationGaps({ ratings = {}, mot = {}, declined = false, reason = '', signed = false }) {
+  // A customer who declines gives no scores: only the refusal's reason is asked for (issue 10.3).
+  if (declined) return reason.trim() ? [] : [{ kind: 'reason', id: 'reason' }];
   return [
     ...RATINGS.filter((r) => !ratings[r]).map((id) => ({ kind: 'rating', id })),
     ...MOMENTS.filter((m) => mot[m] == null).map((id) => ({ kind: 'mot', id })),

@@ -24,10 +24,13 @@ describe('technician actions', () => {
     expect((await db.get('blobs', op.data.signature_attachment_id)).content_type).toBe('image/png');
   });
 
-  it('records a declined signature with its reason and no image', async () => {
+  it('records a declined evaluation with its reason, no image and no scores in the customer\'s name', async () => {
     const db = await freshDB();
-    const op = await actions.evaluate(db, 5, { ratings: {}, mot: {}, comments: '', declined: { reason: '不方便' } });
+    const typed = { overall: 5, punctuality: 5, attitude: 5, professionalism: 5, tidiness: 5 };
+    const op = await actions.evaluate(db, 5, { ratings: typed, mot: { call: 3 }, comments: '', declined: { reason: '不方便' } });
     expect(op.data).toMatchObject({ declined: { reason: '不方便' } });
+    expect(op.data.ratings).toBeUndefined();
+    expect(op.data.mot).toBeUndefined();
     expect(op.data.signature_attachment_id).toBeUndefined();
     expect(await db.getAll('blobs')).toEqual([]);
   });

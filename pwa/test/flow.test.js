@@ -67,6 +67,8 @@ describe('issue 14: what the person is told', () => {
     const all = { ratings, mot: { call: 0, arrival: 0, communication: 0, operation: 0 } };
     expect(evaluationGaps({ ...all, declined: true, reason: '  ' })).toEqual([{ kind: 'reason', id: 'reason' }]);
     expect(evaluationGaps({ ...all, declined: true, reason: '不方便' })).toEqual([]);
+    // A customer who declines gives no scores: none is asked for (issue 10.3).
+    expect(evaluationGaps({ declined: true, reason: '不方便' })).toEqual([]);
   });
 
   it('shows the local progress of a visit: current step and how many are done', () => {

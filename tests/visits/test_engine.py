@@ -271,17 +271,26 @@ def test_evaluation_rules(db, make_order, technician, new_attachment, change, co
     assert refused(order, technician, "evaluate.submit", {**data, **change}).code == code
 
 
-def test_declined_signature_with_a_reason_is_accepted(db, make_order, technician, new_attachment):
+def test_a_declined_evaluation_records_the_refusal_and_its_reason_and_no_scores(
+    db, make_order, technician, new_attachment
+):
+    # Issue 10.3: the scores are the customer's; when they decline, the technician types none.
+    order = make_order("install")
+    _ready_to_evaluate(db, order, technician, new_attachment)
+    declined = {"comments": "", "signature_attachment_id": None, "declined": {"reason": "手不方便"}}
+    apply_op(order, technician, "evaluate.submit", declined, WINDOW_START)
+    visit = latest_visit(order.id)
+    assert visit.signature_declined_reason == "手不方便"
+    assert (visit.ratings, visit.mot) == (None, None)
+
+
+def test_scores_typed_for_a_customer_who_declined_are_refused(db, make_order, technician, new_attachment):
     order = make_order("install")
     data = _ready_to_evaluate(db, order, technician, new_attachment)
-    apply_op(
-        order,
-        technician,
-        "evaluate.submit",
-        {**data, "signature_attachment_id": None, "declined": {"reason": "手不方便"}},
-        WINDOW_START,
+    error = refused(
+        order, technician, "evaluate.submit", {**data, "signature_attachment_id": None, "declined": {"reason": "忙"}}
     )
-    assert latest_visit(order.id).signature_declined_reason == "手不方便"
+    assert error.code == "scores_without_customer" and set(error.errors) == {"ratings", "mot"}
 
 
 def test_signature_must_be_uploaded_first(db, make_order, technician, new_attachment):
