@@ -4,6 +4,7 @@
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { getLang, t } from '../i18n.js';
+import { reasonOf } from './reason.js';
 
 const WAITING_STATUSES = ['new', 'needs_revisit', 'no_access'];
 const PRIORITY_ORDER = { urgent: 0, high: 1, normal: 2, low: 3 };
@@ -22,12 +23,6 @@ function onDay(date, time) {
   return `${date}T${time}:00+08:00`;
 }
 
-function reasonOf(r) {
-  if (r.status === 0) return t('offline');
-  if (r.body?.code === 'slot_taken') return t('slotTaken');
-  const fields = r.body?.errors?.json ? Object.values(r.body.errors.json).flat().join(' ') : '';
-  return [r.body?.message, fields].filter(Boolean).join(' — ') || `HTTP ${r.status}`;
-}
 
 function BookDialog({ plan, day, api, onClose, onBooked, reload }) {
   const [technicianId, setTechnicianId] = useState(plan.technicianId);

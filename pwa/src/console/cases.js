@@ -3,6 +3,7 @@
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { L, getLang, t } from '../i18n.js';
+import { reasonOf } from './reason.js';
 
 const KINDS = ['complaint', 'query', 'follow_up'];
 const CHANNELS = ['phone', 'visit', 'sms', 'wechat', 'web', 'letter', 'other'];
@@ -13,11 +14,6 @@ function when(iso) {
   return new Date(iso).toLocaleString(getLang() === 'zh' ? 'zh-CN' : 'en-GB', { timeZone: 'Asia/Shanghai', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
 }
 
-function reasonOf(r) {
-  if (r.status === 0) return t('offline');
-  const fields = r.body?.errors?.json ? Object.keys(r.body.errors.json).join(', ') : '';
-  return [r.body?.message, fields].filter(Boolean).join(' — ') || `HTTP ${r.status}`;
-}
 
 function CaseRow({ item, readOnly, api, onChange }) {
   const [notes, setNotes] = useState('');

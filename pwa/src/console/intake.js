@@ -3,15 +3,11 @@
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { L, t } from '../i18n.js';
+import { reasonOf } from './reason.js';
 
 const SEARCH_DELAY_MS = 250;
 const PRIORITIES = ['normal', 'high', 'urgent', 'low'];
 
-function reasonOf(r) {
-  if (r.status === 0) return t('offline');
-  const fields = r.body?.errors?.json ? Object.keys(r.body.errors.json).join(', ') : '';
-  return [r.body?.message, fields].filter(Boolean).join(' — ') || `HTTP ${r.status}`;
-}
 
 function Scripts({ guide }) {
   return html`<section class="panel script" aria-labelledby="answer-h">

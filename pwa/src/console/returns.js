@@ -3,14 +3,10 @@
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { L, t } from '../i18n.js';
+import { reasonOf } from './reason.js';
 
 const UNREACHED = ['no_answer', 'busy', 'switched_off', 'wrong_number', 'not_convenient'];
 
-function reasonOf(r) {
-  if (r.status === 0) return t('offline');
-  const fields = r.body?.errors?.json ? Object.values(r.body.errors.json).flat().join(' ') : '';
-  return [r.body?.message, fields].filter(Boolean).join(' — ') || `HTTP ${r.status}`;
-}
 
 function Sheet({ orderId, user, api, onDone }) {
   const [sheet, setSheet] = useState(null);
