@@ -11,6 +11,7 @@ from backend.extensions import db
 from backend.forms.data import (
     MAX_PHOTOS,
     Company,
+    ComplianceSummary,
     EquipmentSwap,
     Fee,
     FeedbackFormData,
@@ -24,6 +25,8 @@ from backend.forms.data import (
 )
 from backend.greetings import customer_title
 from backend.timeutil import LOCAL_TZ
+from backend.visits.compliance import rule_label, tally
+from backend.visits.definitions import get_flow
 from backend.visits.models import Attachment, Visit, VisitEvent
 
 
@@ -94,6 +97,21 @@ def _signature(visit: Visit, step: str) -> Signature | None:
     return Signature(found[0], found[1]) if found else None
 
 
+def _compliance(visit: Visit, lang: str) -> ComplianceSummary:
+    record = tally(visit.compliance)
+    flow = get_flow(visit.flow_type)
+    return ComplianceSummary(
+        score=record["score"],
+        verified_score=record["verified_score"],
+        attested_score=record["attested_score"],
+        verified=record["verified"],
+        attested=record["attested"],
+        missed=record["missed"],
+        not_applicable=record["not_applicable"],
+        missed_rules=tuple(rule_label(rule, flow, lang) for rule in record["missed_rules"]),
+    )
+
+
 def service_form_data(
     order, visit: Visit, *, form_id: str, number: str, lang: str, customer_input: CustomerInput | None = None
 ) -> ServiceFormData:
@@ -143,6 +161,7 @@ def service_form_data(
         customer_signature=customer_signature,
         technician_signature=_signature(visit, "operate"),
         photos=_photos(visit),
+        compliance=_compliance(visit, lang),
     )
 
 

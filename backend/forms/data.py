@@ -65,6 +65,20 @@ class Signature:
 
 
 @dataclass(frozen=True)
+class ComplianceSummary:
+    """The visit's compliance record as the Service Form prints it: scores apart, and what was missed."""
+
+    score: int | None
+    verified_score: int | None
+    attested_score: int | None
+    verified: int
+    attested: int
+    missed: int
+    not_applicable: int
+    missed_rules: tuple[str, ...] = ()  # their names, as people read them
+
+
+@dataclass(frozen=True)
 class ServiceFormData:
     """Everything printed on a Service Form (服务单)."""
 
@@ -93,6 +107,7 @@ class ServiceFormData:
     customer_signature: Signature | None = None
     technician_signature: Signature | None = None
     photos: tuple[Photo, ...] = ()
+    compliance: ComplianceSummary | None = None
 
     def __post_init__(self):
         if len(self.photos) > MAX_PHOTOS:

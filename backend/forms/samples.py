@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from backend.forms.data import (
     Company,
+    ComplianceSummary,
     EquipmentSwap,
     Fee,
     FeedbackFormData,
@@ -58,6 +59,7 @@ ZH = {
     ),
     "comments": "师傅很准时，穿了鞋套，讲解很耐心。",
     "leads": (Lead("宽带提速 500M", "感兴趣", "周末联系"),),
+    "missed_rules": ("到达时间比约定时间提前5-10分钟", "主动宣传：递送宣传单张"),
 }
 
 EN = {
@@ -74,13 +76,14 @@ EN = {
     ),
     "materials": (Material("Coax SYWV-75-5", "3 m"), Material("F connector", "2")),
     "fees": (
-        Fee("STB-SWAP", "Box replacement (warranty)", 1, "unit", 0, 0),
+        Fee("STB-SWAP", "Box swap (warranty)", 1, "unit", 0, 0),
         Fee("CABLE", "Drop cable", 3, "m", 300, 900),
         Fee("F-CONN", "F connector", 2, "pc", 200, 400),
         Fee("VISIT", "Call-out fee", 1, "visit", 2000, 2000),
     ),
     "comments": "On time, wore shoe covers, explained everything patiently.",
     "leads": (Lead("Broadband 500M upgrade", "interested", "call at the weekend"),),
+    "missed_rules": ("Arrived 5–10 minutes before the agreed time", "Handed the leaflet"),
 }
 
 
@@ -119,6 +122,16 @@ def sample_service_form(
         customer_signature=Signature(squiggle_png(seed=1), signed_at=_T0 + timedelta(minutes=52)),
         technician_signature=Signature(squiggle_png(seed=4), signed_at=_T0 + timedelta(minutes=51)),
         photos=photos,
+        compliance=ComplianceSummary(
+            score=97,
+            verified_score=39,
+            attested_score=58,
+            verified=24,
+            attested=36,
+            missed=2,
+            not_applicable=4,
+            missed_rules=text["missed_rules"],
+        ),
     )
     values.update(overrides)
     return ServiceFormData(**values)

@@ -13,6 +13,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from backend.errors import NotFound
 from backend.greetings import check_script
+from backend.visits.compliance import ENGINE_RULES
 
 PACKAGE_DIR = Path(__file__).parent
 DEFAULT_FLOWS_DIR = PACKAGE_DIR / "flows"
@@ -75,6 +76,8 @@ class ChecklistItemSchema(Schema):
     required = fields.Boolean(required=True)
     choices = fields.List(fields.Nested(ChoiceSchema))
     record = fields.String(validate=validate.OneOf(RECORD_LINKS))
+    # A rule the server checks from evidence: a tick it contradicts is recorded missed.
+    verified_by = fields.String(validate=validate.OneOf(ENGINE_RULES))
 
     @validates_schema
     def _choices_match_kind(self, data, **kwargs):

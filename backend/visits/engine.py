@@ -21,6 +21,14 @@ from backend.errors import DomainError
 from backend.extensions import db
 from backend.timeutil import utcnow
 from backend.visits import payloads
+from backend.visits.compliance import (
+    ATTESTED,
+    MISSED,
+    NOT_APPLICABLE,
+    SITUATIONAL_RULES,
+    VERIFIED,
+    record_rule,
+)
 from backend.visits.definitions import STEP_IDS, flow_step, get_flow, tariff_items
 from backend.visits.models import Attachment, Lead, SyncOp, Visit, VisitEvent
 from backend.visits.payloads import MOT_KEYS, RATING_KEYS
@@ -413,15 +421,6 @@ def _parse(value):
     return datetime.fromisoformat(value)
 
 
-def record_check(visit, rule, passed, evidence, at=None):
-    """Record one rule of the standard as checked, passed or failed, with its evidence."""
-    compliance = dict(visit.compliance or {})
-    compliance[rule] = {"passed": bool(passed), "evidence": evidence, "checked_at": _iso(at or utcnow())}
-    visit.compliance = compliance
-    passed_count = sum(1 for check in compliance.values() if check["passed"])
-    visit.compliance_score = round(100 * passed_count / len(compliance))
-
-
 def _set_flag(visit, flag, on):
     flags = [f for f in visit.flags if f != flag]
     visit.flags = flags + [flag] if on else flags
@@ -453,6 +452,35 @@ def _answered(item, answer):
     if item["kind"] == "text":
         return bool(str(value).strip())
     return value is not None
+
+
+def _verified(held):
+    """Return the status of a rule the server checked itself: verified when it held, else missed."""
+    return VERIFIED if held else MISSED
+
+
+def _record_item(visit, step, item, answer, at):
+    """Record a checklist item of a completed step as a rule of the standard.
+
+    A tick is the technician's word (attested); a photo on file is evidence (verified); an item
+    the flow says the server checks (`verified_by`) takes that rule's finding, so a tick the
+    evidence contradicts (ticked "arrived early", checked in late) is missed, not attested.
+    An optional item left unanswered did not arise on this visit.
+    """
+    rule = f"{step}.{item['id']}"
+    if not _answered(item, answer):
+        record_rule(visit, rule, NOT_APPLICABLE, {"answered": False}, at)
+        return
+    evidence = {"answer": answer["value"], "answered_at": answer["at"]}
+    if item["kind"] == "photo":
+        record_rule(visit, rule, VERIFIED, {**evidence, "attachment_id": answer["value"]}, at)
+        return
+    check = (visit.compliance or {}).get(item.get("verified_by") or "")
+    if check is None or check["status"] == NOT_APPLICABLE:
+        record_rule(visit, rule, ATTESTED, evidence, at)
+        return
+    found = {**evidence, "checked_by": item["verified_by"], "evidence": check["evidence"]}
+    record_rule(visit, rule, VERIFIED if check["status"] == VERIFIED else MISSED, found, at)
 
 
 # --- handlers, one per action type ----------------------------------------------------------
@@ -515,19 +543,16 @@ def _assess_arrival(ctx):
         "minutes_before_window": round(lead / 60, 1),
         "arrival": arrival,
     }
-    record_check(visit, "arrive.on_time", arrival != "late", evidence, ctx.at)
-    record_check(visit, "arrive.early_5_10_min", early_min <= lead <= early_max, evidence, ctx.at)
+    record_rule(visit, "arrive.on_time", _verified(arrival != "late"), evidence, ctx.at)
+    record_rule(visit, "arrive.early_5_10_min", _verified(early_min <= lead <= early_max), evidence, ctx.at)
     late_unannounced = False
+    notice = {**evidence, "late_notice_at": _iso(visit.late_notice_at)}
     if arrival == "late":
         notified = visit.late_notice_at is not None and visit.late_notice_at < start
         late_unannounced = not notified
-        record_check(
-            visit,
-            "arrive.late_notice_before_window",
-            notified,
-            {**evidence, "late_notice_at": _iso(visit.late_notice_at)},
-            ctx.at,
-        )
+        record_rule(visit, "arrive.late_notice_before_window", _verified(notified), notice, ctx.at)
+    else:  # a late notice sent before an arrival that turned out on time changes nothing
+        record_rule(visit, "arrive.late_notice_before_window", NOT_APPLICABLE, notice, ctx.at)
     _set_flag(visit, LATE_WITHOUT_NOTICE, late_unannounced)
     return {"flags": [LATE_WITHOUT_NOTICE]} if late_unannounced else {}
 
@@ -570,8 +595,8 @@ def _no_access(ctx):
         )
     notice_id = _use_attachment(ctx, ctx.payload["notice_attachment_id"], "arrive", "notice")
     visit.no_access_notice_id = notice_id
-    record_check(visit, "arrive.knock_protocol", True, evidence, ctx.at)
-    record_check(visit, "arrive.notice_left", True, {"notice_attachment_id": notice_id}, ctx.at)
+    record_rule(visit, "arrive.knock_protocol", VERIFIED, evidence, ctx.at)
+    record_rule(visit, "arrive.notice_left", VERIFIED, {"notice_attachment_id": notice_id}, ctx.at)
     visit.outcome, visit.ended_at = "no_access", ctx.at
     _move(ctx.state, "no_access", "nobody home; notice left")
     ctx.state.appointment_done = True
@@ -624,8 +649,13 @@ def _communicate(ctx):
         p["customer_style"],
         p["needs"],
     )
-    record_check(
-        visit, "communicate.listened_first", True, {"customer_style": p["customer_style"], "needs": p["needs"]}, ctx.at
+    # The description is on record; that it was heard out first only the technician can say.
+    record_rule(
+        visit,
+        "communicate.listened_first",
+        ATTESTED,
+        {"customer_style": p["customer_style"], "needs": p["needs"]},
+        ctx.at,
     )
 
 
@@ -673,15 +703,15 @@ def _operate(ctx):
     visit.fees = lines
     visit.fees_total_cents = sum(line["amount_cents"] for line in lines)
     visit.result, visit.operate_notes = p["result"], p["notes"]
-    record_check(
+    record_rule(
         visit,
         "operate.fees_in_tariff",
-        True,
+        VERIFIED,
         {"fees": [line["tariff_code"] for line in lines], "total_cents": visit.fees_total_cents},
         ctx.at,
     )
-    if visit.equipment_swaps:
-        record_check(visit, "operate.swap_serials_recorded", True, {"swaps": visit.equipment_swaps}, ctx.at)
+    swapped = VERIFIED if visit.equipment_swaps else NOT_APPLICABLE
+    record_rule(visit, "operate.swap_serials_recorded", swapped, {"swaps": visit.equipment_swaps}, ctx.at)
 
 
 def _link(ctx):
@@ -728,10 +758,10 @@ def _evaluate(ctx):
     visit.ratings = {k: p["ratings"][k] for k in RATING_KEYS} if signed_scores else None
     visit.mot = {k: p["mot"][k] for k in MOT_KEYS} if signed_scores else None
     visit.comments, visit.evaluated_at = p["comments"], ctx.at
-    record_check(
+    record_rule(
         visit,
         "evaluate.customer_signed_or_declined",
-        True,
+        VERIFIED,
         {"signed": bool(signature), "declined_reason": visit.signature_declined_reason},
         ctx.at,
     )
@@ -760,10 +790,12 @@ def _help(ctx):
         }
         for lead in p["leads"]
     ]
-    record_check(
+    # Checks, leads and the leaflet are the technician's record; nothing of them is no help at all.
+    helped = p["checks"] or p["leads"] or p["leaflet_given"]
+    record_rule(
         visit,
         "help.proactive_help",
-        True,
+        ATTESTED if helped else MISSED,
         {"checks": p["checks"], "leads": len(p["leads"]), "leaflet_given": p["leaflet_given"]},
         ctx.at,
     )
@@ -800,18 +832,8 @@ def _step_complete(ctx):
     record_name, recorded = _STEP_RECORDS[step]
     if not recorded(visit):
         raise rejected("step_record_missing", f"The {step} step needs {record_name} first.", {"record": [record_name]})
-    record_check(
-        visit,
-        f"{step}.checklist",
-        True,
-        {
-            "answered": sorted(i["id"] for i in checklist if _answered(i, answers.get(i["id"]))),
-            "optional_skipped": sorted(
-                i["id"] for i in checklist if not i["required"] and not _answered(i, answers.get(i["id"]))
-            ),
-        },
-        ctx.at,
-    )
+    for item in checklist:
+        _record_item(visit, step, item, answers.get(item["id"]), ctx.at)
     visit.completed_steps = visit.completed_steps + [step]
 
 
@@ -822,7 +844,10 @@ def _visit_complete(ctx):
         raise rejected("steps_incomplete", f"Steps not complete: {', '.join(missing)}.", {"steps": missing})
     # Not fixed, or fixed only with support still to come: another visit, never "completed" (需另约时间).
     outcome = "completed" if visit.result == "fixed" else "needs_revisit"
-    record_check(visit, "visit.six_steps", True, {"steps": list(STEP_IDS)}, ctx.at)
+    record_rule(visit, "visit.six_steps", VERIFIED, {"steps": list(STEP_IDS)}, ctx.at)
+    for rule in SITUATIONAL_RULES:
+        if rule not in visit.compliance:  # the door opened: no knocking to check, no notice to leave
+            record_rule(visit, rule, NOT_APPLICABLE, {"checked_in_at": _iso(visit.checked_in_at)}, ctx.at)
     visit.outcome, visit.ended_at = outcome, ctx.at
     reason = "visit completed" if outcome == "completed" else f"{visit.result}: another visit needed"
     _move(ctx.state, outcome, reason)

@@ -8,6 +8,7 @@ import re
 
 from marshmallow import Schema, fields, validate
 
+from backend.visits.compliance import STATUSES
 from backend.visits.engine import OPS
 from backend.visits.payloads import Declined, DeclinedSchema
 
@@ -96,3 +97,33 @@ class AttachmentSchema(Schema):
     size = fields.Integer()
     uploaded_at = fields.DateTime()
     work_order_id = fields.Integer(allow_none=True)
+
+
+class ComplianceRuleSchema(Schema):
+    rule = fields.String(metadata={"description": "e.g. arrive.on_time, or <step>.<checklist item id>"})
+    status = fields.String(
+        validate=validate.OneOf(STATUSES),
+        metadata={"description": "verified (the server checked the evidence), attested (ticked), missed, n.a."},
+    )
+    evidence = fields.Dict(allow_none=True, metadata={"description": "what the status rests on"})
+    checked_at = fields.String(allow_none=True)
+
+
+class ComplianceSchema(Schema):
+    score = fields.Integer(allow_none=True, metadata={"description": "% of applicable rules met"})
+    verified_score = fields.Integer(allow_none=True, metadata={"description": "% met on the server's evidence"})
+    attested_score = fields.Integer(allow_none=True, metadata={"description": "% met on the technician's tick"})
+    applicable = fields.Integer()
+    verified = fields.Integer()
+    attested = fields.Integer()
+    missed = fields.Integer()
+    not_applicable = fields.Integer()
+    missed_rules = fields.List(fields.String())
+    rules = fields.List(fields.Nested(ComplianceRuleSchema))
+    flags = fields.List(fields.String(), metadata={"description": "e.g. late_without_notice"})
+
+
+class VisitSummarySchema(Schema):
+    compliance = fields.Nested(ComplianceSchema, allow_none=True, metadata={"description": "of the latest visit"})
+    visits = fields.List(fields.Dict(), metadata={"description": "every visit, oldest first, each with its compliance"})
+    events = fields.List(fields.Dict(), metadata={"description": "the audit trail, oldest first"})

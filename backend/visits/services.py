@@ -3,6 +3,7 @@
 from sqlalchemy import select
 
 from backend.extensions import db
+from backend.visits.compliance import status_of, tally
 from backend.visits.engine import current_step
 from backend.visits.models import Lead, Visit, VisitEvent
 
@@ -12,10 +13,19 @@ def _iso(value):
 
 
 def compliance_of(visit: Visit) -> dict:
-    """Return a visit's compliance record: score and every rule checked, passed or failed."""
+    """Return a visit's compliance record: the scores, the counts per status, and every rule with its evidence."""
+    compliance = visit.compliance or {}
     return {
-        "score": visit.compliance_score,
-        "rules": [{"rule": rule, **check} for rule, check in (visit.compliance or {}).items()],
+        **tally(compliance),
+        "rules": [
+            {
+                "rule": rule,
+                "status": status_of(check),
+                "evidence": check.get("evidence"),
+                "checked_at": check.get("checked_at"),
+            }
+            for rule, check in compliance.items()
+        ],
         "flags": list(visit.flags or []),
     }
 

@@ -13,7 +13,7 @@ from backend.observability import record_sync_results
 from backend.timeutil import utcnow
 from backend.visits import attachments, definitions, services
 from backend.visits.attachments import may_see_order
-from backend.visits.schemas import AttachmentSchema, SyncRequestSchema, SyncResponseSchema
+from backend.visits.schemas import AttachmentSchema, SyncRequestSchema, SyncResponseSchema, VisitSummarySchema
 from backend.visits.sync import sync_batch
 from backend.workorders.models import WorkOrder
 
@@ -119,7 +119,7 @@ class AttachmentResource(MethodView):
 
 @blp.route("/work-orders/<int:order_id>/visits")
 class OrderVisits(MethodView):
-    @blp.response(200, description="Compliance record, visits and audit trail of a work order")
+    @blp.response(200, VisitSummarySchema, description="Compliance record, visits and audit trail of a work order")
     @login_required()
     def get(self, order_id):
         """Return a work order's visits with their compliance records and the audit trail."""

@@ -31,12 +31,13 @@ def completed_order(db, make_order, technician):  # noqa: F811 (fixtures re-expo
         attachment, _ = store_attachment(str(uuid.uuid4()), content, technician)
         return attachment.id
 
-    def make(**customer):
+    def make(visit=None, **customer):
+        """Complete a repair visit (whole_visit_ops options in `visit`) for a customer with these fields."""
         order = make_order("repair")
         for key, value in customer.items():
             setattr(order.customer, key, value)
         db.session.commit()
-        ops = whole_visit_ops("repair", new_attachment)
+        ops = whole_visit_ops("repair", new_attachment, **(visit or {}))
         results = sync_batch(technician, DEVICE, as_sync_ops(order, ops))
         assert all(r["status"] == "applied" for r in results), [r for r in results if r["status"] != "applied"]
         return order

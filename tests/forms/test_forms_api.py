@@ -29,6 +29,26 @@ def test_completing_a_visit_seals_a_service_and_a_feedback_form(completed_order,
     assert "客户反馈单" in pdftotext(feedback.data).replace(" ", "")
 
 
+def test_the_service_form_prints_the_compliance_record_with_verified_and_attested_apart(
+    completed_order, technician, client, auth_headers
+):
+    # Checked in 20 minutes late with no notice: the record says so, whatever was ticked.
+    order = completed_order(visit={"arrive_minutes_early": -20}, name="张三", title="先生")
+    record = client.get(f"/api/v1/work-orders/{order.id}/visits", headers=auth_headers(technician)).json["compliance"]
+    assert record["missed_rules"] == [
+        "arrive.arrived_early",
+        "arrive.early_5_10_min",
+        "arrive.late_notice_before_window",
+        "arrive.on_time",
+    ]
+    pdf = client.get(f"/api/v1/work-orders/{order.id}/forms/service.pdf", headers=auth_headers(technician))
+    text = pdftotext(pdf.data).replace(" ", "").replace("\n", "")
+    assert "服务规范执行记录" in text
+    assert f"规范得分{record['score']}（核验{record['verified_score']}·自述{record['attested_score']}）" in text
+    assert "按约定时间到达" in text and "耽误时间，提前电话联系说明原因并向客户道歉" in text
+    assert f"未做到{record['missed']}" in text and record["missed"] == 4
+
+
 def test_the_printed_qr_code_scans_to_the_forms_verification_page(
     completed_order, technician, client, auth_headers, tmp_path
 ):

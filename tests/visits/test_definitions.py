@@ -66,6 +66,16 @@ def test_operator_edits_a_checklist_without_a_release(db, flows_copy):
     assert "四个一：一块新垫布" in labels
 
 
+def test_a_checklist_item_can_only_be_checked_by_a_rule_the_engine_records(db, flows_copy):
+    # A typo'd verified_by would leave the tick unchecked for good: refuse the file instead.
+    path = flows_copy / "repair.yaml"
+    edited = path.read_text(encoding="utf-8").replace("verified_by: arrive.early_5_10_min", "verified_by: arrive.early")
+    path.write_text(edited, encoding="utf-8")
+    with pytest.raises(DefinitionError) as info:
+        get_flow("repair")
+    assert "verified_by" in str(info.value)
+
+
 def test_an_invalid_flow_names_the_file_and_field(db, flows_copy):
     path = flows_copy / "repair.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("kind: check", "kind: tickbox", 1), encoding="utf-8")

@@ -52,7 +52,7 @@ def test_whole_visit_follows_the_standard(db, make_order, technician, new_attach
         "arrive.early_5_10_min",
         "operate.fees_in_tariff",
         "visit.six_steps",
-        "call.checklist",
+        "call.no_wei",
     }
     assert summary["events"][-1]["type"] == "visit.complete"
 
@@ -86,7 +86,7 @@ def test_late_arrival_without_notice_is_flagged(db, make_order, technician, new_
     assert extras == {"flags": ["late_without_notice"]}
     visit = latest_visit(order.id)
     assert visit.arrival_class == "late" and "late_without_notice" in visit.flags
-    assert visit.compliance["arrive.late_notice_before_window"]["passed"] is False
+    assert visit.compliance["arrive.late_notice_before_window"]["status"] == "missed"
     assert visit.compliance_score < 100
 
 
@@ -103,7 +103,7 @@ def test_late_arrival_with_notice_before_the_window_is_not_flagged(db, make_orde
     assert apply_op(order, technician, "arrive.checkin", checkin["data"], checkin["at"]) == {}
     visit = latest_visit(order.id)
     assert visit.arrival_class == "late" and visit.flags == []
-    assert visit.compliance["arrive.late_notice_before_window"]["passed"] is True
+    assert visit.compliance["arrive.late_notice_before_window"]["status"] == "verified"
 
 
 def test_a_notice_after_the_window_started_does_not_excuse_lateness(db, make_order, technician, new_attachment):
@@ -151,6 +151,8 @@ def test_no_access_path(db, make_order, technician, new_attachment, upload):
     visit = latest_visit(order.id)
     assert visit.outcome == "no_access" and visit.ended_at is not None
     assert visit.compliance["arrive.knock_protocol"]["evidence"]["seconds_before_call"] == 190
+    assert visit.compliance["arrive.knock_protocol"]["status"] == "verified"
+    assert visit.compliance["arrive.notice_left"]["status"] == "verified"
 
 
 @pytest.mark.parametrize(
