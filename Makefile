@@ -92,6 +92,9 @@ pwa: pwa/dist/sw.js ## Build the technician app into pwa/dist (only when its sou
 test-pwa: pwa/node_modules/.package-lock.json ## Run the app's unit tests (Vitest)
 	@cd pwa && npx vitest run
 
+standard-doc: venv ## Regenerate docs/standard.md from the flows, the engine's rules and the call-centre data
+	@$(PY) -m backend.visits.standard > docs/standard.md
+
 screenshots: system-packages venv-dev pwa ## Retake the README's phone screenshots (docs/screenshots) with the browser tests
 	@DOORSTEP_SCREENSHOTS=docs/screenshots $(VENV)/bin/pytest -q -p no:xdist tests/e2e
 
