@@ -3,9 +3,9 @@
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from backend.visits.payloads import MOT_KEYS, MOT_SCALE, RATING_KEYS, RATING_SCALE
+
 MAX_PHOTOS = 4
-MOT_MOMENTS = ("call", "arrival", "communication", "operation")
-RATING_ASPECTS = ("overall", "punctuality", "attitude", "professionalism", "tidiness")
 
 
 @dataclass(frozen=True)
@@ -149,10 +149,10 @@ class FeedbackFormData:
 
     def __post_init__(self):
         for aspect, value in self.ratings.items():
-            if aspect not in RATING_ASPECTS or not 1 <= value <= 5:
+            if aspect not in RATING_KEYS or not RATING_SCALE[0] <= value <= RATING_SCALE[1]:
                 raise ValueError(f"rating {aspect}={value} is not an aspect rated 1–5")
         for moment, value in self.mot.items():
-            if moment not in MOT_MOMENTS or not -3 <= value <= 3:
+            if moment not in MOT_KEYS or not MOT_SCALE[0] <= value <= MOT_SCALE[1]:
                 raise ValueError(f"moment-of-truth {moment}={value} is not a moment scored −3…+3")
 
 

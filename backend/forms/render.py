@@ -17,12 +17,11 @@ from markupsafe import Markup
 
 from backend.forms import fonts
 from backend.forms.data import (
-    MOT_MOMENTS,
-    RATING_ASPECTS,
     FeedbackFormData,
     NoAccessNoticeData,
     ServiceFormData,
 )
+from backend.visits.payloads import MOT_KEYS, RATING_KEYS
 
 log = logging.getLogger(__name__)
 
@@ -127,8 +126,8 @@ class Renderer:
             t=labels()[lang],
             lang_tag=LANG_TAGS[lang],
             qr_data_uri=qr_data_uri(form.verify_url),
-            rating_aspects=RATING_ASPECTS,
-            mot_moments=MOT_MOMENTS,
+            rating_aspects=RATING_KEYS,
+            mot_moments=MOT_KEYS,
         )
 
     def render_pdf(self, form, lang: str = "zh") -> bytes:

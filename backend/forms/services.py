@@ -16,7 +16,6 @@ from backend.errors import Conflict, DomainError, InvalidInput, NotFound
 from backend.extensions import db
 from backend.forms import configure_for_app
 from backend.forms.builder import BUILDERS, CustomerInput
-from backend.forms.data import MOT_MOMENTS, RATING_ASPECTS
 from backend.forms.models import Form, SigningLink
 from backend.forms.render import render_pdf
 from backend.forms.seal import get_sealer, sha256_hex
@@ -24,6 +23,7 @@ from backend.messages.services import compose, dispatch
 from backend.timeutil import utcnow
 from backend.visits.attachments import checked_image_type
 from backend.visits.models import Visit, VisitEvent
+from backend.visits.payloads import MOT_KEYS, MOT_SCALE, RATING_KEYS, RATING_SCALE
 from backend.workorders.models import WorkOrder
 
 log = logging.getLogger(__name__)
@@ -362,10 +362,10 @@ def submit_signing_link(
         raise InvalidInput("The signature must be a drawn PNG image.", errors={"signature": ["Sign first."]})
     errors = {}
     for key, value in ratings.items():
-        if key not in RATING_ASPECTS or not 1 <= value <= 5:
+        if key not in RATING_KEYS or not RATING_SCALE[0] <= value <= RATING_SCALE[1]:
             errors.setdefault("ratings", {})[key] = ["Must be from 1 to 5."]
     for key, value in mot.items():
-        if key not in MOT_MOMENTS or not -3 <= value <= 3:
+        if key not in MOT_KEYS or not MOT_SCALE[0] <= value <= MOT_SCALE[1]:
             errors.setdefault("mot", {})[key] = ["Must be from −3 to +3."]
     if errors:
         raise InvalidInput("Some answers are out of range.", errors=errors)

@@ -12,10 +12,10 @@ from backend.errors import InvalidInput
 from backend.extensions import Blueprint
 from backend.forms import health, services
 from backend.forms.builder import customer_name, verify_url
-from backend.forms.data import MOT_MOMENTS, RATING_ASPECTS
 from backend.forms.render import labels
 from backend.forms.schemas import FormSchema, ResealSchema, SigningLinkInSchema, SigningLinkSchema
 from backend.i18n import select_locale
+from backend.visits.payloads import MOT_KEYS, RATING_KEYS
 from backend.workorders.services import get_visible_order
 
 blp = Blueprint("forms", __name__, url_prefix="/api/v1/work-orders", description="Sealed forms")
@@ -154,8 +154,8 @@ def sign_page(token):
         visit=visit,
         customer=customer_name(order.customer),
         expires_at=link.expires_at,
-        rating_aspects=RATING_ASPECTS,
-        mot_moments=MOT_MOMENTS,
+        rating_aspects=RATING_KEYS,
+        mot_moments=MOT_KEYS,
     )
 
 
@@ -165,8 +165,8 @@ def sign_submit(token):
     lang = _lang()
     try:
         signature = _signature_from(request.form.get("signature", ""))
-        ratings = {k: int(request.form[f"rating_{k}"]) for k in RATING_ASPECTS if request.form.get(f"rating_{k}")}
-        mot = {k: int(request.form[f"mot_{k}"]) for k in MOT_MOMENTS if request.form.get(f"mot_{k}")}
+        ratings = {k: int(request.form[f"rating_{k}"]) for k in RATING_KEYS if request.form.get(f"rating_{k}")}
+        mot = {k: int(request.form[f"mot_{k}"]) for k in MOT_KEYS if request.form.get(f"mot_{k}")}
     except ValueError:
         raise InvalidInput("The answers could not be read.") from None
     try:

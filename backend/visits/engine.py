@@ -31,7 +31,7 @@ from backend.visits.compliance import (
 )
 from backend.visits.definitions import STEP_IDS, flow_step, get_flow, tariff_items
 from backend.visits.models import Attachment, Lead, SyncOp, Visit, VisitEvent
-from backend.visits.payloads import MOT_KEYS, RATING_KEYS
+from backend.visits.payloads import MOT_KEYS, MOT_SCALE, RATING_KEYS, RATING_SCALE
 from backend.workorders.models import StatusChange, WorkOrder
 from backend.workorders.statemachine import check_transition
 
@@ -724,10 +724,10 @@ def _evaluate(ctx):
     declined = p.get("declined")
     signature = p.get("signature_attachment_id")
     if signature or not declined:
-        rating_errors = _range_errors(p["ratings"] or {}, RATING_KEYS, 1, 5)
+        rating_errors = _range_errors(p["ratings"] or {}, RATING_KEYS, *RATING_SCALE)
         if rating_errors:
             raise rejected("rating_out_of_range", "Ratings are whole numbers from 1 to 5.", {"ratings": rating_errors})
-        mot_errors = _range_errors(p["mot"] or {}, MOT_KEYS, -3, 3)
+        mot_errors = _range_errors(p["mot"] or {}, MOT_KEYS, *MOT_SCALE)
         if mot_errors:
             raise rejected(
                 "mot_out_of_range", "Moment-of-truth scores are whole numbers from −3 to +3.", {"mot": mot_errors}

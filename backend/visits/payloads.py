@@ -16,6 +16,9 @@ ATTACHMENT_KINDS = ("photo", "signature", "notice")
 LEAD_INTEREST = ("high", "medium", "low")
 RATING_KEYS = ("overall", "punctuality", "attitude", "professionalism", "tidiness")
 MOT_KEYS = ("call", "arrival", "communication", "operation")
+# The scales the customer scores on: ratings 1-5 stars, moments of truth -3..+3 (the standard's MOT scale).
+RATING_SCALE = (1, 5)
+MOT_SCALE = (-3, 3)
 
 NonEmpty = validate.Length(min=1)
 Uuid = fields.UUID

@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 
-from backend.forms.data import MOT_MOMENTS, RATING_ASPECTS
+from backend.visits.payloads import MOT_KEYS, RATING_KEYS
 from tests.e2e.conftest import PHONE, screenshot
 from tests.e2e.driver import login
 from tests.visits.conftest import as_sync_ops, whole_visit_ops
@@ -184,7 +184,7 @@ def test_every_target_on_the_signing_page_is_at_least_44_px_at_360_by_740(live_s
         assert page.evaluate("document.documentElement.lang") == ("en" if lang == "en" else "zh-CN")
         targets = page.evaluate(TARGETS_JS)
         radios = [t for t in targets if t["what"].startswith('<input type="radio"')]
-        assert len(radios) == 5 * len(RATING_ASPECTS) + 7 * len(MOT_MOMENTS)  # every choice is there, visible
+        assert len(radios) == 5 * len(RATING_KEYS) + 7 * len(MOT_KEYS)  # every choice is there, visible
         small = [t for t in targets if t["width"] < MIN_TARGET_PX or t["height"] < MIN_TARGET_PX]
         assert small == [], json.dumps(small, ensure_ascii=False, indent=1)
         # Reads well: nothing wider than the phone, no text below 14 px, each scale on one row.
