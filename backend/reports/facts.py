@@ -15,13 +15,13 @@ from sqlalchemy import func, select
 from backend.aftercare.models import SATISFIED_FROM
 from backend.extensions import db
 from backend.timeutil import LOCAL_TZ
+from backend.visits.compliance import MET, status_of
 from backend.visits.engine import LATE_WITHOUT_NOTICE
 from backend.visits.models import Lead, Visit
 from backend.visits.payloads import MOT_KEYS, RATING_KEYS
 from backend.workorders.models import WorkOrder
 
 Cell = namedtuple("Cell", "day technician_id work_order_type branch area")
-RULE_STATUSES = ("verified", "attested", "missed", "not_applicable")
 # Bands of the 0-100 compliance score, low to high: (name, lowest score in it).
 SCORE_BANDS = (("0-59", 0), ("60-79", 60), ("80-89", 80), ("90-99", 90), ("100", 100))
 # Arrival classes by the standard; each is a measure "arrival.<class>".
@@ -32,18 +32,8 @@ _ID_CHUNK = 1000  # ids per IN (...) list: far below SQLite's and PostgreSQL's p
 
 
 def rule_statuses(compliance: dict | None) -> dict[str, str]:
-    """Return {rule id: verified | attested | missed | not_applicable} of a visit's compliance record.
-
-    The one reader of the record's shape: {"status": ...} per rule, and the older {"passed": bool}
-    read as verified / missed (the server checked those itself).
-    """
-    statuses = {}
-    for rule, check in (compliance or {}).items():
-        status = check.get("status")
-        if status is None:
-            status = "verified" if check.get("passed") else "missed"
-        statuses[rule] = status
-    return statuses
+    """Return {rule id: verified | attested | missed | not_applicable} of a visit's compliance record."""
+    return {rule: status_of(check) for rule, check in (compliance or {}).items()}
 
 
 def score_band(score: int) -> str:
@@ -168,7 +158,7 @@ def _arrival_class(visit):
     if visit.arrival_class != "early":
         return visit.arrival_class
     standard = rule_statuses(visit.compliance).get("arrive.early_5_10_min")
-    return "early_5_10" if standard in ("verified", "attested") else "too_early"
+    return "early_5_10" if standard in MET else "too_early"
 
 
 def _scores(prefix, scores, keys) -> Counter:

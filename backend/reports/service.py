@@ -16,7 +16,6 @@ from backend.auth.models import User
 from backend.extensions import db
 from backend.reports.facts import (
     ARRIVAL_CLASSES,
-    RULE_STATUSES,
     SCORE_BANDS,
     case_counter,
     local_day,
@@ -26,6 +25,7 @@ from backend.reports.facts import (
 from backend.reports.models import KpiRollup
 from backend.reports.rollups import visit_day_expression
 from backend.timeutil import local_day_bounds
+from backend.visits.compliance import STATUSES
 from backend.visits.models import Visit
 from backend.visits.payloads import MOT_KEYS, RATING_KEYS
 from backend.workorders.models import WorkOrder
@@ -340,7 +340,7 @@ def rules(f: Filters, now) -> list[dict]:
     for measure, n in counts.items():
         if measure.startswith("rule."):
             rule, status = measure[len("rule.") :].rsplit(".", 1)
-            found.setdefault(rule, dict.fromkeys(RULE_STATUSES, 0))[status] = n
+            found.setdefault(rule, dict.fromkeys(STATUSES, 0))[status] = n
     rows = []
     for rule, by_status in found.items():
         checked = by_status["verified"] + by_status["attested"] + by_status["missed"]

@@ -18,6 +18,7 @@ MISSED = "missed"
 NOT_APPLICABLE = "not_applicable"
 # Declared once: the API's enum, the forms' labels and the reports read this tuple.
 STATUSES = (VERIFIED, ATTESTED, MISSED, NOT_APPLICABLE)
+MET = (VERIFIED, ATTESTED)  # the statuses of a rule that was followed
 
 # The rules the engine records itself, each from its own evidence, with their labels and what
 # the record rests on (data: rules.yaml); a flow item may name one as `verified_by`.
