@@ -2,6 +2,7 @@
 
 import hashlib
 import io
+import uuid
 
 from flask import current_app
 from PIL import Image, UnidentifiedImageError
@@ -17,6 +18,8 @@ DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 40_000_000
 PILLOW_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 PNG_END = b"IEND\xaeB`\x82"
+# Where an upload is kept when another user's upload already has the id it was sent under.
+_SCOPED_IDS = uuid.UUID("6f1c2a52-5d0e-4a61-9a43-2f7c3b1d8e90")
 
 
 class TooLarge(DomainError):
@@ -87,7 +90,11 @@ def checked_image_type(data: bytes, field: str = "body") -> str:
 
 
 def store_attachment(attachment_id: str, data: bytes, uploader, expected_sha256: str | None = None):
-    """Store an upload under its uuid; return (attachment, created). Re-sending the same bytes is a no-op."""
+    """Store an upload under its uuid; return (attachment, created). Re-sending the same bytes is a no-op.
+
+    The id names the upload among its uploader's own: another user's upload under the same id
+    changes nothing of the answer (see `scoped_attachment_id`).
+    """
     if len(data) > max_bytes():
         raise TooLarge(f"Attachments are limited to {max_bytes()} bytes.")
     content_type = checked_image_type(data)
@@ -98,10 +105,13 @@ def store_attachment(attachment_id: str, data: bytes, uploader, expected_sha256:
             code="hash_mismatch",
             errors={"X-Content-SHA256": [f"The content's SHA-256 is {digest}."]},
         )
-    existing = db.session.get(Attachment, attachment_id)
+    existing = find_upload(uploader.id, attachment_id)
     if existing is None:
+        stored_id = attachment_id
+        if db.session.get(Attachment, attachment_id) is not None:  # another user's upload has it
+            stored_id = scoped_attachment_id(uploader.id, attachment_id)
         attachment = Attachment(
-            id=attachment_id,
+            id=stored_id,
             sha256=digest,
             content_type=content_type,
             size=len(data),
@@ -114,12 +124,27 @@ def store_attachment(attachment_id: str, data: bytes, uploader, expected_sha256:
             db.session.commit()
             return attachment, True
         except IntegrityError:  # the same upload raced us: compare with what won
-            existing = db.session.get(Attachment, attachment_id)
-    if existing.uploaded_by_id != uploader.id or existing.sha256 != digest:
-        # Another user's id answers exactly as one's own id reused for other bytes, whatever the
-        # bytes: an upload never tells whose an id is, nor confirms a guess of its content.
+            existing = find_upload(uploader.id, attachment_id)
+    if existing is None or existing.sha256 != digest:
         raise Conflict("This attachment id is taken: upload under a new one.", code="attachment_id_reused")
     return existing, False
+
+
+def scoped_attachment_id(uploader_id: int, attachment_id: str) -> str:
+    """Return the id an upload is stored under when another user's upload holds the one it was sent under.
+
+    An id names an upload within its uploader's own uploads: answering "taken" for another
+    user's id would tell a stranger that it exists, so the second upload is kept under this id.
+    """
+    return str(uuid.uuid5(_SCOPED_IDS, f"{uploader_id}/{attachment_id}"))
+
+
+def find_upload(uploader_id: int, attachment_id: str) -> Attachment | None:
+    """Return the uploader's own upload sent under `attachment_id`, wherever it is stored, or None."""
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is not None and attachment.uploaded_by_id == uploader_id:
+        return attachment
+    return db.session.get(Attachment, scoped_attachment_id(uploader_id, attachment_id))
 
 
 def may_see_order(user, order) -> bool:
@@ -129,7 +154,7 @@ def may_see_order(user, order) -> bool:
 
 def readable_attachment(attachment_id: str, user) -> Attachment:
     """Return an attachment the user may see (same rule as its work order), else raise NotFound."""
-    attachment = db.session.get(Attachment, attachment_id)
+    attachment = find_upload(user.id, attachment_id) or db.session.get(Attachment, attachment_id)
     if attachment is not None:
         if attachment.work_order_id is None:
             allowed = attachment.uploaded_by_id == user.id

@@ -21,6 +21,7 @@ from backend.errors import DomainError
 from backend.extensions import db
 from backend.timeutil import utcnow
 from backend.visits import payloads
+from backend.visits.attachments import scoped_attachment_id
 from backend.visits.compliance import (
     ATTESTED,
     MISSED,
@@ -117,6 +118,20 @@ class OrderState:
         """Return the visit in progress, or None."""
         return self.visit if self.visit is not None and self.visit.ended_at is None else None
 
+    def stored_attachment_id(self, uploader_id, attachment_id):
+        """Return the id an upload referenced by `attachment_id` is stored under, or None if none is.
+
+        The actor's own upload sent under that id comes first (it may be kept under a scoped id,
+        see `attachments.scoped_attachment_id`); otherwise the attachment of that id, whoever's.
+        """
+        stored = self.attachments.get(attachment_id)
+        if stored is not None and stored[1] == uploader_id:
+            return attachment_id
+        scoped = scoped_attachment_id(uploader_id, attachment_id)
+        if scoped in self.attachments:
+            return scoped
+        return attachment_id if stored is not None else None
+
     def attachment(self, attachment_id):
         """Return (work_order_id, uploaded_by_id) of an uploaded attachment, or None."""
         stored = self.attachments.get(attachment_id)
@@ -167,7 +182,8 @@ def load_states(orders, actor, attachment_candidates=()) -> dict:
     )
     appointment_by_order = {a.work_order_id: a for a in appointments}
     attachments = {}
-    candidates = sorted(set(attachment_candidates))
+    # Each reference may name the actor's own upload kept under a scoped id: load both at once.
+    candidates = sorted({i for c in attachment_candidates for i in (c, scoped_attachment_id(actor.id, c))})
     if candidates:
         rows = db.session.execute(
             select(Attachment.id, Attachment.work_order_id, Attachment.uploaded_by_id).where(
@@ -427,8 +443,8 @@ def _set_flag(visit, flag, on):
 
 
 def _use_attachment(ctx, attachment_id, step, kind):
-    """Link an uploaded attachment to the order and the visit; return its id."""
-    attachment_id = str(attachment_id)
+    """Link an uploaded attachment to the order and the visit; return the id it is stored under."""
+    attachment_id = ctx.state.stored_attachment_id(ctx.actor.id, str(attachment_id)) or str(attachment_id)
     stored = ctx.state.attachment(attachment_id)
     if stored is None or stored[0] not in (None, ctx.order.id) or (stored[0] is None and stored[1] != ctx.actor.id):
         raise rejected(
@@ -638,7 +654,7 @@ def _checked_value(ctx, step, item, value):
             {"data": {"value": [f"Not a valid {kind} answer."]}},
         )
     if kind == "photo":
-        _use_attachment(ctx, value, step, "photo")
+        return _use_attachment(ctx, value, step, "photo")
     return value
 
 

@@ -67,7 +67,7 @@ class AttachmentResource(MethodView):
     @blp.response(200, _Uploaded, description="Already stored with the same content")
     @blp.alt_response(201, schema=_Uploaded, description="Stored")
     @blp.alt_response(413, description="Larger than ATTACHMENT_MAX_BYTES")
-    @blp.alt_response(409, description="The id is taken (by other bytes, or by someone else): attachment_id_reused")
+    @blp.alt_response(409, description="The uploader's own id sent again with other bytes: attachment_id_reused")
     @blp.alt_response(415, description="Not a JPEG, PNG or WebP image")
     @blp.alt_response(
         422,
@@ -96,8 +96,9 @@ class AttachmentResource(MethodView):
         attachment, created = attachments.store_attachment(
             str(attachment_id), data, current_user(), request.headers.get("X-Content-SHA256")
         )
-        attachment.created = created
-        return attachment, 201 if created else 200
+        # The id answered is the one it was sent under, wherever it is stored (`scoped_attachment_id`).
+        uploaded = {key: getattr(attachment, key) for key in _Uploaded().fields if key != "created"}
+        return {**uploaded, "id": str(attachment_id), "created": created}, 201 if created else 200
 
     @blp.response(200, description="The image bytes")
     @login_required()

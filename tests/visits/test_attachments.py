@@ -110,16 +110,57 @@ def test_an_upload_must_decode_whole_as_the_image_it_starts_like(client, technic
     assert client.get(f"/api/v1/attachments/{attachment_id}", headers=auth_headers(technician)).status_code == 404
 
 
-def test_another_users_id_answers_as_a_taken_id_whatever_the_bytes(client, technician, make_user, auth_headers):
+def _body(response):
+    return {k: v for k, v in response.json.items() if k != "uploaded_at"}
+
+
+def test_an_upload_answers_alike_whether_or_not_another_user_has_its_id(
+    client, db, make_order, technician, make_user, auth_headers
+):
+    # Issue 11.6: a taken id used to answer 409 and an unused one 201, telling a stranger which
+    # ids exist. An id names an upload among its uploader's own; each keeps theirs.
     attachment_id, first = put(client, auth_headers(technician), PNG)
-    assert first.status_code == 201
+    other_tech = make_user("technician")
+    other = auth_headers(other_tech)
+    _, fresh = put(client, other, PNG)
+    _, on_taken_id = put(client, other, PNG, attachment_id)
+    assert (on_taken_id.status_code, fresh.status_code) == (201, 201)
+    assert _body(on_taken_id) == {**_body(fresh), "id": attachment_id}
+    _, other_bytes = put(client, other, JPEG, str(uuid.uuid4()))
+    _, on_taken_id_other_bytes = put(client, auth_headers(make_user("technician")), JPEG, attachment_id)
+    assert on_taken_id_other_bytes.status_code == other_bytes.status_code == 201
+
+    # Each uploader reads their own image under the id they sent; the first one's is untouched.
+    assert client.get(f"/api/v1/attachments/{attachment_id}", headers=auth_headers(technician)).data == PNG
+    assert client.get(f"/api/v1/attachments/{attachment_id}", headers=other).data == PNG
+    # Sending one's own id again with other bytes is still refused, as before.
     _, own_reuse = put(client, auth_headers(technician), JPEG, attachment_id)
-    other = auth_headers(make_user("technician"))
-    _, same_bytes = put(client, other, PNG, attachment_id)
-    _, other_bytes = put(client, other, JPEG, attachment_id)
-    answers = {(r.status_code, r.get_data(as_text=True)) for r in (own_reuse, same_bytes, other_bytes)}
-    assert len(answers) == 1
     assert own_reuse.status_code == 409 and own_reuse.json["code"] == "attachment_id_reused"
+
+    # The second uploader's ops use it under the id they sent, and the visit records where it is kept.
+    order = make_order("install")
+    order.technician_id = other_tech.id
+    db.session.commit()
+    sync = {
+        "device_id": "d",
+        "ops": [
+            {
+                "op_id": str(uuid.uuid4()),
+                "work_order_id": order.id,
+                "type": "attachment.link",
+                "at": "2026-11-22T09:00:00+08:00",
+                "data": {"attachment_id": attachment_id, "step": "call", "kind": "photo"},
+            }
+        ],
+    }
+    assert client.post("/api/v1/sync", json=sync, headers=other).json["results"][0]["status"] == "applied"
+    record = client.get(f"/api/v1/work-orders/{order.id}/visits", headers=other).json["visits"][0]
+    kept_under = record["attachments"][0]["id"]
+    assert kept_under != attachment_id
+    dispatcher = auth_headers(make_user("dispatcher"))
+    assert client.get(f"/api/v1/attachments/{kept_under}", headers=dispatcher).data == PNG
+    # The first technician's upload is not linked to an order they never had.
+    assert client.get(f"/api/v1/attachments/{attachment_id}", headers=dispatcher).status_code == 404
 
 
 def test_attachments_are_served_as_downloads_that_are_never_sniffed(client, technician, auth_headers):
