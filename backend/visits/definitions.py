@@ -21,6 +21,7 @@ DEFAULT_TARIFF_FILE = PACKAGE_DIR / "tariff.yaml"
 STEP_IDS = ("call", "arrive", "communicate", "operate", "evaluate", "help")
 ITEM_KINDS = ("check", "text", "number", "choice", "photo")
 CUSTOMER_STYLES = ("dove", "owl", "peacock", "tiger")
+CALL_OUTCOMES = ("reached", "no_answer", "busy", "wrong_number", "rescheduled")
 # Fields of a step's record that a checklist item may name as its answer (`record:`), so the app
 # asks the question once, in the step's tool, and answers the item from the saved record.
 RECORD_LINKS = {
@@ -140,6 +141,13 @@ class RulesSchema(Schema):
     knock_interval_seconds = fields.Integer(required=True, validate=validate.Range(min=1))
     knocks_per_round = fields.Integer(required=True, validate=validate.Range(min=1))
     call_after_knocking_seconds = fields.Integer(required=True, validate=validate.Range(min=0))
+    # The call step completes without reaching the customer after this many calls of these outcomes.
+    unanswered_calls_before_door = fields.Integer(required=True, validate=validate.Range(min=1, max=20))
+    unanswered_call_outcomes = fields.List(
+        fields.String(validate=validate.OneOf([o for o in CALL_OUTCOMES if o != "reached"])),
+        required=True,
+        validate=validate.Length(min=1),
+    )
 
     @validates_schema
     def _window_ordered(self, data, **kwargs):

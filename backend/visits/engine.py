@@ -769,28 +769,45 @@ def _help(ctx):
     )
 
 
+def unanswered_calls(visit, rules):
+    """Return the logged calls that did not reach the customer, by the flow's unanswered outcomes."""
+    return [c for c in visit.call_attempts if c["outcome"] in rules["unanswered_call_outcomes"]]
+
+
+def door_without_call(visit, rules):
+    """Tell whether the call step may complete although no call reached the customer.
+
+    It may after the flow's number of unanswered calls (issue 10.5): the technician then goes to
+    the door as booked, where the knock protocol and the notice take over. No conversation took
+    place, so none of the step's checklist (all about the conversation) is asked for.
+    """
+    reached = any(c["outcome"] == "reached" for c in visit.call_attempts)
+    return not reached and len(unanswered_calls(visit, rules)) >= rules["unanswered_calls_before_door"]
+
+
 # What each step must have recorded, besides its checklist, before it can complete.
 _STEP_RECORDS = {
     "call": (
-        "a call attempt that reached the customer",
-        lambda v: any(c["outcome"] == "reached" for c in v.call_attempts),
+        "a call attempt that reached the customer, or the flow's number of unanswered calls",
+        lambda v, rules: any(c["outcome"] == "reached" for c in v.call_attempts) or door_without_call(v, rules),
     ),
-    "arrive": ("arrive.checkin", lambda v: v.checked_in_at is not None),
-    "communicate": ("communicate.record", lambda v: v.customer_description is not None),
-    "operate": ("operate.record", lambda v: v.result is not None),
-    "evaluate": ("evaluate.submit", lambda v: v.evaluated_at is not None),
-    "help": ("help.record", lambda v: v.leaflet_given is not None),
+    "arrive": ("arrive.checkin", lambda v, rules: v.checked_in_at is not None),
+    "communicate": ("communicate.record", lambda v, rules: v.customer_description is not None),
+    "operate": ("operate.record", lambda v, rules: v.result is not None),
+    "evaluate": ("evaluate.submit", lambda v, rules: v.evaluated_at is not None),
+    "help": ("help.record", lambda v, rules: v.leaflet_given is not None),
 }
 
 
 def _step_complete(ctx):
-    step, visit = ctx.payload["step"], ctx.visit
+    step, visit, rules = ctx.payload["step"], ctx.visit, ctx.flow["rules"]
     if step in visit.completed_steps:
         raise rejected("step_already_complete", f"The {step} step is already complete.")
     _require_step(ctx, step)
     answers = visit.checklist.get(step, {})
     checklist = flow_step(ctx.flow, step)["checklist"]
-    missing = [i["id"] for i in checklist if i["required"] and not _answered(i, answers.get(i["id"]))]
+    unreached = step == "call" and door_without_call(visit, rules)
+    missing = [i["id"] for i in checklist if i["required"] and not unreached and not _answered(i, answers.get(i["id"]))]
     if missing:
         raise rejected(
             "checklist_incomplete",
@@ -798,20 +815,17 @@ def _step_complete(ctx):
             {"items": missing},
         )
     record_name, recorded = _STEP_RECORDS[step]
-    if not recorded(visit):
+    if not recorded(visit, rules):
         raise rejected("step_record_missing", f"The {step} step needs {record_name} first.", {"record": [record_name]})
-    record_check(
-        visit,
-        f"{step}.checklist",
-        True,
-        {
-            "answered": sorted(i["id"] for i in checklist if _answered(i, answers.get(i["id"]))),
-            "optional_skipped": sorted(
-                i["id"] for i in checklist if not i["required"] and not _answered(i, answers.get(i["id"]))
-            ),
-        },
-        ctx.at,
-    )
+    evidence = {
+        "answered": sorted(i["id"] for i in checklist if _answered(i, answers.get(i["id"]))),
+        "optional_skipped": sorted(
+            i["id"] for i in checklist if not i["required"] and not _answered(i, answers.get(i["id"]))
+        ),
+    }
+    if unreached:
+        evidence["customer_not_reached"] = {"unanswered_calls": [c["at"] for c in unanswered_calls(visit, rules)]}
+    record_check(visit, f"{step}.checklist", True, evidence, ctx.at)
     visit.completed_steps = visit.completed_steps + [step]
 
 

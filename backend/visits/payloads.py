@@ -6,10 +6,9 @@ Which schema belongs to which op type is declared once, in the op registry (`eng
 from marshmallow import Schema, ValidationError, fields, validate
 
 from backend.greetings import greeting_ids
-from backend.visits.definitions import CUSTOMER_STYLES, STEP_IDS, WORK_KINDS
+from backend.visits.definitions import CALL_OUTCOMES, CUSTOMER_STYLES, STEP_IDS, WORK_KINDS
 from backend.visits.models import RESULTS
 
-CALL_OUTCOMES = ("reached", "no_answer", "busy", "wrong_number", "rescheduled")
 NEEDS = ("physical", "business", "information", "emotional")
 SWAP_KINDS = ("set_top_box", "remote_control", "cable_modem", "other")
 ATTACHMENT_KINDS = ("photo", "signature", "notice")

@@ -1,7 +1,7 @@
 // What the technician does during a visit: each function records one action (local change + ops).
 import { uuid } from './db.js';
 import { draftKey } from './drafts.js';
-import { answersFromRecord, canComplete, missingItems } from './flow.js';
+import { answersFromRecord, canComplete, itemsToAnswer } from './flow.js';
 import { recordAction, recordActions } from './outbox.js';
 
 /** Answer one checklist item of a step. */
@@ -53,9 +53,9 @@ export async function addPhoto(db, workOrderId, { step, item, blob, kind = 'phot
 }
 
 /** Complete a step; refuse (as the server would) while a required item is unanswered or its record missing. */
-export function completeStep(db, workOrderId, step, answers, visit) {
-  if (!canComplete(step, answers, visit)) {
-    const missing = missingItems(step, answers).map((i) => i.id);
+export function completeStep(db, workOrderId, step, answers, visit, rules = null) {
+  if (!canComplete(step, answers, visit, rules)) {
+    const missing = itemsToAnswer(step, answers, visit, rules).map((i) => i.id);
     throw Object.assign(new Error(`step ${step.id} has unanswered items: ${missing.join(', ')}`), { missing });
   }
   return recordAction(db, {

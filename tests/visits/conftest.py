@@ -89,6 +89,12 @@ def upload(db):
     return do_upload
 
 
+@pytest.fixture
+def new_attachment(upload, technician):
+    """Store an image for the technician; returns its uuid."""
+    return lambda **kw: upload(technician, **kw)
+
+
 def _answer(item, new_attachment):
     kind = item["kind"]
     if kind == "check":

@@ -33,6 +33,8 @@ def test_both_flows_carry_the_standard(db):
         "knock_interval_seconds": 30,
         "knocks_per_round": 3,
         "call_after_knocking_seconds": 180,
+        "unanswered_calls_before_door": 2,
+        "unanswered_call_outcomes": ["no_answer", "busy"],
     }
 
 
@@ -157,3 +159,18 @@ def test_a_bad_record_link_names_the_field(db, flows_copy, old, new, field):
     with pytest.raises(DefinitionError) as info:
         get_flow("repair")
     assert "repair.yaml" in str(info.value) and field in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("unanswered_calls_before_door: 2", "unanswered_calls_before_door: 0"),
+        ("unanswered_call_outcomes: [no_answer, busy]", "unanswered_call_outcomes: [reached]"),
+    ],
+)
+def test_the_unanswered_calls_rule_is_validated(db, flows_copy, old, new):
+    path = flows_copy / "install.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    with pytest.raises(DefinitionError) as info:
+        get_flow("install")
+    assert "install.yaml" in str(info.value) and "rules.unanswered_call" in str(info.value)

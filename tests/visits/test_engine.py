@@ -25,11 +25,6 @@ def refused(order, tech, op_type, data, at=None):
     return info.value
 
 
-@pytest.fixture
-def new_attachment(upload, technician):
-    return lambda **kw: upload(technician, **kw)
-
-
 @pytest.mark.parametrize("order_type", ["install", "repair"])
 def test_whole_visit_follows_the_standard(db, make_order, technician, new_attachment, order_type):
     order = make_order(order_type)

@@ -3,7 +3,7 @@ import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import * as actions from '../actions.js';
 import { draftKey, queueDraft } from '../drafts.js';
-import { canComplete, currentStep, fillScript, greetingAt, hasStepRecord, missingItems, scriptValues } from '../flow.js';
+import { canComplete, currentStep, doorWithoutCall, fillScript, greetingAt, hasStepRecord, itemsToAnswer, scriptValues } from '../flow.js';
 import { L, t } from '../i18n.js';
 import { compressPhoto } from '../photos.js';
 import { go, reload, store } from '../store.js';
@@ -87,11 +87,12 @@ export function Visit({ id, s }) {
 }
 
 function Step({ step, ctx, onDone }) {
-  const { local, id, values } = ctx;
+  const { local, id, values, flow } = ctx;
   const answers = local.answers[step.id] || {};
   const done = local.completed.includes(step.id);
-  const missing = missingItems(step, answers);
-  const recorded = hasStepRecord(step.id, local);
+  const missing = itemsToAnswer(step, answers, local, flow.rules);
+  const recorded = hasStepRecord(step.id, local, flow.rules);
+  const unanswered = step.id === 'call' && doorWithoutCall(local, flow.rules);
   const Tool = TOOLS[step.id];
   return html`<article class="step" data-step=${step.id}>
     <h3 tabindex="-1">${L(step.title)} ${done && html`<span class="badge ok">${t('completed')}</span>`}</h3>
@@ -101,10 +102,11 @@ function Step({ step, ctx, onDone }) {
     ${Tool && html`<${Tool} ctx=${ctx} />`}
     <${Tips} tips=${step.tips} />
     ${!done && html`<div class="complete">
+      ${unanswered && html`<p class="card ok" role="status" data-testid="door-without-call">${t('doorWithoutCall', { n: unanswered.length })}</p>`}
       ${(missing.length > 0 || !recorded) && html`<p class="muted" data-testid="missing">${t('missing')}: ${[
         ...missing.map((i) => L(i.label)), ...(recorded ? [] : [t(`record_${step.id}`)])].join('；')}</p>`}
-      <button class="primary" data-testid="complete-step" disabled=${!canComplete(step, answers, local)}
-        onClick=${async () => { await act((db) => actions.completeStep(db, id, step, answers, local)); onDone(); }}>${t('complete')}</button>
+      <button class="primary" data-testid="complete-step" disabled=${!canComplete(step, answers, local, flow.rules)}
+        onClick=${async () => { await act((db) => actions.completeStep(db, id, step, answers, local, flow.rules)); onDone(); }}>${t('complete')}</button>
     </div>`}
   </article>`;
 }

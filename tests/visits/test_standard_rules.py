@@ -1,0 +1,73 @@
+"""Issue 10, points 4–9: the technician path as the operator's standard (004) says, through the services."""
+
+from datetime import timedelta
+
+from backend.visits.services import latest_visit
+from tests.visits.conftest import WINDOW_START
+from tests.visits.test_engine import refused, run
+
+DAY_BEFORE = WINDOW_START - timedelta(days=1)
+
+
+def _op(op_type, at, **data):
+    return {"type": op_type, "at": at, "data": data}
+
+
+def _knocking(start, rounds=6, every=30, call_after=185):
+    """Return the knock rounds every `every` s from `start`, then an unanswered call `call_after` s in."""
+    ops = [_op("arrive.knock", start + timedelta(seconds=i * every), round=i + 1) for i in range(rounds)]
+    if call_after is not None:
+        ops.append(_op("call.attempt", start + timedelta(seconds=call_after), outcome="no_answer"))
+    return ops
+
+
+# --- 5. the door is not blocked by an unanswered phone ---------------------------------------
+
+
+def test_the_call_step_completes_after_the_flows_unanswered_calls_and_the_door_path_works(
+    db, make_order, technician, upload
+):
+    order = make_order("repair")
+    run(db, order, technician, [_op("call.attempt", DAY_BEFORE, outcome="no_answer")])
+    # One unanswered call is not enough (the flow says two): the conversation's checklist is still asked.
+    error = refused(order, technician, "step.complete", {"step": "call"}, DAY_BEFORE + timedelta(minutes=1))
+    assert error.code == "checklist_incomplete" and "fault_described" in error.errors["items"]
+    run(
+        db,
+        order,
+        technician,
+        [
+            _op("call.attempt", DAY_BEFORE + timedelta(hours=2), outcome="busy"),
+            # Nobody was spoken to: none of the conversation's checklist (fault heard, time agreed…) is asked.
+            _op("step.complete", DAY_BEFORE + timedelta(hours=2, minutes=1), step="call"),
+        ],
+    )
+    visit = latest_visit(order.id)
+    assert visit.completed_steps == ["call"]
+    assert len(visit.compliance["call.checklist"]["evidence"]["customer_not_reached"]["unanswered_calls"]) == 2
+    # At the door: the knock protocol, then the notice, end the visit no_access.
+    t = WINDOW_START - timedelta(minutes=6)
+    run(db, order, technician, _knocking(t))
+    run(
+        db,
+        order,
+        technician,
+        [_op("arrive.no_access", t + timedelta(minutes=4), notice_attachment_id=upload(technician))],
+    )
+    assert order.status == "no_access" and latest_visit(order.id).outcome == "no_access"
+
+
+def test_a_call_that_reached_the_customer_still_needs_the_conversations_checklist(db, make_order, technician):
+    order = make_order("install")
+    run(
+        db,
+        order,
+        technician,
+        [
+            _op("call.attempt", DAY_BEFORE, outcome="no_answer"),
+            _op("call.attempt", DAY_BEFORE + timedelta(minutes=5), outcome="no_answer"),
+            _op("call.attempt", DAY_BEFORE + timedelta(minutes=10), outcome="reached"),
+        ],
+    )
+    error = refused(order, technician, "step.complete", {"step": "call"}, DAY_BEFORE + timedelta(minutes=11))
+    assert error.code == "checklist_incomplete" and "install_time_agreed" in error.errors["items"]
