@@ -138,8 +138,10 @@ class StepSchema(Schema):
 class RulesSchema(Schema):
     arrive_early_min_minutes = fields.Integer(required=True, validate=validate.Range(min=0))
     arrive_early_max_minutes = fields.Integer(required=True, validate=validate.Range(min=0))
+    knock_sets_per_round = fields.Integer(required=True, validate=validate.Range(min=1, max=10))
+    knocks_per_set = fields.Integer(required=True, validate=validate.Range(min=1, max=10))
     knock_interval_seconds = fields.Integer(required=True, validate=validate.Range(min=1))
-    knocks_per_round = fields.Integer(required=True, validate=validate.Range(min=1))
+    knock_interval_tolerance_seconds = fields.Integer(required=True, validate=validate.Range(min=0))
     call_after_knocking_seconds = fields.Integer(required=True, validate=validate.Range(min=0))
     # The call step completes without reaching the customer after this many calls of these outcomes.
     unanswered_calls_before_door = fields.Integer(required=True, validate=validate.Range(min=1, max=20))
@@ -153,6 +155,9 @@ class RulesSchema(Schema):
     def _window_ordered(self, data, **kwargs):
         if data["arrive_early_min_minutes"] > data["arrive_early_max_minutes"]:
             raise ValidationError("Must not exceed arrive_early_max_minutes.", "arrive_early_min_minutes")
+        if data["knock_interval_tolerance_seconds"] >= data["knock_interval_seconds"]:
+            # A tolerance as long as the interval would accept rounds knocked all at once.
+            raise ValidationError("Must be less than knock_interval_seconds.", "knock_interval_tolerance_seconds")
 
 
 class FlowSchema(Schema):

@@ -10,7 +10,7 @@ kept on the audit event.
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 from marshmallow import Schema, ValidationError
@@ -539,24 +539,42 @@ def _knock(ctx):
 def knock_protocol(visit, rules):
     """Return what is missing from the knock protocol (empty when complete) and its evidence.
 
-    Complete means: at least two knock rounds, then a call attempt after the last round, at
-    least `call_after_knocking_seconds` after the first knock.
+    004 at the door: 连续轻敲2次，每次3下，30秒重复1次，3分钟后不开门则电话联系. Read as: each recorded
+    round is the sets of light knocks in a row (the app prompts them); a round comes every
+    `knock_interval_seconds`, each gap within `knock_interval_tolerance_seconds` of it, until
+    `call_after_knocking_seconds` have passed since the first (30 s and 3 minutes: rounds at 0,
+    30, … 150 s, six in all); then the customer is phoned, at the earliest that long after the
+    first round. Rounds after that call, and calls during the knocking, are not the protocol's.
     """
+    interval, tolerance = rules["knock_interval_seconds"], rules["knock_interval_tolerance_seconds"]
+    wait = rules["call_after_knocking_seconds"]
     knocks = sorted(_parse(k["at"]) for k in visit.knocks)
+    first = knocks[0] if knocks else None
+    call = next(
+        (
+            at
+            for at in sorted(_parse(c["at"]) for c in visit.call_attempts)
+            if first and at >= first + timedelta(seconds=wait)
+        ),
+        None,
+    )
+    rounds = [at for at in knocks if call is None or at < call]
+    gaps = [round((later - earlier).total_seconds()) for earlier, later in zip(rounds, rounds[1:], strict=False)]
+    needed = max(-(-wait // interval), 1)  # ceil: a round every interval for the whole wait
     missing = []
-    if len(knocks) < 2:
-        missing.append("two knock rounds")
-    calls_after = sorted(_parse(c["at"]) for c in visit.call_attempts if knocks and _parse(c["at"]) > knocks[-1])
-    waited = int((calls_after[0] - knocks[0]).total_seconds()) if calls_after else 0
-    if not calls_after:
-        missing.append("a call attempt after knocking")
-    elif waited < rules["call_after_knocking_seconds"]:
-        missing.append(f"{rules['call_after_knocking_seconds']} s of knocking before the call")
+    if len(rounds) < needed:
+        missing.append(f"{needed} knock rounds, one every {interval} s ({len(rounds)} recorded)")
+    off = [gap for gap in gaps if abs(gap - interval) > tolerance]
+    if off:
+        missing.append(f"rounds {interval} s apart (±{tolerance} s), not {', '.join(f'{g} s' for g in off)}")
+    if call is None:
+        missing.append(f"a call to the customer {wait} s after the first knock")
     evidence = {
-        "knock_rounds": len(knocks),
-        "first_knock_at": _iso(knocks[0]) if knocks else None,
-        "call_after_knocking_at": _iso(calls_after[0]) if calls_after else None,
-        "seconds_before_call": waited,
+        "knock_rounds": len(rounds),
+        "first_knock_at": _iso(first),
+        "seconds_between_rounds": gaps,
+        "call_after_knocking_at": _iso(call),
+        "seconds_before_call": int((call - first).total_seconds()) if call else 0,
     }
     return missing, evidence
 

@@ -1,4 +1,4 @@
-"""Issue 10.5: a customer who never answers the phone does not block the door."""
+"""Issue 10.5 and 10.6: a customer who never answers the phone does not block the door, and the knock is 004's."""
 
 from tests.e2e.conftest import screenshot, wait_until
 from tests.e2e.driver import login, open_visit, outbox
@@ -30,7 +30,13 @@ def test_after_the_flows_unanswered_calls_the_call_step_completes_and_the_door_o
     page.locator("[data-testid=complete-step]").click()
 
     page.locator("article.step[data-step=arrive]").wait_for()
-    page.get_by_role("button", name="开始敲门计时").wait_for()
+    # Issue 10.6: the knock prompt says the standard's two sets of three and shows the 30 s rhythm.
+    rule = page.locator("[data-testid=knock-rule]").inner_text()
+    assert "连续轻敲2次，每次3下" in rule and "每30秒重复1次" in rule and "3分钟后不开门则电话联系客户" in rule
+    page.get_by_role("button", name="开始敲门计时").click()
+    page.get_by_text("第1轮敲门 · 现在连续轻敲2次，每次3下").wait_for()
+    assert "每30秒重复1次" in page.locator("[data-testid=knock-rhythm]").inner_text()
+    screenshot(page, "knock-two-sets-of-three")
 
     phone.set_offline(False)
     wait_until(lambda: not outbox(page), timeout=60, message="the outbox to drain")

@@ -131,8 +131,10 @@ def test_no_access_path(db, make_order, technician, new_attachment, upload):
         order,
         technician,
         [
-            {"type": "arrive.knock", "at": t, "data": {"round": 1}},
-            {"type": "arrive.knock", "at": t + timedelta(seconds=30), "data": {"round": 2}},
+            *(
+                {"type": "arrive.knock", "at": t + timedelta(seconds=30 * i), "data": {"round": i + 1}}
+                for i in range(6)
+            ),
             {"type": "call.attempt", "at": t + timedelta(minutes=3, seconds=10), "data": {"outcome": "no_answer"}},
             {
                 "type": "arrive.no_access",

@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+import pytest
+
 from backend.visits.services import latest_visit
 from tests.visits.conftest import WINDOW_START
 from tests.visits.test_engine import refused, run
@@ -71,3 +73,63 @@ def test_a_call_that_reached_the_customer_still_needs_the_conversations_checklis
     )
     error = refused(order, technician, "step.complete", {"step": "call"}, DAY_BEFORE + timedelta(minutes=11))
     assert error.code == "checklist_incomplete" and "install_time_agreed" in error.errors["items"]
+
+
+# --- 6. knocking as 004 says: a round every 30 s for 3 minutes, then the call -----------------
+
+
+def _at_the_door_unreached(db, order, technician):
+    """Run the call step as unanswered (point 5), so the arrive step is current."""
+    run(
+        db,
+        order,
+        technician,
+        [
+            _op("call.attempt", DAY_BEFORE, outcome="no_answer"),
+            _op("call.attempt", DAY_BEFORE + timedelta(hours=1), outcome="no_answer"),
+            _op("step.complete", DAY_BEFORE + timedelta(hours=1, minutes=1), step="call"),
+        ],
+    )
+
+
+DOOR = WINDOW_START - timedelta(minutes=6)
+
+
+@pytest.mark.parametrize(
+    ("offsets", "call_after", "missing"),
+    [
+        ([0, 30], 190, "6 knock rounds"),  # two rounds, then three minutes of waiting: not 30秒重复1次
+        ([0, 10, 20, 30, 40, 50], 185, "30 s apart"),  # knocking every 10 s (banging, not the rhythm)
+        ([0, 30, 60, 120, 150, 180], 200, "30 s apart"),  # a minute without knocking
+        ([0, 30, 60, 90, 120, 150], 170, "a call to the customer 180 s after"),  # phoned before 3 minutes
+    ],
+)
+def test_the_knock_rounds_timestamps_are_checked_against_the_flow(
+    db, make_order, technician, upload, offsets, call_after, missing
+):
+    order = make_order("install")
+    _at_the_door_unreached(db, order, technician)
+    ops = [_op("arrive.knock", DOOR + timedelta(seconds=s), round=i + 1) for i, s in enumerate(offsets)]
+    run(db, order, technician, [*ops, _op("call.attempt", DOOR + timedelta(seconds=call_after), outcome="busy")])
+    error = refused(
+        order, technician, "arrive.no_access", {"notice_attachment_id": upload(technician)}, DOOR + timedelta(minutes=5)
+    )
+    assert error.code == "knock_protocol_incomplete"
+    assert any(missing in m for m in error.errors["knocks"]), error.errors
+    assert order.status == "en_route"
+
+
+def test_rounds_a_few_seconds_off_the_rhythm_are_accepted_with_their_gaps_as_evidence(
+    db, make_order, technician, upload
+):
+    order = make_order("install")
+    _at_the_door_unreached(db, order, technician)
+    offsets = [0, 27, 63, 90, 118, 151]  # within ±10 s of every 30 s
+    ops = [_op("arrive.knock", DOOR + timedelta(seconds=s), round=i + 1) for i, s in enumerate(offsets)]
+    ops.append(_op("call.attempt", DOOR + timedelta(seconds=181), outcome="no_answer"))
+    ops.append(_op("arrive.no_access", DOOR + timedelta(minutes=4), notice_attachment_id=upload(technician)))
+    run(db, order, technician, ops)
+    evidence = latest_visit(order.id).compliance["arrive.knock_protocol"]["evidence"]
+    assert evidence["seconds_between_rounds"] == [27, 36, 27, 28, 33]
+    assert evidence["knock_rounds"] == 6 and evidence["seconds_before_call"] == 181
+    assert order.status == "no_access"

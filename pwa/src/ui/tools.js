@@ -123,7 +123,11 @@ function KnockTimer({ ctx, phone }) {
   const rules = flow.rules || {};
   const interval = (rules.knock_interval_seconds || 30) * 1000;
   const callAfter = (rules.call_after_knocking_seconds || 180) * 1000;
-  const perRound = rules.knocks_per_round || 3;
+  // The standard's wording, with the flow's numbers: 连续轻敲2次，每次3下；30秒重复1次；3分钟后…致电.
+  const protocol = {
+    sets: rules.knock_sets_per_round || 2, knocks: rules.knocks_per_set || 3,
+    s: interval / 1000, m: Math.round(callAfter / 60000),
+  };
   const startedAt = local.knocks.length ? Date.parse(local.knocks[0].at) : null;
   const now = useNow(250);
   const recording = useRef(false);
@@ -136,15 +140,17 @@ function KnockTimer({ ctx, phone }) {
     act((db) => actions.knock(db, id, due)).finally(() => { recording.current = false; });
   }, [due, local.knocks.length]);
   if (!startedAt) {
-    return html`<button class="primary" onClick=${() => { navigator.vibrate?.([200, 100, 200, 100, 200]); act((db) => actions.knock(db, id, 1)); }}>${t('startKnock')}</button>`;
+    return html`<p data-testid="knock-rule">${t('knockRule', protocol)}</p>
+      <button class="primary" onClick=${() => { navigator.vibrate?.([200, 100, 200, 100, 200]); act((db) => actions.knock(db, id, 1)); }}>${t('startKnock')}</button>`;
   }
   const timeUp = elapsed >= callAfter;
   // The server accepts no access only after a call made once the knocking time is over.
   const calledAfter = local.calls.some((c) => Date.parse(c.at) - startedAt >= callAfter && c.outcome !== 'reached');
   const left = Math.ceil((interval - (elapsed % interval)) / 1000);
   return html`<div class="knock" data-testid="knock">
-    <p class="big" aria-live="polite">${t('knockRound', { n: local.knocks.length })} · ${t('knockNow').replace('3', String(perRound))}</p>
-    ${!timeUp && html`<p>${t('nextRound')} <span class="countdown" data-testid="countdown" role="timer">${left}s</span></p>
+    <p class="big" aria-live="polite">${t('knockRound', { n: local.knocks.length })} · ${t('knockNow', protocol)}</p>
+    ${!timeUp && html`<p data-testid="knock-rhythm">${t('knockRhythm', protocol)}</p>
+      <p>${t('nextRound')} <span class="countdown" data-testid="countdown" role="timer">${left}s</span></p>
       <progress max=${callAfter} value=${elapsed} aria-label=${t('knock')}></progress>`}
     ${timeUp && html`<div class="warn" role="alert"><p>${t('callCustomerNow')}</p>
       ${phone && html`<a class="btnlink big" href=${`tel:${phone}`}>${t('call')} ${phone}</a>`}
