@@ -595,13 +595,27 @@ def _no_access(ctx):
     ctx.state.appointment_done = True
 
 
-def _checklist_answer(ctx):
+def _checklist_item(ctx):
     p = ctx.payload
     items = {item["id"]: item for item in flow_step(ctx.flow, p["step"])["checklist"]}
     item = items.get(p["item"])
     if item is None:
         raise rejected(
             "unknown_checklist_item", f"The {p['step']} step has no item '{p['item']}'.", {"item": ["Unknown."]}
+        )
+    return item
+
+
+def _checklist_answer(ctx):
+    p = ctx.payload
+    item = _checklist_item(ctx)
+    # What a completed step recorded is what the compliance record rests on: it changes only by
+    # a correction, recorded with its reason (issue 10.9).
+    if p["step"] in ctx.visit.completed_steps:
+        raise rejected(
+            "checklist_locked",
+            f"The {p['step']} step is complete and its answers locked: correct one with checklist.correct.",
+            {"step": ["Complete: answers are locked."]},
         )
     value = p["value"]
     if value is not None:
@@ -613,6 +627,28 @@ def _checklist_answer(ctx):
     else:
         step_answers[item["id"]] = {"value": value, "at": _iso(ctx.at)}
     ctx.visit.checklist = answers
+
+
+def _checklist_correct(ctx):
+    p, visit = ctx.payload, ctx.visit
+    item = _checklist_item(ctx)
+    if p["step"] not in visit.completed_steps:
+        raise rejected(
+            "step_not_complete",
+            f"The {p['step']} step is not complete: answer with checklist.answer.",
+            {"step": ["Not complete: nothing to correct."]},
+        )
+    value = _checked_value(ctx, p["step"], item, p["value"])
+    answers = {step: dict(entries) for step, entries in visit.checklist.items()}
+    before = answers.setdefault(p["step"], {}).get(item["id"]) or {}
+    # The answer keeps its history: each correction with the value it replaced, why and when.
+    correction = {"from": before.get("value"), "to": value, "reason": p["reason"].strip(), "at": _iso(ctx.at)}
+    answers[p["step"]][item["id"]] = {
+        "value": value,
+        "at": _iso(ctx.at),
+        "corrections": [*before.get("corrections", []), correction],
+    }
+    visit.checklist = answers
 
 
 def _checked_value(ctx, step, item, value):
@@ -885,6 +921,7 @@ OPS = {
         OpType("arrive.knock", payloads.KnockData(), _knock, ("arrive",)),
         OpType("arrive.no_access", payloads.NoAccessData(), _no_access, ("arrive",)),
         OpType("checklist.answer", payloads.ChecklistAnswerData(), _checklist_answer),
+        OpType("checklist.correct", payloads.ChecklistCorrectData(), _checklist_correct),
         OpType("communicate.record", payloads.CommunicateData(), _communicate, ("communicate",)),
         OpType("operate.record", payloads.OperateData(), _operate, ("operate",)),
         OpType("attachment.link", payloads.LinkData(), _link),

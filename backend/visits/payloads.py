@@ -17,6 +17,14 @@ RATING_KEYS = ("overall", "punctuality", "attitude", "professionalism", "tidines
 MOT_KEYS = ("call", "arrival", "communication", "operation")
 
 NonEmpty = validate.Length(min=1)
+
+
+def not_blank(value):
+    """Refuse a text of spaces only (a reason that says nothing)."""
+    if not value.strip():
+        raise ValidationError("Must not be blank.")
+
+
 Uuid = fields.UUID
 # Caps on what a technician types: a name or code, and notes / descriptions / comments.
 SHORT_TEXT_MAX = 200
@@ -77,6 +85,15 @@ class ChecklistAnswerData(Schema):
     step = Text(required=True, validate=validate.OneOf(STEP_IDS))
     item = Text(required=True, validate=NonEmpty)
     value = fields.Raw(required=True, allow_none=True)
+
+
+class ChecklistCorrectData(Schema):
+    """A correction of an answer of a completed step: the new value and why it changed."""
+
+    step = Text(required=True, validate=validate.OneOf(STEP_IDS))
+    item = Text(required=True, validate=NonEmpty)
+    value = fields.Raw(required=True)
+    reason = Notes(required=True, validate=not_blank)
 
 
 class CommunicateData(Schema):

@@ -17,6 +17,22 @@ export function answer(db, workOrderId, step, item, value) {
 }
 
 /**
+ * Correct an answer of a completed step (its answers are locked): the new value and the reason,
+ * kept with the answer as its history (the server records the correction as its own event).
+ */
+export function correctAnswer(db, workOrderId, step, item, value, reason) {
+  return recordAction(db, {
+    workOrderId, type: 'checklist.correct', data: { step, item, value, reason },
+    update: (v) => {
+      const before = v.answers[step]?.[item];
+      v.answers[step] = { ...(v.answers[step] || {}), [item]: value };
+      v.corrections = [...(v.corrections || []), { step, item, from: before ?? null, to: value, reason, at: new Date().toISOString() }];
+      return v;
+    },
+  });
+}
+
+/**
  * Record a step's record op together with the checklist answers it gives (`record:` links in the
  * flow), in one transaction: the item is asked once and the server gets both answers.
  */

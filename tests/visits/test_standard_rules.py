@@ -3,10 +3,12 @@
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
-from backend.visits.services import latest_visit
-from tests.visits.conftest import WINDOW_START
-from tests.visits.test_engine import refused, run
+from backend.visits.models import VisitEvent
+from backend.visits.services import latest_visit, visit_summary
+from tests.visits.conftest import WINDOW_START, whole_visit_ops
+from tests.visits.test_engine import _until, refused, run
 
 DAY_BEFORE = WINDOW_START - timedelta(days=1)
 
@@ -133,3 +135,46 @@ def test_rounds_a_few_seconds_off_the_rhythm_are_accepted_with_their_gaps_as_evi
     assert evidence["seconds_between_rounds"] == [27, 36, 27, 28, 33]
     assert evidence["knock_rounds"] == 6 and evidence["seconds_before_call"] == 181
     assert order.status == "no_access"
+
+
+# --- 9. checklist answers lock when their step completes; a correction is its own event -------
+
+
+def _call_step_done(db, order, technician, new_attachment):
+    ops = whole_visit_ops(order.type, new_attachment)
+    before, _ = _until(ops, "arrive.checkin")
+    run(db, order, technician, before)
+
+
+def test_answers_of_a_completed_step_are_locked(db, make_order, technician, new_attachment):
+    order = make_order("install")
+    _call_step_done(db, order, technician, new_attachment)
+    error = refused(order, technician, "checklist.answer", {"step": "call", "item": "no_wei", "value": False})
+    assert (error.status, error.code, list(error.errors)) == ("rejected", "checklist_locked", ["step"])
+    assert latest_visit(order.id).checklist["call"]["no_wei"]["value"] is True
+
+
+def test_a_correction_needs_a_reason_and_is_kept_with_the_answer_as_its_own_event(
+    db, make_order, technician, new_attachment
+):
+    order = make_order("install")
+    _call_step_done(db, order, technician, new_attachment)
+    no_reason = {"step": "call", "item": "no_wei", "value": False}
+    assert refused(order, technician, "checklist.correct", no_reason).errors["data"] == {
+        "reason": ["Missing data for required field."]
+    }
+    assert "reason" in refused(order, technician, "checklist.correct", {**no_reason, "reason": "  "}).errors["data"]
+    wrong_kind = {"step": "call", "item": "no_wei", "value": "no", "reason": "typo"}
+    assert refused(order, technician, "checklist.correct", wrong_kind).code == "validation_error"
+    open_step = {"step": "arrive", "item": "tools", "value": True, "reason": "x"}
+    assert refused(order, technician, "checklist.correct", open_step).code == "step_not_complete"
+    at = WINDOW_START - timedelta(minutes=20)
+    run(db, order, technician, [_op("checklist.correct", at, **{**no_reason, "reason": "实际开口说了“喂”"})])
+    answer = latest_visit(order.id).checklist["call"]["no_wei"]
+    assert answer["value"] is False
+    assert answer["corrections"] == [{"from": True, "to": False, "reason": "实际开口说了“喂”", "at": at.isoformat()}]
+    event = db.session.scalars(
+        select(VisitEvent).where(VisitEvent.work_order_id == order.id).order_by(VisitEvent.id.desc())
+    ).first()
+    assert event.type == "checklist.correct" and event.payload["reason"] == "实际开口说了“喂”"
+    assert visit_summary(order)["visits"][-1]["checklist"]["call"]["no_wei"]["corrections"][0]["from"] is True

@@ -45,7 +45,8 @@ function CallTool({ ctx }) {
   const phone = v.customer.phones?.[0];
   const save = () => act((db) => actions.callAttempt(db, id, {
     outcome, notes, fault_description: fault, greeting: greetingAt(s.greetings)?.id, window: start && end ? { start: onDay(v.appointment?.starts_at, start), end: onDay(v.appointment?.starts_at, end) } : null,
-  }, step)).then(() => setNotes(''));
+    // A completed step's answers are locked: a later call no longer answers its item.
+  }, local.completed.includes('call') ? null : step)).then(() => setNotes(''));
   return html`<div class="card tool">
     ${phone && html`<a class="btnlink big" href=${`tel:${phone}`} aria-label=${`${t('call')} ${v.customer.name}`}>${t('call')} ${phone}</a>`}
     <p><${Greeting} rules=${s.greetings} /></p>

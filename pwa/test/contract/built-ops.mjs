@@ -27,6 +27,7 @@ async function record(db) {
   await actions.addPhoto(db, ORDER, { step: 'operate', blob: jpeg() });
   const step = { id: 'call', checklist: [{ id: 'greeting_by_time', kind: 'check', required: true }] };
   await actions.completeStep(db, ORDER, step, { greeting_by_time: true }, null);
+  await actions.correctAnswer(db, ORDER, 'call', 'greeting_by_time', false, '实际未按时间问候');
   await actions.communicate(db, ORDER, { customer_description: '电视没有信号', customer_style: 'owl', needs: ['information'] });
   await actions.operate(db, ORDER, {
     work_kinds: ['equipment_replacement'],
