@@ -24,7 +24,7 @@ from backend.visits import payloads
 from backend.visits.definitions import STEP_IDS, flow_step, get_flow, tariff_items
 from backend.visits.models import Attachment, Lead, SyncOp, Visit, VisitEvent
 from backend.visits.payloads import MOT_KEYS, RATING_KEYS
-from backend.workorders.models import StatusChange, WorkOrder
+from backend.workorders.models import PhoneGuidance, StatusChange, WorkOrder
 from backend.workorders.statemachine import check_transition
 
 # Order statuses in which a technician's first action opens a new visit.
@@ -93,17 +93,27 @@ class OrderState:
     appointment_done: bool = False
     links: dict = field(default_factory=dict)  # attachment id -> work order id, linked in this batch
     leads: list | None = None  # help.record's leads, replacing the visit's
+    phone_guidance: list = field(default_factory=list)  # rows of a fix by phone on the call
     was_assigned: bool | None = None
     flows: dict = field(default_factory=dict)  # flow type -> definition, read once per batch
     events: list = field(default_factory=list)
     sync_ops: list = field(default_factory=list)
 
     def _saved(self):
-        return (self.visit, self.status, len(self.status_changes), self.appointment_done, dict(self.links), self.leads)
+        return (
+            self.visit,
+            self.status,
+            len(self.status_changes),
+            self.appointment_done,
+            dict(self.links),
+            self.leads,
+            len(self.phone_guidance),
+        )
 
     def _restore(self, saved):
-        self.visit, self.status, changes, self.appointment_done, self.links, self.leads = saved
+        self.visit, self.status, changes, self.appointment_done, self.links, self.leads, guidance = saved
         del self.status_changes[changes:]
+        del self.phone_guidance[guidance:]
 
     def open_visit(self):
         """Return the visit in progress, or None."""
@@ -267,6 +277,8 @@ def write(state, actor):
             connection.execute(_bulk_insert(Lead), [{**lead, "visit_id": row.id} for lead in state.leads])
     if state.sync_ops:
         connection.execute(_bulk_insert(SyncOp), state.sync_ops)
+    if state.phone_guidance:
+        connection.execute(_bulk_insert(PhoneGuidance), state.phone_guidance)
     # Events of a visit this batch started carry the id the INSERT just gave it.
     events = [
         {**{k: v for k, v in e.items() if k != "visit"}, "visit_id": e["visit"].id or row.id} for e in state.events
@@ -467,6 +479,25 @@ def _call_attempt(ctx):
         if p.get(key):
             entry[key] = p[key]
     ctx.visit.call_attempts = ctx.visit.call_attempts + [entry]
+
+
+def _phone_fix(ctx):
+    """电话指导 on the pre-visit call: fixed on the phone, the order closes and frees its appointment."""
+    visit = ctx.visit
+    if not _reached(visit):
+        raise rejected(
+            "call_not_reached",
+            "A fix by phone needs a logged call that reached the customer.",
+            {"call_attempts": ["No call reached the customer."]},
+        )
+    notes = ctx.payload["notes"].strip()
+    # The same record as the call centre's phone guidance, so the order's detail lists both alike.
+    ctx.state.phone_guidance.append(
+        {"work_order_id": ctx.order.id, "actor_id": ctx.actor.id, "resolved": True, "notes": notes, "at": ctx.at}
+    )
+    visit.outcome, visit.ended_at = "resolved_by_phone", ctx.at
+    _move(ctx.state, "resolved_by_phone", f"fixed by phone on the call: {notes}"[:500])
+    ctx.state.appointment_done = True
 
 
 def _late_notice(ctx):
@@ -835,15 +866,18 @@ def door_without_call(visit, rules):
     the door as booked, where the knock protocol and the notice take over. No conversation took
     place, so none of the step's checklist (all about the conversation) is asked for.
     """
-    reached = any(c["outcome"] == "reached" for c in visit.call_attempts)
-    return not reached and len(unanswered_calls(visit, rules)) >= rules["unanswered_calls_before_door"]
+    return not _reached(visit) and len(unanswered_calls(visit, rules)) >= rules["unanswered_calls_before_door"]
+
+
+def _reached(visit):
+    return any(c["outcome"] == "reached" for c in visit.call_attempts)
 
 
 # What each step must have recorded, besides its checklist, before it can complete.
 _STEP_RECORDS = {
     "call": (
         "a call attempt that reached the customer, or the flow's number of unanswered calls",
-        lambda v, rules: any(c["outcome"] == "reached" for c in v.call_attempts) or door_without_call(v, rules),
+        lambda v, rules: _reached(v) or door_without_call(v, rules),
     ),
     "arrive": ("arrive.checkin", lambda v, rules: v.checked_in_at is not None),
     "communicate": ("communicate.record", lambda v, rules: v.customer_description is not None),
@@ -916,6 +950,7 @@ OPS = {
     op.name: op
     for op in (
         OpType("call.attempt", payloads.CallAttemptData(), _call_attempt, ("call", "arrive")),
+        OpType("call.phone_fix", payloads.PhoneFixData(), _phone_fix, ("call",)),
         OpType("call.late_notice", payloads.LateNoticeData(), _late_notice),
         OpType("arrive.checkin", payloads.CheckinData(), _checkin, ("arrive",)),
         OpType("arrive.knock", payloads.KnockData(), _knock, ("arrive",)),

@@ -19,7 +19,7 @@ from backend.extensions import db
 from backend.timeutil import UTCDateTime, utcnow
 
 ARRIVAL_CLASSES = ("early", "on_time", "late")
-OUTCOMES = ("completed", "needs_revisit", "no_access")
+OUTCOMES = ("completed", "needs_revisit", "no_access", "resolved_by_phone")
 RESULTS = ("fixed", "not_fixed", "needs_revisit")
 
 
@@ -66,7 +66,7 @@ class Visit(db.Model):
     late_notice_at = mapped_column(UTCDateTime)
     late_notice: Mapped[dict | None] = mapped_column(JSON)
     ended_at = mapped_column(UTCDateTime)
-    outcome: Mapped[str | None] = mapped_column(String(16))
+    outcome: Mapped[str | None] = mapped_column(String(20))
 
     # Step data.
     checklist: Mapped[dict] = mapped_column(JSON, default=dict)  # step -> item -> {value, at}

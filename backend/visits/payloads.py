@@ -62,6 +62,12 @@ class CallAttemptData(Schema):
     greeting = Text(validate=validate.OneOf(greeting_ids()))
 
 
+class PhoneFixData(Schema):
+    """电话指导 on the call: what the guidance fixed (the order closes as resolved_by_phone)."""
+
+    notes = Notes(required=True, validate=not_blank)
+
+
 class LateNoticeData(Schema):
     reason = Notes(required=True, validate=NonEmpty)
     new_eta = fields.AwareDateTime(required=True)

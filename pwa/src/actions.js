@@ -99,6 +99,14 @@ export function callAttempt(db, workOrderId, { outcome, window, notes, fault_des
   });
 }
 
+/** Close the order as fixed by phone guidance on the call (电话指导), with what the guidance fixed. */
+export function phoneFix(db, workOrderId, notes) {
+  return recordAction(db, {
+    workOrderId, type: 'call.phone_fix', data: { notes },
+    update: (v) => ({ ...v, phone_fix: { notes, at: new Date().toISOString() }, done: true }),
+  });
+}
+
 /** Record that the customer was told the technician will be late, with the new arrival time. */
 export function lateNotice(db, workOrderId, { reason, new_eta }) {
   return recordAction(db, {

@@ -85,7 +85,7 @@ export function evaluationGaps({ ratings = {}, mot = {}, declined = false, reaso
 
 /**
  * Return a visit's local progress for the agenda card: null before anything was done, else
- * {done: bool, noAccess: bool, completed: n, total: n, current: step or null, index: 1-based}.
+ * {done: bool, noAccess: bool, phoneFixed: bool, completed: n, total: n, current: step or null, index: 1-based}.
  */
 export function visitProgress(flow, local) {
   if (!flow || !local) return null;
@@ -93,7 +93,7 @@ export function visitProgress(flow, local) {
   if (!started) return null;
   const current = currentStep(flow, local.completed);
   return {
-    done: !!local.done, noAccess: !!local.no_access,
+    done: !!local.done, noAccess: !!local.no_access, phoneFixed: !!local.phone_fix,
     completed: flow.steps.filter((x) => local.completed.includes(x.id)).length, total: flow.steps.length,
     current, index: current ? flow.steps.indexOf(current) + 1 : null,
   };

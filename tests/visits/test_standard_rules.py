@@ -5,8 +5,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from backend.booking.models import Appointment
+from backend.forms.services import orders_awaiting_forms
 from backend.visits.models import VisitEvent
 from backend.visits.services import latest_visit, visit_summary
+from backend.workorders.models import PhoneGuidance
 from tests.visits.conftest import WINDOW_START, whole_visit_ops
 from tests.visits.test_engine import _until, refused, run
 
@@ -178,3 +181,33 @@ def test_a_correction_needs_a_reason_and_is_kept_with_the_answer_as_its_own_even
     ).first()
     assert event.type == "checklist.correct" and event.payload["reason"] == "实际开口说了“喂”"
     assert visit_summary(order)["visits"][-1]["checklist"]["call"]["no_wei"]["corrections"][0]["from"] is True
+
+
+# --- 8. 电话指导 on the pre-visit call: fixed by phone, the appointment released ----------------
+
+
+def test_a_fix_by_phone_on_the_call_closes_the_order_and_releases_the_appointment(db, make_order, technician):
+    order = make_order("repair")
+    appointment = db.session.scalars(select(Appointment).where(Appointment.work_order_id == order.id)).one()
+    assert refused(order, technician, "call.phone_fix", {"notes": "重启机顶盒"}, DAY_BEFORE).code == "call_not_reached"
+    assert "notes" in refused(order, technician, "call.phone_fix", {"notes": " "}, DAY_BEFORE).errors["data"]
+    run(
+        db,
+        order,
+        technician,
+        [
+            _op("call.attempt", DAY_BEFORE, outcome="reached", fault_description="无信号"),
+            _op("call.phone_fix", DAY_BEFORE + timedelta(minutes=8), notes="指导客户重新插好信号线，信号恢复"),
+        ],
+    )
+    assert order.status == "resolved_by_phone"
+    assert [c.to_status for c in order.history] == ["en_route", "resolved_by_phone"]
+    assert db.session.get(Appointment, appointment.id).status == "done"  # no longer holds the technician's time
+    visit = latest_visit(order.id)
+    assert visit.outcome == "resolved_by_phone" and visit.ended_at is not None
+    guidance = db.session.scalars(select(PhoneGuidance).where(PhoneGuidance.work_order_id == order.id)).one()
+    assert guidance.resolved and guidance.notes == "指导客户重新插好信号线，信号恢复"
+    assert visit_summary(order)["events"][-1]["type"] == "call.phone_fix"
+    assert orders_awaiting_forms() == []  # nobody came to the door: no forms to seal
+    # The order is closed: the technician's later actions on it conflict.
+    assert refused(order, technician, "call.attempt", {"outcome": "reached"}).code == "visit_closed"

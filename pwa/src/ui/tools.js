@@ -61,8 +61,21 @@ function CallTool({ ctx }) {
     <label class="field">${t('notes')}<input value=${notes} onInput=${(e) => setNotes(e.target.value)} /></label>
     <button onClick=${save}>${t('callAttempt')}</button>
     ${local.calls.length > 0 && html`<ul class="log" aria-label=${t('attempts')}>${local.calls.map((c) => html`<li>${fmtTime(c.at)} · ${t(c.outcome)}${c.window ? ` · ${fmtTime(c.window.start)}–${fmtTime(c.window.end)}` : ''}${c.notes ? ` · ${c.notes}` : ''}</li>`)}</ul>`}
+    ${!local.completed.includes('call') && html`<${PhoneFix} ctx=${ctx} />`}
     <${LateNotice} ctx=${ctx} always=${true} />
   </div>`;
+}
+
+/** Offer to close the order as fixed by phone guidance (电话指导) once a call reached the customer. */
+function PhoneFix({ ctx }) {
+  const { local, id } = ctx;
+  const [notes, setNotes] = useState('');
+  if (!local.calls.some((c) => c.outcome === 'reached')) return null;
+  return html`<details class="card" data-testid="phone-fix"><summary>${t('phoneFix')}</summary>
+    <p class="muted">${t('phoneFixHint')}</p>
+    <label class="field">${t('phoneFixNotes')} *<textarea name="phone_fix_notes" value=${notes} onInput=${(e) => setNotes(e.target.value)}></textarea></label>
+    <button class="primary" disabled=${!notes.trim()} onClick=${() => act((db) => actions.phoneFix(db, id, notes.trim()))}>${t('phoneFixClose')}</button>
+  </details>`;
 }
 
 function LateNotice({ ctx, always = false }) {

@@ -78,11 +78,12 @@ export function Visit({ id, s }) {
           aria-label=${`${t('step')} ${i + 1}: ${L(x.title)}${local.completed.includes(x.id) ? ` (${t('completed')})` : ''}`}
           disabled=${!reachable(x)} onClick=${() => setChosen(x.id)}>${i + 1}<span>${L(x.title)}</span></button></li>`)}
     </ol></nav>
-    ${local.no_access
+    ${local.phone_fix && html`<p class="card ok" role="status" data-testid="phone-fixed">${t('phoneFixDone')}</p>`}
+    ${local.phone_fix ? null : local.no_access
       ? html`<p class="card ok" role="status">${t('noAccessDone')}</p>`
       : html`<${Step} step=${step} ctx=${ctx} onDone=${() => { setChosen(null); setMoveOn(true); }} />`}
     ${allDone && !local.done && html`<button class="primary" onClick=${() => act((db) => actions.completeVisit(db, id))}>${t('finishVisit')}</button>`}
-    ${local.done && !local.no_access && html`<p class="card ok" role="status" data-testid="visit-done">${t('visitDone')}</p>`}
+    ${local.done && !local.no_access && !local.phone_fix && html`<p class="card ok" role="status" data-testid="visit-done">${t('visitDone')}</p>`}
   </section>`;
 }
 

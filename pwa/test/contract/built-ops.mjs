@@ -14,6 +14,7 @@ async function record(db) {
   const day = '2026-12-03T02:00:00.000Z';
   await actions.callAttempt(db, ORDER, { outcome: 'reached', notes: '约好上午', fault_description: '无信号', window: { start: day, end: '2026-12-03T04:00:00.000Z' } });
   await actions.callAttempt(db, ORDER, { outcome: 'no_answer', notes: '', fault_description: '', window: null });
+  await actions.phoneFix(db, ORDER + 3, '指导客户重新插好信号线');
   await actions.lateNotice(db, ORDER, { reason: '堵车', new_eta: day });
   await actions.checkin(db, ORDER, { lat: 26.08, lng: 119.3, accuracy_m: 12 });
   await actions.checkin(db, ORDER + 1, null);
