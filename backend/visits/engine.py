@@ -749,6 +749,7 @@ def _operate(ctx):
                 "amount_cents": round(item["price_cents"] * qty),
             }
         )
+    visit.revisit_window = _revisit_window(ctx)
     visit.work_kinds = p["work_kinds"]
     visit.equipment_swaps = [
         {"kind": s["kind"], "old_serial": s["old_serial"].strip(), "new_serial": s["new_serial"].strip()}
@@ -767,6 +768,36 @@ def _operate(ctx):
     )
     if visit.equipment_swaps:
         record_check(visit, "operate.swap_serials_recorded", True, {"swaps": visit.equipment_swaps}, ctx.at)
+
+
+def _revisit_window(ctx):
+    """Return the agreed new time of work left unfixed ({start, end}), or None after a fix.
+
+    004: 需要支撑者，向客户解释情况，另约时间 - unfixed work ends with a new time agreed, later than
+    the record and ending after it starts.
+    """
+    p = ctx.payload
+    window = p.get("revisit")
+    if p["result"] == "fixed":
+        if window:
+            raise rejected(
+                "revisit_not_needed", "A fixed fault needs no new time.", {"revisit": ["Only when not fixed."]}
+            )
+        return None
+    if not window:
+        raise rejected(
+            "revisit_time_required",
+            "Work left unfixed needs the new time agreed with the customer (另约时间).",
+            {"revisit": ["Required unless fixed."]},
+        )
+    errors = {}
+    if window["end"] <= window["start"]:
+        errors["end"] = ["Must be after the start."]
+    if window["start"] <= ctx.at:
+        errors["start"] = ["Must be later than now."]
+    if errors:
+        raise rejected("revisit_window_invalid", "The agreed new time is not a time to come.", {"revisit": errors})
+    return {"start": _iso(window["start"]), "end": _iso(window["end"])}
 
 
 def _link(ctx):

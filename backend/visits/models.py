@@ -83,6 +83,8 @@ class Visit(db.Model):
     fees_total_cents: Mapped[int] = mapped_column(Integer, default=0)
     result: Mapped[str | None] = mapped_column(String(16))
     operate_notes: Mapped[str | None] = mapped_column(Text)
+    # Work left unfixed: the new time agreed with the customer, {start, end} (另约时间).
+    revisit_window: Mapped[dict | None] = mapped_column(JSON)
     ratings: Mapped[dict | None] = mapped_column(JSON)
     mot: Mapped[dict | None] = mapped_column(JSON)
     comments: Mapped[str | None] = mapped_column(Text)

@@ -134,6 +134,9 @@ class OperateData(Schema):
     materials = fields.List(fields.Nested(MaterialData), load_default=list, validate=validate.Length(max=50))
     fees = fields.List(fields.Nested(FeeData), load_default=list, validate=validate.Length(max=50))
     result = Text(required=True, validate=validate.OneOf(RESULTS))
+    # The new time agreed with the customer when the work is left unfixed (另约时间); the engine
+    # requires it then (revisit_time_required) and refuses it after a fix.
+    revisit = fields.Nested(ConfirmedWindowSchema, allow_none=True, load_default=None)
     notes = Notes(load_default="")
 
 

@@ -1,6 +1,6 @@
 """Issue 10, points 4–9: the technician path as the operator's standard (004) says, through the services."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -10,7 +10,7 @@ from backend.forms.services import orders_awaiting_forms
 from backend.visits.models import VisitEvent
 from backend.visits.services import latest_visit, visit_summary
 from backend.workorders.models import PhoneGuidance
-from tests.visits.conftest import WINDOW_START, whole_visit_ops
+from tests.visits.conftest import REVISIT, WINDOW_START, whole_visit_ops
 from tests.visits.test_engine import _until, refused, run
 
 DAY_BEFORE = WINDOW_START - timedelta(days=1)
@@ -211,3 +211,45 @@ def test_a_fix_by_phone_on_the_call_closes_the_order_and_releases_the_appointmen
     assert orders_awaiting_forms() == []  # nobody came to the door: no forms to seal
     # The order is closed: the technician's later actions on it conflict.
     assert refused(order, technician, "call.attempt", {"outcome": "reached"}).code == "visit_closed"
+
+
+# --- 4. unfixed work: the agreed new time recorded with it ------------------------------------
+
+
+def _operate_data(result, **extra):
+    return {"work_kinds": ["in_home"], "result": result, **extra}
+
+
+@pytest.mark.parametrize(
+    ("data", "code", "field"),
+    [
+        (_operate_data("not_fixed"), "revisit_time_required", "revisit"),
+        (
+            _operate_data("needs_revisit", revisit={"start": REVISIT["end"], "end": REVISIT["start"]}),
+            "revisit_window_invalid",
+            "revisit",
+        ),
+        (
+            _operate_data("not_fixed", revisit={"start": DAY_BEFORE.isoformat(), "end": WINDOW_START.isoformat()}),
+            "revisit_window_invalid",
+            "revisit",
+        ),
+        (_operate_data("fixed", revisit=REVISIT), "revisit_not_needed", "revisit"),
+    ],
+)
+def test_unfixed_work_needs_the_agreed_new_time(db, make_order, technician, new_attachment, data, code, field):
+    order = make_order("repair")
+    before, _ = _until(whole_visit_ops("repair", new_attachment), "operate.record")
+    run(db, order, technician, before)
+    error = refused(order, technician, "operate.record", data, WINDOW_START + timedelta(minutes=30))
+    assert (error.status, error.code, list(error.errors)) == ("rejected", code, [field])
+
+
+def test_the_agreed_new_time_is_recorded_and_shown_in_the_visit(db, make_order, technician, new_attachment):
+    order = make_order("repair")
+    run(db, order, technician, whole_visit_ops("repair", new_attachment, result="not_fixed"))
+    assert order.status == "needs_revisit"
+    shown = visit_summary(order)["visits"][-1]["operate"]["revisit"]
+    assert [datetime.fromisoformat(shown[k]) for k in ("start", "end")] == [
+        datetime.fromisoformat(REVISIT[k]) for k in ("start", "end")
+    ]

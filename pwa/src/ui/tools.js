@@ -228,8 +228,13 @@ function OperateTool({ ctx }) {
   const [form, setForm, isDraft] = useDraft(id, 'operate', {
     work_kinds: prev.work_kinds || [], equipment_swaps: prev.equipment_swaps || [], materials: prev.materials || [],
     fees: prev.fees || [], result: prev.result || '', notes: prev.notes || '',
+    revisit_day: '', revisit_start: '', revisit_end: '',
   });
   const { work_kinds: kinds, equipment_swaps: swaps, materials, fees, result, notes } = form;
+  // Work left unfixed ends with a new time agreed with the customer (另约时间); the server requires it.
+  const unfixed = result && result !== 'fixed';
+  const revisit = unfixed && form.revisit_day && form.revisit_start && form.revisit_end
+    ? { start: onDay(`${form.revisit_day}T00:00`, form.revisit_start), end: onDay(`${form.revisit_day}T00:00`, form.revisit_end) } : null;
   const set = (patch) => setForm({ ...form, ...patch });
   const priced = actions.priceFees(fees, s.tariff);
   const setSwap = (i, patch) => set({ equipment_swaps: swaps.map((x, j) => (j === i ? { ...x, ...patch } : x)) });
@@ -270,10 +275,16 @@ function OperateTool({ ctx }) {
       ${['fixed', 'not_fixed', 'needs_revisit'].map((r) => html`<label class="check"><input type="radio" name="result" value=${r} checked=${result === r}
         onChange=${() => set({ result: r })} /><span>${t(r)}</span></label>`)}
     </div></fieldset>
+    ${unfixed && html`<fieldset data-testid="revisit"><legend>${t('revisitAgreed')} *</legend><div class="row">
+      <label class="field">${t('revisitDay')}<input type="date" name="revisit_day" value=${form.revisit_day} onInput=${(e) => set({ revisit_day: e.target.value })} /></label>
+      <label class="field">${t('windowStart')}<input type="time" name="revisit_start" value=${form.revisit_start} onInput=${(e) => set({ revisit_start: e.target.value })} /></label>
+      <label class="field">${t('windowEnd')}<input type="time" name="revisit_end" value=${form.revisit_end} onInput=${(e) => set({ revisit_end: e.target.value })} /></label>
+    </div></fieldset>`}
     <label class="field">${t('notes')}<input value=${notes} onInput=${(e) => set({ notes: e.target.value })} /></label>
-    <button disabled=${!result || !kinds.length} onClick=${() => act((db) => actions.operate(db, id, {
+    <button disabled=${!result || !kinds.length || (unfixed && !revisit)} onClick=${() => act((db) => actions.operate(db, id, {
       work_kinds: kinds, equipment_swaps: swaps.filter((x) => x.old_serial || x.new_serial),
       materials: materials.filter((m) => m.name), fees: fees.filter((f) => f.qty > 0), result, notes,
+      ...(revisit ? { revisit } : {}),
     }, step))}>${local.operate && !isDraft ? `✓ ${t('saved')} · ` : ''}${t('save')}</button>
   </div>`;
 }

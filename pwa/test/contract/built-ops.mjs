@@ -38,6 +38,10 @@ async function record(db) {
     result: 'fixed',
     notes: '',
   });
+  await actions.operate(db, ORDER + 4, {
+    work_kinds: ['outdoor_line_check'], equipment_swaps: [], materials: [], fees: [], result: 'not_fixed', notes: '需要线路支撑',
+    revisit: { start: '2026-12-05T02:00:00.000Z', end: '2026-12-05T04:00:00.000Z' },
+  });
   const ratings = { overall: 5, punctuality: 5, attitude: 5, professionalism: 4, tidiness: 5 };
   const mot = { call: 2, arrival: 1, communication: 3, operation: -1 };
   await actions.evaluate(db, ORDER, { ratings, mot, comments: '很满意', signature: png(), declined: null });
