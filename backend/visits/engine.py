@@ -16,6 +16,7 @@ from types import SimpleNamespace
 from marshmallow import Schema, ValidationError
 from sqlalchemy import delete, exists, select, update
 
+from backend.aftercare.services import open_complaint, supervisor_for
 from backend.booking.models import Appointment
 from backend.errors import DomainError
 from backend.extensions import db
@@ -27,6 +28,9 @@ from backend.visits.payloads import MOT_KEYS, RATING_KEYS
 from backend.workorders.models import PhoneGuidance, StatusChange, WorkOrder
 from backend.workorders.statemachine import check_transition
 
+# The operate item by which the technician agreed to contact the customer after the fix
+# (修复后主动联系客户进行确认): ticked, the visit's end opens a follow-up case for it.
+FOLLOW_UP_ITEM = ("operate", "follow_up_agreed")
 # Order statuses in which a technician's first action opens a new visit.
 STARTABLE = ("scheduled", "en_route", "on_site")
 LATE_WITHOUT_NOTICE = "late_without_notice"
@@ -94,6 +98,7 @@ class OrderState:
     links: dict = field(default_factory=dict)  # attachment id -> work order id, linked in this batch
     leads: list | None = None  # help.record's leads, replacing the visit's
     phone_guidance: list = field(default_factory=list)  # rows of a fix by phone on the call
+    follow_ups: list = field(default_factory=list)  # follow-up cases the visit's end opens
     was_assigned: bool | None = None
     flows: dict = field(default_factory=dict)  # flow type -> definition, read once per batch
     events: list = field(default_factory=list)
@@ -108,12 +113,14 @@ class OrderState:
             dict(self.links),
             self.leads,
             len(self.phone_guidance),
+            len(self.follow_ups),
         )
 
     def _restore(self, saved):
-        self.visit, self.status, changes, self.appointment_done, self.links, self.leads, guidance = saved
+        self.visit, self.status, changes, self.appointment_done, self.links, self.leads, guidance, follow_ups = saved
         del self.status_changes[changes:]
         del self.phone_guidance[guidance:]
+        del self.follow_ups[follow_ups:]
 
     def open_visit(self):
         """Return the visit in progress, or None."""
@@ -279,6 +286,19 @@ def write(state, actor):
         connection.execute(_bulk_insert(SyncOp), state.sync_ops)
     if state.phone_guidance:
         connection.execute(_bulk_insert(PhoneGuidance), state.phone_guidance)
+    for follow_up in state.follow_ups:
+        # The return-visit follow-up case (回访跟进) the aftercare team works, owned by the team lead.
+        lead = supervisor_for(order.branch)
+        open_complaint(
+            actor,
+            work_order_id=order.id,
+            kind="follow_up",
+            channel="visit",
+            description=follow_up["description"],
+            owner_id=lead.id if lead else None,
+            now=follow_up["at"],
+            commit=False,
+        )
     # Events of a visit this batch started carry the id the INSERT just gave it.
     events = [
         {**{k: v for k, v in e.items() if k != "visit"}, "visit_id": e["visit"].id or row.id} for e in state.events
@@ -956,6 +976,15 @@ def _visit_complete(ctx):
     # Not fixed, or fixed only with support still to come: another visit, never "completed" (需另约时间).
     outcome = "completed" if visit.result == "fixed" else "needs_revisit"
     record_check(visit, "visit.six_steps", True, {"steps": list(STEP_IDS)}, ctx.at)
+    step, item = FOLLOW_UP_ITEM
+    if (visit.checklist.get(step, {}).get(item) or {}).get("value") is True:
+        ctx.state.follow_ups.append(
+            {
+                "description": "修复后主动联系客户进行确认（上门时约定）"
+                + (f"：{visit.operate_notes}" if visit.operate_notes else ""),
+                "at": ctx.at,
+            }
+        )
     visit.outcome, visit.ended_at = outcome, ctx.at
     reason = "visit completed" if outcome == "completed" else f"{visit.result}: another visit needed"
     _move(ctx.state, outcome, reason)

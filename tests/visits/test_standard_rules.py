@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from backend.aftercare.models import Complaint
 from backend.booking.models import Appointment
 from backend.forms.services import orders_awaiting_forms
 from backend.visits.models import VisitEvent
@@ -253,3 +254,30 @@ def test_the_agreed_new_time_is_recorded_and_shown_in_the_visit(db, make_order, 
     assert [datetime.fromisoformat(shown[k]) for k in ("start", "end")] == [
         datetime.fromisoformat(REVISIT[k]) for k in ("start", "end")
     ]
+
+
+# --- 4. after a fix that needed follow-up, a task to contact the customer ----------------------
+
+
+def _ops_with_follow_up(new_attachment, ticked):
+    ops = whole_visit_ops("repair", new_attachment)
+    for op in ops:
+        if op["type"] == "checklist.answer" and op["data"]["item"] == "follow_up_agreed":
+            op["data"]["value"] = ticked
+    return ops
+
+
+def test_a_fix_with_the_follow_up_agreed_opens_a_follow_up_case_for_the_team_lead(
+    db, make_order, technician, new_attachment, make_user
+):
+    lead = make_user("manager", name="陈主管", branch="福州")
+    order = make_order("repair")
+    run(db, order, technician, _ops_with_follow_up(new_attachment, True))
+    assert order.status == "completed"  # in the return-visit queue as every completed order
+    case = db.session.scalars(select(Complaint).where(Complaint.work_order_id == order.id)).one()
+    assert (case.kind, case.channel, case.status, case.owner_id) == ("follow_up", "visit", "open", lead.id)
+    assert case.description.startswith("修复后主动联系客户进行确认") and case.contact_phone == "13800000000"
+
+    other = make_order("repair")
+    run(db, other, technician, _ops_with_follow_up(new_attachment, False))
+    assert db.session.scalars(select(Complaint).where(Complaint.work_order_id == other.id)).first() is None
