@@ -230,10 +230,13 @@ def _store(new_versions: list[_NewVersion], pdfs: list[bytes], signer_subject: s
 
 
 def _latest_visits_without_forms():
-    """The latest finished visit of each work order that has no current form sealed from it."""
+    """The latest finished visit of each work order that has no current form sealed from it.
+
+    A visit ended by a fix on the phone has no forms: nobody came to the door to fill them in.
+    """
     latest_visit = (
         select(Visit.work_order_id, func.max(Visit.id).label("visit_id"))
-        .where(Visit.ended_at.is_not(None))
+        .where(Visit.ended_at.is_not(None), Visit.outcome != "resolved_by_phone")
         .group_by(Visit.work_order_id)
         .subquery()
     )

@@ -22,6 +22,7 @@ DEFAULT_TARIFF_FILE = PACKAGE_DIR / "tariff.yaml"
 STEP_IDS = ("call", "arrive", "communicate", "operate", "evaluate", "help")
 ITEM_KINDS = ("check", "text", "number", "choice", "photo")
 CUSTOMER_STYLES = ("dove", "owl", "peacock", "tiger")
+CALL_OUTCOMES = ("reached", "no_answer", "busy", "wrong_number", "rescheduled")
 # Fields of a step's record that a checklist item may name as its answer (`record:`), so the app
 # asks the question once, in the step's tool, and answers the item from the saved record.
 RECORD_LINKS = {
@@ -140,14 +141,26 @@ class StepSchema(Schema):
 class RulesSchema(Schema):
     arrive_early_min_minutes = fields.Integer(required=True, validate=validate.Range(min=0))
     arrive_early_max_minutes = fields.Integer(required=True, validate=validate.Range(min=0))
+    knock_sets_per_round = fields.Integer(required=True, validate=validate.Range(min=1, max=10))
+    knocks_per_set = fields.Integer(required=True, validate=validate.Range(min=1, max=10))
     knock_interval_seconds = fields.Integer(required=True, validate=validate.Range(min=1))
-    knocks_per_round = fields.Integer(required=True, validate=validate.Range(min=1))
+    knock_interval_tolerance_seconds = fields.Integer(required=True, validate=validate.Range(min=0))
     call_after_knocking_seconds = fields.Integer(required=True, validate=validate.Range(min=0))
+    # The call step completes without reaching the customer after this many calls of these outcomes.
+    unanswered_calls_before_door = fields.Integer(required=True, validate=validate.Range(min=1, max=20))
+    unanswered_call_outcomes = fields.List(
+        fields.String(validate=validate.OneOf([o for o in CALL_OUTCOMES if o != "reached"])),
+        required=True,
+        validate=validate.Length(min=1),
+    )
 
     @validates_schema
     def _window_ordered(self, data, **kwargs):
         if data["arrive_early_min_minutes"] > data["arrive_early_max_minutes"]:
             raise ValidationError("Must not exceed arrive_early_max_minutes.", "arrive_early_min_minutes")
+        if data["knock_interval_tolerance_seconds"] >= data["knock_interval_seconds"]:
+            # A tolerance as long as the interval would accept rounds knocked all at once.
+            raise ValidationError("Must be less than knock_interval_seconds.", "knock_interval_tolerance_seconds")
 
 
 class FlowSchema(Schema):

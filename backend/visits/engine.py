@@ -10,12 +10,13 @@ kept on the audit event.
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 from marshmallow import Schema, ValidationError
 from sqlalchemy import delete, exists, select, update
 
+from backend.aftercare.services import open_complaint, supervisor_for
 from backend.booking.models import Appointment
 from backend.errors import DomainError
 from backend.extensions import db
@@ -33,9 +34,12 @@ from backend.visits.compliance import (
 from backend.visits.definitions import STEP_IDS, flow_step, get_flow, tariff_items
 from backend.visits.models import Attachment, Lead, SyncOp, Visit, VisitEvent
 from backend.visits.payloads import MOT_KEYS, MOT_SCALE, RATING_KEYS, RATING_SCALE
-from backend.workorders.models import StatusChange, WorkOrder
+from backend.workorders.models import PhoneGuidance, StatusChange, WorkOrder
 from backend.workorders.statemachine import check_transition
 
+# The operate item by which the technician agreed to contact the customer after the fix
+# (修复后主动联系客户进行确认): ticked, the visit's end opens a follow-up case for it.
+FOLLOW_UP_ITEM = ("operate", "follow_up_agreed")
 # Order statuses in which a technician's first action opens a new visit.
 STARTABLE = ("scheduled", "en_route", "on_site")
 LATE_WITHOUT_NOTICE = "late_without_notice"
@@ -102,17 +106,30 @@ class OrderState:
     appointment_done: bool = False
     links: dict = field(default_factory=dict)  # attachment id -> work order id, linked in this batch
     leads: list | None = None  # help.record's leads, replacing the visit's
+    phone_guidance: list = field(default_factory=list)  # rows of a fix by phone on the call
+    follow_ups: list = field(default_factory=list)  # follow-up cases the visit's end opens
     was_assigned: bool | None = None
     flows: dict = field(default_factory=dict)  # flow type -> definition, read once per batch
     events: list = field(default_factory=list)
     sync_ops: list = field(default_factory=list)
 
     def _saved(self):
-        return (self.visit, self.status, len(self.status_changes), self.appointment_done, dict(self.links), self.leads)
+        return (
+            self.visit,
+            self.status,
+            len(self.status_changes),
+            self.appointment_done,
+            dict(self.links),
+            self.leads,
+            len(self.phone_guidance),
+            len(self.follow_ups),
+        )
 
     def _restore(self, saved):
-        self.visit, self.status, changes, self.appointment_done, self.links, self.leads = saved
+        self.visit, self.status, changes, self.appointment_done, self.links, self.leads, guidance, follow_ups = saved
         del self.status_changes[changes:]
+        del self.phone_guidance[guidance:]
+        del self.follow_ups[follow_ups:]
 
     def open_visit(self):
         """Return the visit in progress, or None."""
@@ -291,6 +308,21 @@ def write(state, actor):
             connection.execute(_bulk_insert(Lead), [{**lead, "visit_id": row.id} for lead in state.leads])
     if state.sync_ops:
         connection.execute(_bulk_insert(SyncOp), state.sync_ops)
+    if state.phone_guidance:
+        connection.execute(_bulk_insert(PhoneGuidance), state.phone_guidance)
+    for follow_up in state.follow_ups:
+        # The return-visit follow-up case (回访跟进) the aftercare team works, owned by the team lead.
+        lead = supervisor_for(order.branch)
+        open_complaint(
+            actor,
+            work_order_id=order.id,
+            kind="follow_up",
+            channel="visit",
+            description=follow_up["description"],
+            owner_id=lead.id if lead else None,
+            now=follow_up["at"],
+            commit=False,
+        )
     # Events of a visit this batch started carry the id the INSERT just gave it.
     events = [
         {**{k: v for k, v in e.items() if k != "visit"}, "visit_id": e["visit"].id or row.id} for e in state.events
@@ -513,6 +545,25 @@ def _call_attempt(ctx):
     ctx.visit.call_attempts = ctx.visit.call_attempts + [entry]
 
 
+def _phone_fix(ctx):
+    """电话指导 on the pre-visit call: fixed on the phone, the order closes and frees its appointment."""
+    visit = ctx.visit
+    if not _reached(visit):
+        raise rejected(
+            "call_not_reached",
+            "A fix by phone needs a logged call that reached the customer.",
+            {"call_attempts": ["No call reached the customer."]},
+        )
+    notes = ctx.payload["notes"].strip()
+    # The same record as the call centre's phone guidance, so the order's detail lists both alike.
+    ctx.state.phone_guidance.append(
+        {"work_order_id": ctx.order.id, "actor_id": ctx.actor.id, "resolved": True, "notes": notes, "at": ctx.at}
+    )
+    visit.outcome, visit.ended_at = "resolved_by_phone", ctx.at
+    _move(ctx.state, "resolved_by_phone", f"fixed by phone on the call: {notes}"[:500])
+    ctx.state.appointment_done = True
+
+
 def _late_notice(ctx):
     visit = ctx.visit
     visit.late_notice = {"at": _iso(ctx.at), "reason": ctx.payload["reason"], "new_eta": _iso(ctx.payload["new_eta"])}
@@ -580,24 +631,42 @@ def _knock(ctx):
 def knock_protocol(visit, rules):
     """Return what is missing from the knock protocol (empty when complete) and its evidence.
 
-    Complete means: at least two knock rounds, then a call attempt after the last round, at
-    least `call_after_knocking_seconds` after the first knock.
+    004 at the door: 连续轻敲2次，每次3下，30秒重复1次，3分钟后不开门则电话联系. Read as: each recorded
+    round is the sets of light knocks in a row (the app prompts them); a round comes every
+    `knock_interval_seconds`, each gap within `knock_interval_tolerance_seconds` of it, until
+    `call_after_knocking_seconds` have passed since the first (30 s and 3 minutes: rounds at 0,
+    30, … 150 s, six in all); then the customer is phoned, at the earliest that long after the
+    first round. Rounds after that call, and calls during the knocking, are not the protocol's.
     """
+    interval, tolerance = rules["knock_interval_seconds"], rules["knock_interval_tolerance_seconds"]
+    wait = rules["call_after_knocking_seconds"]
     knocks = sorted(_parse(k["at"]) for k in visit.knocks)
+    first = knocks[0] if knocks else None
+    call = next(
+        (
+            at
+            for at in sorted(_parse(c["at"]) for c in visit.call_attempts)
+            if first and at >= first + timedelta(seconds=wait)
+        ),
+        None,
+    )
+    rounds = [at for at in knocks if call is None or at < call]
+    gaps = [round((later - earlier).total_seconds()) for earlier, later in zip(rounds, rounds[1:], strict=False)]
+    needed = max(-(-wait // interval), 1)  # ceil: a round every interval for the whole wait
     missing = []
-    if len(knocks) < 2:
-        missing.append("two knock rounds")
-    calls_after = sorted(_parse(c["at"]) for c in visit.call_attempts if knocks and _parse(c["at"]) > knocks[-1])
-    waited = int((calls_after[0] - knocks[0]).total_seconds()) if calls_after else 0
-    if not calls_after:
-        missing.append("a call attempt after knocking")
-    elif waited < rules["call_after_knocking_seconds"]:
-        missing.append(f"{rules['call_after_knocking_seconds']} s of knocking before the call")
+    if len(rounds) < needed:
+        missing.append(f"{needed} knock rounds, one every {interval} s ({len(rounds)} recorded)")
+    off = [gap for gap in gaps if abs(gap - interval) > tolerance]
+    if off:
+        missing.append(f"rounds {interval} s apart (±{tolerance} s), not {', '.join(f'{g} s' for g in off)}")
+    if call is None:
+        missing.append(f"a call to the customer {wait} s after the first knock")
     evidence = {
-        "knock_rounds": len(knocks),
-        "first_knock_at": _iso(knocks[0]) if knocks else None,
-        "call_after_knocking_at": _iso(calls_after[0]) if calls_after else None,
-        "seconds_before_call": waited,
+        "knock_rounds": len(rounds),
+        "first_knock_at": _iso(first),
+        "seconds_between_rounds": gaps,
+        "call_after_knocking_at": _iso(call),
+        "seconds_before_call": int((call - first).total_seconds()) if call else 0,
     }
     return missing, evidence
 
@@ -618,13 +687,27 @@ def _no_access(ctx):
     ctx.state.appointment_done = True
 
 
-def _checklist_answer(ctx):
+def _checklist_item(ctx):
     p = ctx.payload
     items = {item["id"]: item for item in flow_step(ctx.flow, p["step"])["checklist"]}
     item = items.get(p["item"])
     if item is None:
         raise rejected(
             "unknown_checklist_item", f"The {p['step']} step has no item '{p['item']}'.", {"item": ["Unknown."]}
+        )
+    return item
+
+
+def _checklist_answer(ctx):
+    p = ctx.payload
+    item = _checklist_item(ctx)
+    # What a completed step recorded is what the compliance record rests on: it changes only by
+    # a correction, recorded with its reason (issue 10.9).
+    if p["step"] in ctx.visit.completed_steps:
+        raise rejected(
+            "checklist_locked",
+            f"The {p['step']} step is complete and its answers locked: correct one with checklist.correct.",
+            {"step": ["Complete: answers are locked."]},
         )
     value = p["value"]
     if value is not None:
@@ -636,6 +719,28 @@ def _checklist_answer(ctx):
     else:
         step_answers[item["id"]] = {"value": value, "at": _iso(ctx.at)}
     ctx.visit.checklist = answers
+
+
+def _checklist_correct(ctx):
+    p, visit = ctx.payload, ctx.visit
+    item = _checklist_item(ctx)
+    if p["step"] not in visit.completed_steps:
+        raise rejected(
+            "step_not_complete",
+            f"The {p['step']} step is not complete: answer with checklist.answer.",
+            {"step": ["Not complete: nothing to correct."]},
+        )
+    value = _checked_value(ctx, p["step"], item, p["value"])
+    answers = {step: dict(entries) for step, entries in visit.checklist.items()}
+    before = answers.setdefault(p["step"], {}).get(item["id"]) or {}
+    # The answer keeps its history: each correction with the value it replaced, why and when.
+    correction = {"from": before.get("value"), "to": value, "reason": p["reason"].strip(), "at": _iso(ctx.at)}
+    answers[p["step"]][item["id"]] = {
+        "value": value,
+        "at": _iso(ctx.at),
+        "corrections": [*before.get("corrections", []), correction],
+    }
+    visit.checklist = answers
 
 
 def _checked_value(ctx, step, item, value):
@@ -710,6 +815,7 @@ def _operate(ctx):
                 "amount_cents": round(item["price_cents"] * qty),
             }
         )
+    visit.revisit_window = _revisit_window(ctx)
     visit.work_kinds = p["work_kinds"]
     visit.equipment_swaps = [
         {"kind": s["kind"], "old_serial": s["old_serial"].strip(), "new_serial": s["new_serial"].strip()}
@@ -728,6 +834,36 @@ def _operate(ctx):
     )
     swapped = VERIFIED if visit.equipment_swaps else NOT_APPLICABLE
     record_rule(visit, "operate.swap_serials_recorded", swapped, {"swaps": visit.equipment_swaps}, ctx.at)
+
+
+def _revisit_window(ctx):
+    """Return the agreed new time of work left unfixed ({start, end}), or None after a fix.
+
+    004: 需要支撑者，向客户解释情况，另约时间 - unfixed work ends with a new time agreed, later than
+    the record and ending after it starts.
+    """
+    p = ctx.payload
+    window = p.get("revisit")
+    if p["result"] == "fixed":
+        if window:
+            raise rejected(
+                "revisit_not_needed", "A fixed fault needs no new time.", {"revisit": ["Only when not fixed."]}
+            )
+        return None
+    if not window:
+        raise rejected(
+            "revisit_time_required",
+            "Work left unfixed needs the new time agreed with the customer (另约时间).",
+            {"revisit": ["Required unless fixed."]},
+        )
+    errors = {}
+    if window["end"] <= window["start"]:
+        errors["end"] = ["Must be after the start."]
+    if window["start"] <= ctx.at:
+        errors["start"] = ["Must be later than now."]
+    if errors:
+        raise rejected("revisit_window_invalid", "The agreed new time is not a time to come.", {"revisit": errors})
+    return {"start": _iso(window["start"]), "end": _iso(window["end"])}
 
 
 def _link(ctx):
@@ -817,28 +953,48 @@ def _help(ctx):
     )
 
 
+def unanswered_calls(visit, rules):
+    """Return the logged calls that did not reach the customer, by the flow's unanswered outcomes."""
+    return [c for c in visit.call_attempts if c["outcome"] in rules["unanswered_call_outcomes"]]
+
+
+def door_without_call(visit, rules):
+    """Tell whether the call step may complete although no call reached the customer.
+
+    It may after the flow's number of unanswered calls (issue 10.5): the technician then goes to
+    the door as booked, where the knock protocol and the notice take over. No conversation took
+    place, so none of the step's checklist (all about the conversation) is asked for.
+    """
+    return not _reached(visit) and len(unanswered_calls(visit, rules)) >= rules["unanswered_calls_before_door"]
+
+
+def _reached(visit):
+    return any(c["outcome"] == "reached" for c in visit.call_attempts)
+
+
 # What each step must have recorded, besides its checklist, before it can complete.
 _STEP_RECORDS = {
     "call": (
-        "a call attempt that reached the customer",
-        lambda v: any(c["outcome"] == "reached" for c in v.call_attempts),
+        "a call attempt that reached the customer, or the flow's number of unanswered calls",
+        lambda v, rules: _reached(v) or door_without_call(v, rules),
     ),
-    "arrive": ("arrive.checkin", lambda v: v.checked_in_at is not None),
-    "communicate": ("communicate.record", lambda v: v.customer_description is not None),
-    "operate": ("operate.record", lambda v: v.result is not None),
-    "evaluate": ("evaluate.submit", lambda v: v.evaluated_at is not None),
-    "help": ("help.record", lambda v: v.leaflet_given is not None),
+    "arrive": ("arrive.checkin", lambda v, rules: v.checked_in_at is not None),
+    "communicate": ("communicate.record", lambda v, rules: v.customer_description is not None),
+    "operate": ("operate.record", lambda v, rules: v.result is not None),
+    "evaluate": ("evaluate.submit", lambda v, rules: v.evaluated_at is not None),
+    "help": ("help.record", lambda v, rules: v.leaflet_given is not None),
 }
 
 
 def _step_complete(ctx):
-    step, visit = ctx.payload["step"], ctx.visit
+    step, visit, rules = ctx.payload["step"], ctx.visit, ctx.flow["rules"]
     if step in visit.completed_steps:
         raise rejected("step_already_complete", f"The {step} step is already complete.")
     _require_step(ctx, step)
     answers = visit.checklist.get(step, {})
     checklist = flow_step(ctx.flow, step)["checklist"]
-    missing = [i["id"] for i in checklist if i["required"] and not _answered(i, answers.get(i["id"]))]
+    unreached = step == "call" and door_without_call(visit, rules)
+    missing = [i["id"] for i in checklist if i["required"] and not unreached and not _answered(i, answers.get(i["id"]))]
     if missing:
         raise rejected(
             "checklist_incomplete",
@@ -846,10 +1002,16 @@ def _step_complete(ctx):
             {"items": missing},
         )
     record_name, recorded = _STEP_RECORDS[step]
-    if not recorded(visit):
+    if not recorded(visit, rules):
         raise rejected("step_record_missing", f"The {step} step needs {record_name} first.", {"record": [record_name]})
     for item in checklist:
-        _record_item(visit, step, item, answers.get(item["id"]), ctx.at)
+        if unreached:  # no conversation took place: its rules did not arise; the calls are the evidence
+            not_reached = {
+                "customer_not_reached": {"unanswered_calls": [c["at"] for c in unanswered_calls(visit, rules)]}
+            }
+            record_rule(visit, f"{step}.{item['id']}", NOT_APPLICABLE, not_reached, ctx.at)
+        else:
+            _record_item(visit, step, item, answers.get(item["id"]), ctx.at)
     visit.completed_steps = visit.completed_steps + [step]
 
 
@@ -864,6 +1026,15 @@ def _visit_complete(ctx):
     for rule in SITUATIONAL_RULES:
         if rule not in visit.compliance:  # the door opened: no knocking to check, no notice to leave
             record_rule(visit, rule, NOT_APPLICABLE, {"checked_in_at": _iso(visit.checked_in_at)}, ctx.at)
+    step, item = FOLLOW_UP_ITEM
+    if (visit.checklist.get(step, {}).get(item) or {}).get("value") is True:
+        ctx.state.follow_ups.append(
+            {
+                "description": "修复后主动联系客户进行确认（上门时约定）"
+                + (f"：{visit.operate_notes}" if visit.operate_notes else ""),
+                "at": ctx.at,
+            }
+        )
     visit.outcome, visit.ended_at = outcome, ctx.at
     reason = "visit completed" if outcome == "completed" else f"{visit.result}: another visit needed"
     _move(ctx.state, outcome, reason)
@@ -889,11 +1060,13 @@ OPS = {
     op.name: op
     for op in (
         OpType("call.attempt", payloads.CallAttemptData(), _call_attempt, ("call", "arrive")),
+        OpType("call.phone_fix", payloads.PhoneFixData(), _phone_fix, ("call",)),
         OpType("call.late_notice", payloads.LateNoticeData(), _late_notice),
         OpType("arrive.checkin", payloads.CheckinData(), _checkin, ("arrive",)),
         OpType("arrive.knock", payloads.KnockData(), _knock, ("arrive",)),
         OpType("arrive.no_access", payloads.NoAccessData(), _no_access, ("arrive",)),
         OpType("checklist.answer", payloads.ChecklistAnswerData(), _checklist_answer),
+        OpType("checklist.correct", payloads.ChecklistCorrectData(), _checklist_correct),
         OpType("communicate.record", payloads.CommunicateData(), _communicate, ("communicate",)),
         OpType("operate.record", payloads.OperateData(), _operate, ("operate",)),
         OpType("attachment.link", payloads.LinkData(), _link),

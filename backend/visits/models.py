@@ -19,7 +19,7 @@ from backend.extensions import db
 from backend.timeutil import UTCDateTime, utcnow
 
 ARRIVAL_CLASSES = ("early", "on_time", "late")
-OUTCOMES = ("completed", "needs_revisit", "no_access")
+OUTCOMES = ("completed", "needs_revisit", "no_access", "resolved_by_phone")
 RESULTS = ("fixed", "not_fixed", "needs_revisit")
 
 
@@ -66,7 +66,7 @@ class Visit(db.Model):
     late_notice_at = mapped_column(UTCDateTime)
     late_notice: Mapped[dict | None] = mapped_column(JSON)
     ended_at = mapped_column(UTCDateTime)
-    outcome: Mapped[str | None] = mapped_column(String(16))
+    outcome: Mapped[str | None] = mapped_column(String(20))
 
     # Step data.
     checklist: Mapped[dict] = mapped_column(JSON, default=dict)  # step -> item -> {value, at}
@@ -83,6 +83,8 @@ class Visit(db.Model):
     fees_total_cents: Mapped[int] = mapped_column(Integer, default=0)
     result: Mapped[str | None] = mapped_column(String(16))
     operate_notes: Mapped[str | None] = mapped_column(Text)
+    # Work left unfixed: the new time agreed with the customer, {start, end} (另约时间).
+    revisit_window: Mapped[dict | None] = mapped_column(JSON)
     ratings: Mapped[dict | None] = mapped_column(JSON)
     mot: Mapped[dict | None] = mapped_column(JSON)
     comments: Mapped[str | None] = mapped_column(Text)

@@ -6,10 +6,9 @@ Which schema belongs to which op type is declared once, in the op registry (`eng
 from marshmallow import Schema, ValidationError, fields, validate
 
 from backend.greetings import greeting_ids
-from backend.visits.definitions import CUSTOMER_STYLES, STEP_IDS, WORK_KINDS
+from backend.visits.definitions import CALL_OUTCOMES, CUSTOMER_STYLES, STEP_IDS, WORK_KINDS
 from backend.visits.models import RESULTS
 
-CALL_OUTCOMES = ("reached", "no_answer", "busy", "wrong_number", "rescheduled")
 NEEDS = ("physical", "business", "information", "emotional")
 SWAP_KINDS = ("set_top_box", "remote_control", "cable_modem", "other")
 ATTACHMENT_KINDS = ("photo", "signature", "notice")
@@ -21,6 +20,14 @@ RATING_SCALE = (1, 5)
 MOT_SCALE = (-3, 3)
 
 NonEmpty = validate.Length(min=1)
+
+
+def not_blank(value):
+    """Refuse a text of spaces only (a reason that says nothing)."""
+    if not value.strip():
+        raise ValidationError("Must not be blank.")
+
+
 Uuid = fields.UUID
 # Caps on what a technician types: a name or code, and notes / descriptions / comments.
 SHORT_TEXT_MAX = 200
@@ -58,6 +65,12 @@ class CallAttemptData(Schema):
     greeting = Text(validate=validate.OneOf(greeting_ids()))
 
 
+class PhoneFixData(Schema):
+    """电话指导 on the call: what the guidance fixed (the order closes as resolved_by_phone)."""
+
+    notes = Notes(required=True, validate=not_blank)
+
+
 class LateNoticeData(Schema):
     reason = Notes(required=True, validate=NonEmpty)
     new_eta = fields.AwareDateTime(required=True)
@@ -81,6 +94,15 @@ class ChecklistAnswerData(Schema):
     step = Text(required=True, validate=validate.OneOf(STEP_IDS))
     item = Text(required=True, validate=NonEmpty)
     value = fields.Raw(required=True, allow_none=True)
+
+
+class ChecklistCorrectData(Schema):
+    """A correction of an answer of a completed step: the new value and why it changed."""
+
+    step = Text(required=True, validate=validate.OneOf(STEP_IDS))
+    item = Text(required=True, validate=NonEmpty)
+    value = fields.Raw(required=True)
+    reason = Notes(required=True, validate=not_blank)
 
 
 class CommunicateData(Schema):
@@ -115,6 +137,9 @@ class OperateData(Schema):
     materials = fields.List(fields.Nested(MaterialData), load_default=list, validate=validate.Length(max=50))
     fees = fields.List(fields.Nested(FeeData), load_default=list, validate=validate.Length(max=50))
     result = Text(required=True, validate=validate.OneOf(RESULTS))
+    # The new time agreed with the customer when the work is left unfixed (另约时间); the engine
+    # requires it then (revisit_time_required) and refuses it after a fix.
+    revisit = fields.Nested(ConfirmedWindowSchema, allow_none=True, load_default=None)
     notes = Notes(load_default="")
 
 

@@ -71,6 +71,7 @@ def visit_to_dict(visit: Visit) -> dict:
             "fees": visit.fees,
             "fees_total_cents": visit.fees_total_cents,
             "result": visit.result,
+            "revisit": visit.revisit_window,
             "notes": visit.operate_notes,
         },
         "evaluate": {

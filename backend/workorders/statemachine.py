@@ -6,8 +6,9 @@ from backend.workorders.models import StatusChange
 # Allowed moves. Terminal states have no entry.
 TRANSITIONS = {
     "new": {"scheduled", "resolved_by_phone", "cancelled"},
-    "scheduled": {"en_route", "on_site", "no_access", "cancelled"},
-    "en_route": {"on_site", "no_access", "scheduled", "cancelled"},
+    # resolved_by_phone: 电话指导 on the technician's pre-visit call (issue 10.8).
+    "scheduled": {"en_route", "on_site", "no_access", "resolved_by_phone", "cancelled"},
+    "en_route": {"on_site", "no_access", "scheduled", "resolved_by_phone", "cancelled"},
     "on_site": {"completed", "needs_revisit", "no_access", "cancelled"},
     "no_access": {"scheduled", "cancelled"},
     "needs_revisit": {"scheduled", "cancelled"},

@@ -1,7 +1,7 @@
 // What the technician does during a visit: each function records one action (local change + ops).
 import { uuid } from './db.js';
 import { draftKey } from './drafts.js';
-import { answersFromRecord, canComplete, missingItems } from './flow.js';
+import { answersFromRecord, canComplete, itemsToAnswer } from './flow.js';
 import { recordAction, recordActions } from './outbox.js';
 
 /** Answer one checklist item of a step. */
@@ -11,6 +11,22 @@ export function answer(db, workOrderId, step, item, value) {
     drafts: [draftKey(workOrderId, `answer:${step}:${item}`)],
     update: (v) => {
       v.answers[step] = { ...(v.answers[step] || {}), [item]: value };
+      return v;
+    },
+  });
+}
+
+/**
+ * Correct an answer of a completed step (its answers are locked): the new value and the reason,
+ * kept with the answer as its history (the server records the correction as its own event).
+ */
+export function correctAnswer(db, workOrderId, step, item, value, reason) {
+  return recordAction(db, {
+    workOrderId, type: 'checklist.correct', data: { step, item, value, reason },
+    update: (v) => {
+      const before = v.answers[step]?.[item];
+      v.answers[step] = { ...(v.answers[step] || {}), [item]: value };
+      v.corrections = [...(v.corrections || []), { step, item, from: before ?? null, to: value, reason, at: new Date().toISOString() }];
       return v;
     },
   });
@@ -53,9 +69,9 @@ export async function addPhoto(db, workOrderId, { step, item, blob, kind = 'phot
 }
 
 /** Complete a step; refuse (as the server would) while a required item is unanswered or its record missing. */
-export function completeStep(db, workOrderId, step, answers, visit) {
-  if (!canComplete(step, answers, visit)) {
-    const missing = missingItems(step, answers).map((i) => i.id);
+export function completeStep(db, workOrderId, step, answers, visit, rules = null) {
+  if (!canComplete(step, answers, visit, rules)) {
+    const missing = itemsToAnswer(step, answers, visit, rules).map((i) => i.id);
     throw Object.assign(new Error(`step ${step.id} has unanswered items: ${missing.join(', ')}`), { missing });
   }
   return recordAction(db, {
@@ -80,6 +96,14 @@ export function callAttempt(db, workOrderId, { outcome, window, notes, fault_des
       v.calls.push({ ...data, at: new Date().toISOString() });
       return v;
     },
+  });
+}
+
+/** Close the order as fixed by phone guidance on the call (电话指导), with what the guidance fixed. */
+export function phoneFix(db, workOrderId, notes) {
+  return recordAction(db, {
+    workOrderId, type: 'call.phone_fix', data: { notes },
+    update: (v) => ({ ...v, phone_fix: { notes, at: new Date().toISOString() }, done: true }),
   });
 }
 

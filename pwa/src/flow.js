@@ -23,9 +23,21 @@ export function missingItems(step, answers = {}) {
   return (step.checklist || []).filter((item) => item.required && !isAnswered(item, answers[item.id]));
 }
 
+/**
+ * Return the unanswered calls that let the call step complete without reaching the customer
+ * (the flow's `unanswered_calls_before_door` of its `unanswered_call_outcomes`, as the server
+ * checks), or null while a call reached the customer or too few went unanswered.
+ */
+export function doorWithoutCall(visit, rules) {
+  const calls = visit?.calls || [];
+  if (!rules?.unanswered_calls_before_door || calls.some((c) => c.outcome === 'reached')) return null;
+  const unanswered = calls.filter((c) => (rules.unanswered_call_outcomes || []).includes(c.outcome));
+  return unanswered.length >= rules.unanswered_calls_before_door ? unanswered : null;
+}
+
 // What each step must have recorded, besides its checklist, before it completes (as the server checks).
 export const STEP_RECORDS = {
-  call: (v) => (v.calls || []).some((c) => c.outcome === 'reached'),
+  call: (v, rules) => (v.calls || []).some((c) => c.outcome === 'reached') || !!doorWithoutCall(v, rules),
   arrive: (v) => !!v.checkin,
   communicate: (v) => !!v.communicate,
   operate: (v) => !!v.operate,
@@ -34,14 +46,22 @@ export const STEP_RECORDS = {
 };
 
 /** Tell whether the step's own record (a reached call, the check-in, the evaluation...) exists. */
-export function hasStepRecord(stepId, visit) {
+export function hasStepRecord(stepId, visit, rules = null) {
   const rule = STEP_RECORDS[stepId];
-  return !rule || rule(visit || {});
+  return !rule || rule(visit || {}, rules);
+}
+
+/**
+ * List the required items of a step still to answer before it completes: none for a call step
+ * whose customer never answered (no conversation took place; the server asks none either).
+ */
+export function itemsToAnswer(step, answers = {}, visit = null, rules = null) {
+  return step.id === 'call' && doorWithoutCall(visit, rules) ? [] : missingItems(step, answers);
 }
 
 /** Tell whether a step may be completed: every required item answered and its record made (the server's rule). */
-export function canComplete(step, answers = {}, visit = null) {
-  return missingItems(step, answers).length === 0 && (visit === null || hasStepRecord(step.id, visit));
+export function canComplete(step, answers = {}, visit = null, rules = null) {
+  return itemsToAnswer(step, answers, visit, rules).length === 0 && (visit === null || hasStepRecord(step.id, visit, rules));
 }
 
 // What the customer is asked in the evaluation (the Feedback Form's rows).
@@ -65,7 +85,7 @@ export function evaluationGaps({ ratings = {}, mot = {}, declined = false, reaso
 
 /**
  * Return a visit's local progress for the agenda card: null before anything was done, else
- * {done: bool, noAccess: bool, completed: n, total: n, current: step or null, index: 1-based}.
+ * {done: bool, noAccess: bool, phoneFixed: bool, completed: n, total: n, current: step or null, index: 1-based}.
  */
 export function visitProgress(flow, local) {
   if (!flow || !local) return null;
@@ -73,7 +93,7 @@ export function visitProgress(flow, local) {
   if (!started) return null;
   const current = currentStep(flow, local.completed);
   return {
-    done: !!local.done, noAccess: !!local.no_access,
+    done: !!local.done, noAccess: !!local.no_access, phoneFixed: !!local.phone_fix,
     completed: flow.steps.filter((x) => local.completed.includes(x.id)).length, total: flow.steps.length,
     current, index: current ? flow.steps.indexOf(current) + 1 : null,
   };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  answersFromRecord, canComplete, checkinOffWindow, currentStep, evaluationGaps, fillScript, isAnswered, linkedItem, missingItems,
+  answersFromRecord, canComplete, checkinOffWindow, currentStep, doorWithoutCall, evaluationGaps, fillScript, isAnswered, linkedItem, missingItems,
   outboxSummary, visitProgress,
 } from '../src/flow.js';
 
@@ -46,6 +46,17 @@ describe('step records (the server checks them too)', () => {
     const answers = { no_wei: true };
     expect(canComplete(call, answers, { calls: [{ outcome: 'no_answer' }] })).toBe(false);
     expect(canComplete(call, answers, { calls: [{ outcome: 'no_answer' }, { outcome: 'reached' }] })).toBe(true);
+  });
+
+  it('lets the call step complete unanswered after the flow number of unanswered calls (issue 10.5)', () => {
+    const rules = { unanswered_calls_before_door: 2, unanswered_call_outcomes: ['no_answer', 'busy'] };
+    const once = { calls: [{ outcome: 'no_answer' }] };
+    const twice = { calls: [{ outcome: 'no_answer' }, { outcome: 'busy' }] };
+    expect(canComplete(call, {}, once, rules)).toBe(false);
+    expect(canComplete(call, {}, twice, rules)).toBe(true); // no conversation: no checklist asked
+    expect(doorWithoutCall(twice, rules)).toHaveLength(2);
+    expect(doorWithoutCall({ calls: [...twice.calls, { outcome: 'reached' }] }, rules)).toBe(null);
+    expect(canComplete(call, {}, { calls: [...twice.calls, { outcome: 'reached' }] }, rules)).toBe(false);
   });
 
   it('needs the check-in before the arrive step completes', () => {

@@ -17,6 +17,11 @@ from backend.workorders.models import WorkOrder
 
 # The appointment window of the test visits starts at 10:00 local time.
 WINDOW_START = datetime(2026, 11, 23, 10, 0, tzinfo=LOCAL_TZ)
+# The new time agreed when work is left unfixed: two days later, two hours.
+REVISIT = {
+    "start": (WINDOW_START + timedelta(days=2)).isoformat(),
+    "end": (WINDOW_START + timedelta(days=2, hours=2)).isoformat(),
+}
 
 
 def image_bytes(kind: str, colour=(30, 90, 160), size=(16, 12)) -> bytes:
@@ -89,6 +94,12 @@ def upload(db):
     return do_upload
 
 
+@pytest.fixture
+def new_attachment(upload, technician):
+    """Store an image for the technician; returns its uuid."""
+    return lambda **kw: upload(technician, **kw)
+
+
 def _answer(item, new_attachment):
     kind = item["kind"]
     if kind == "check":
@@ -157,6 +168,7 @@ def whole_visit_ops(order_type, new_attachment, *, arrive_minutes_early=7, resul
                     "materials": [{"name": "F头", "qty": 2}],
                     "fees": [{"tariff_code": "F_CONNECTOR", "qty": 2}, {"tariff_code": "COAX_CABLE", "qty": 5}],
                     "result": result,
+                    **({} if result == "fixed" else {"revisit": REVISIT}),
                     "notes": "更换机顶盒",
                 },
             )

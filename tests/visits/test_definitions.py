@@ -30,9 +30,13 @@ def test_both_flows_carry_the_standard(db):
     assert install["rules"] == {
         "arrive_early_min_minutes": 5,
         "arrive_early_max_minutes": 10,
+        "knock_sets_per_round": 2,
+        "knocks_per_set": 3,
         "knock_interval_seconds": 30,
-        "knocks_per_round": 3,
+        "knock_interval_tolerance_seconds": 10,
         "call_after_knocking_seconds": 180,
+        "unanswered_calls_before_door": 2,
+        "unanswered_call_outcomes": ["no_answer", "busy"],
     }
 
 
@@ -167,3 +171,19 @@ def test_a_bad_record_link_names_the_field(db, flows_copy, old, new, field):
     with pytest.raises(DefinitionError) as info:
         get_flow("repair")
     assert "repair.yaml" in str(info.value) and field in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("unanswered_calls_before_door: 2", "unanswered_calls_before_door: 0"),
+        ("unanswered_call_outcomes: [no_answer, busy]", "unanswered_call_outcomes: [reached]"),
+        ("knock_interval_tolerance_seconds: 10", "knock_interval_tolerance_seconds: 30"),
+    ],
+)
+def test_the_door_rules_are_validated(db, flows_copy, old, new):
+    path = flows_copy / "install.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    with pytest.raises(DefinitionError) as info:
+        get_flow("install")
+    assert "install.yaml" in str(info.value) and f"rules.{old.split(':')[0]}" in str(info.value)

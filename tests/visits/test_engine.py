@@ -25,11 +25,6 @@ def refused(order, tech, op_type, data, at=None):
     return info.value
 
 
-@pytest.fixture
-def new_attachment(upload, technician):
-    return lambda **kw: upload(technician, **kw)
-
-
 @pytest.mark.parametrize("order_type", ["install", "repair"])
 def test_whole_visit_follows_the_standard(db, make_order, technician, new_attachment, order_type):
     order = make_order(order_type)
@@ -136,8 +131,10 @@ def test_no_access_path(db, make_order, technician, new_attachment, upload):
         order,
         technician,
         [
-            {"type": "arrive.knock", "at": t, "data": {"round": 1}},
-            {"type": "arrive.knock", "at": t + timedelta(seconds=30), "data": {"round": 2}},
+            *(
+                {"type": "arrive.knock", "at": t + timedelta(seconds=30 * i), "data": {"round": i + 1}}
+                for i in range(6)
+            ),
             {"type": "call.attempt", "at": t + timedelta(minutes=3, seconds=10), "data": {"outcome": "no_answer"}},
             {
                 "type": "arrive.no_access",

@@ -158,7 +158,7 @@ function Agenda({ s }) {
 }
 
 function progressText(p) {
-  if (p.done) return p.noAccess ? t('noAccessDone') : t('visitDone');
+  if (p.done) return p.phoneFixed ? t('phoneFixDone') : p.noAccess ? t('noAccessDone') : t('visitDone');
   return `${t('stepOf', { n: p.index, step: L(p.current.title) })} · ${t('doneOf', { done: p.completed, total: p.total })}`;
 }
 

@@ -45,7 +45,8 @@ function CallTool({ ctx }) {
   const phone = v.customer.phones?.[0];
   const save = () => act((db) => actions.callAttempt(db, id, {
     outcome, notes, fault_description: fault, greeting: greetingAt(s.greetings)?.id, window: start && end ? { start: onDay(v.appointment?.starts_at, start), end: onDay(v.appointment?.starts_at, end) } : null,
-  }, step)).then(() => setNotes(''));
+    // A completed step's answers are locked: a later call no longer answers its item.
+  }, local.completed.includes('call') ? null : step)).then(() => setNotes(''));
   return html`<div class="card tool">
     ${phone && html`<a class="btnlink big" href=${`tel:${phone}`} aria-label=${`${t('call')} ${v.customer.name}`}>${t('call')} ${phone}</a>`}
     <p><${Greeting} rules=${s.greetings} /></p>
@@ -60,8 +61,21 @@ function CallTool({ ctx }) {
     <label class="field">${t('notes')}<input value=${notes} onInput=${(e) => setNotes(e.target.value)} /></label>
     <button onClick=${save}>${t('callAttempt')}</button>
     ${local.calls.length > 0 && html`<ul class="log" aria-label=${t('attempts')}>${local.calls.map((c) => html`<li>${fmtTime(c.at)} · ${t(c.outcome)}${c.window ? ` · ${fmtTime(c.window.start)}–${fmtTime(c.window.end)}` : ''}${c.notes ? ` · ${c.notes}` : ''}</li>`)}</ul>`}
+    ${!local.completed.includes('call') && html`<${PhoneFix} ctx=${ctx} />`}
     <${LateNotice} ctx=${ctx} always=${true} />
   </div>`;
+}
+
+/** Offer to close the order as fixed by phone guidance (电话指导) once a call reached the customer. */
+function PhoneFix({ ctx }) {
+  const { local, id } = ctx;
+  const [notes, setNotes] = useState('');
+  if (!local.calls.some((c) => c.outcome === 'reached')) return null;
+  return html`<details class="card" data-testid="phone-fix"><summary>${t('phoneFix')}</summary>
+    <p class="muted">${t('phoneFixHint')}</p>
+    <label class="field">${t('phoneFixNotes')} *<textarea name="phone_fix_notes" value=${notes} onInput=${(e) => setNotes(e.target.value)}></textarea></label>
+    <button class="primary" disabled=${!notes.trim()} onClick=${() => act((db) => actions.phoneFix(db, id, notes.trim()))}>${t('phoneFixClose')}</button>
+  </details>`;
 }
 
 function LateNotice({ ctx, always = false }) {
@@ -123,7 +137,11 @@ function KnockTimer({ ctx, phone }) {
   const rules = flow.rules || {};
   const interval = (rules.knock_interval_seconds || 30) * 1000;
   const callAfter = (rules.call_after_knocking_seconds || 180) * 1000;
-  const perRound = rules.knocks_per_round || 3;
+  // The standard's wording, with the flow's numbers: 连续轻敲2次，每次3下；30秒重复1次；3分钟后…致电.
+  const protocol = {
+    sets: rules.knock_sets_per_round || 2, knocks: rules.knocks_per_set || 3,
+    s: interval / 1000, m: Math.round(callAfter / 60000),
+  };
   const startedAt = local.knocks.length ? Date.parse(local.knocks[0].at) : null;
   const now = useNow(250);
   const recording = useRef(false);
@@ -136,15 +154,17 @@ function KnockTimer({ ctx, phone }) {
     act((db) => actions.knock(db, id, due)).finally(() => { recording.current = false; });
   }, [due, local.knocks.length]);
   if (!startedAt) {
-    return html`<button class="primary" onClick=${() => { navigator.vibrate?.([200, 100, 200, 100, 200]); act((db) => actions.knock(db, id, 1)); }}>${t('startKnock')}</button>`;
+    return html`<p data-testid="knock-rule">${t('knockRule', protocol)}</p>
+      <button class="primary" onClick=${() => { navigator.vibrate?.([200, 100, 200, 100, 200]); act((db) => actions.knock(db, id, 1)); }}>${t('startKnock')}</button>`;
   }
   const timeUp = elapsed >= callAfter;
   // The server accepts no access only after a call made once the knocking time is over.
   const calledAfter = local.calls.some((c) => Date.parse(c.at) - startedAt >= callAfter && c.outcome !== 'reached');
   const left = Math.ceil((interval - (elapsed % interval)) / 1000);
   return html`<div class="knock" data-testid="knock">
-    <p class="big" aria-live="polite">${t('knockRound', { n: local.knocks.length })} · ${t('knockNow').replace('3', String(perRound))}</p>
-    ${!timeUp && html`<p>${t('nextRound')} <span class="countdown" data-testid="countdown" role="timer">${left}s</span></p>
+    <p class="big" aria-live="polite">${t('knockRound', { n: local.knocks.length })} · ${t('knockNow', protocol)}</p>
+    ${!timeUp && html`<p data-testid="knock-rhythm">${t('knockRhythm', protocol)}</p>
+      <p>${t('nextRound')} <span class="countdown" data-testid="countdown" role="timer">${left}s</span></p>
       <progress max=${callAfter} value=${elapsed} aria-label=${t('knock')}></progress>`}
     ${timeUp && html`<div class="warn" role="alert"><p>${t('callCustomerNow')}</p>
       ${phone && html`<a class="btnlink big" href=${`tel:${phone}`}>${t('call')} ${phone}</a>`}
@@ -208,8 +228,13 @@ function OperateTool({ ctx }) {
   const [form, setForm, isDraft] = useDraft(id, 'operate', {
     work_kinds: prev.work_kinds || [], equipment_swaps: prev.equipment_swaps || [], materials: prev.materials || [],
     fees: prev.fees || [], result: prev.result || '', notes: prev.notes || '',
+    revisit_day: '', revisit_start: '', revisit_end: '',
   });
   const { work_kinds: kinds, equipment_swaps: swaps, materials, fees, result, notes } = form;
+  // Work left unfixed ends with a new time agreed with the customer (另约时间); the server requires it.
+  const unfixed = result && result !== 'fixed';
+  const revisit = unfixed && form.revisit_day && form.revisit_start && form.revisit_end
+    ? { start: onDay(`${form.revisit_day}T00:00`, form.revisit_start), end: onDay(`${form.revisit_day}T00:00`, form.revisit_end) } : null;
   const set = (patch) => setForm({ ...form, ...patch });
   const priced = actions.priceFees(fees, s.tariff);
   const setSwap = (i, patch) => set({ equipment_swaps: swaps.map((x, j) => (j === i ? { ...x, ...patch } : x)) });
@@ -250,10 +275,16 @@ function OperateTool({ ctx }) {
       ${['fixed', 'not_fixed', 'needs_revisit'].map((r) => html`<label class="check"><input type="radio" name="result" value=${r} checked=${result === r}
         onChange=${() => set({ result: r })} /><span>${t(r)}</span></label>`)}
     </div></fieldset>
+    ${unfixed && html`<fieldset data-testid="revisit"><legend>${t('revisitAgreed')} *</legend><div class="row">
+      <label class="field">${t('revisitDay')}<input type="date" name="revisit_day" value=${form.revisit_day} onInput=${(e) => set({ revisit_day: e.target.value })} /></label>
+      <label class="field">${t('windowStart')}<input type="time" name="revisit_start" value=${form.revisit_start} onInput=${(e) => set({ revisit_start: e.target.value })} /></label>
+      <label class="field">${t('windowEnd')}<input type="time" name="revisit_end" value=${form.revisit_end} onInput=${(e) => set({ revisit_end: e.target.value })} /></label>
+    </div></fieldset>`}
     <label class="field">${t('notes')}<input value=${notes} onInput=${(e) => set({ notes: e.target.value })} /></label>
-    <button disabled=${!result || !kinds.length} onClick=${() => act((db) => actions.operate(db, id, {
+    <button disabled=${!result || !kinds.length || (unfixed && !revisit)} onClick=${() => act((db) => actions.operate(db, id, {
       work_kinds: kinds, equipment_swaps: swaps.filter((x) => x.old_serial || x.new_serial),
       materials: materials.filter((m) => m.name), fees: fees.filter((f) => f.qty > 0), result, notes,
+      ...(revisit ? { revisit } : {}),
     }, step))}>${local.operate && !isDraft ? `✓ ${t('saved')} · ` : ''}${t('save')}</button>
   </div>`;
 }

@@ -3,7 +3,7 @@ import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import * as actions from '../actions.js';
 import { draftKey, queueDraft } from '../drafts.js';
-import { canComplete, currentStep, fillScript, greetingAt, hasStepRecord, missingItems, scriptValues } from '../flow.js';
+import { canComplete, currentStep, doorWithoutCall, fillScript, greetingAt, hasStepRecord, itemsToAnswer, scriptValues } from '../flow.js';
 import { L, t } from '../i18n.js';
 import { compressPhoto } from '../photos.js';
 import { go, reload, store } from '../store.js';
@@ -78,44 +78,90 @@ export function Visit({ id, s }) {
           aria-label=${`${t('step')} ${i + 1}: ${L(x.title)}${local.completed.includes(x.id) ? ` (${t('completed')})` : ''}`}
           disabled=${!reachable(x)} onClick=${() => setChosen(x.id)}>${i + 1}<span>${L(x.title)}</span></button></li>`)}
     </ol></nav>
-    ${local.no_access
+    ${local.phone_fix && html`<p class="card ok" role="status" data-testid="phone-fixed">${t('phoneFixDone')}</p>`}
+    ${local.phone_fix ? null : local.no_access
       ? html`<p class="card ok" role="status">${t('noAccessDone')}</p>`
       : html`<${Step} step=${step} ctx=${ctx} onDone=${() => { setChosen(null); setMoveOn(true); }} />`}
     ${allDone && !local.done && html`<button class="primary" onClick=${() => act((db) => actions.completeVisit(db, id))}>${t('finishVisit')}</button>`}
-    ${local.done && !local.no_access && html`<p class="card ok" role="status" data-testid="visit-done">${t('visitDone')}</p>`}
+    ${local.done && !local.no_access && !local.phone_fix && html`<p class="card ok" role="status" data-testid="visit-done">${t('visitDone')}</p>`}
   </section>`;
 }
 
 function Step({ step, ctx, onDone }) {
-  const { local, id, values } = ctx;
+  const { local, id, values, flow } = ctx;
   const answers = local.answers[step.id] || {};
   const done = local.completed.includes(step.id);
-  const missing = missingItems(step, answers);
-  const recorded = hasStepRecord(step.id, local);
+  const missing = itemsToAnswer(step, answers, local, flow.rules);
+  const recorded = hasStepRecord(step.id, local, flow.rules);
+  const unanswered = step.id === 'call' && doorWithoutCall(local, flow.rules);
   const Tool = TOOLS[step.id];
   return html`<article class="step" data-step=${step.id}>
     <h3 tabindex="-1">${L(step.title)} ${done && html`<span class="badge ok">${t('completed')}</span>`}</h3>
     ${(step.scripts || []).map((sc) => html`<div class="card script" aria-label=${`${t('script')}: ${L(sc.title)}`}>
       <h4>${L(sc.title)}</h4><p>${fillScript(L(sc.text), values)}</p></div>`)}
-    <${Checklist} step=${step} answers=${answers} id=${id} />
+    <${Checklist} step=${step} answers=${answers} id=${id} locked=${done} corrections=${local.corrections || []} />
     ${Tool && html`<${Tool} ctx=${ctx} />`}
     <${Tips} tips=${step.tips} />
     ${!done && html`<div class="complete">
+      ${unanswered && html`<p class="card ok" role="status" data-testid="door-without-call">${t('doorWithoutCall', { n: unanswered.length })}</p>`}
       ${(missing.length > 0 || !recorded) && html`<p class="muted" data-testid="missing">${t('missing')}: ${[
         ...missing.map((i) => L(i.label)), ...(recorded ? [] : [t(`record_${step.id}`)])].join('；')}</p>`}
-      <button class="primary" data-testid="complete-step" disabled=${!canComplete(step, answers, local)}
-        onClick=${async () => { await act((db) => actions.completeStep(db, id, step, answers, local)); onDone(); }}>${t('complete')}</button>
+      <button class="primary" data-testid="complete-step" disabled=${!canComplete(step, answers, local, flow.rules)}
+        onClick=${async () => { await act((db) => actions.completeStep(db, id, step, answers, local, flow.rules)); onDone(); }}>${t('complete')}</button>
     </div>`}
   </article>`;
 }
 
-function Checklist({ step, answers, id }) {
+function Checklist({ step, answers, id, locked, corrections }) {
   // Items the flow links to the step's record (`record:`) are asked once, in the step's tool.
   const items = (step.checklist || []).filter((item) => !item.record);
   if (!items.length) return null;
   return html`<fieldset class="card checklist"><legend>${t('checklist')}</legend>
-    ${items.map((item) => html`<${Item} item=${item} value=${answers[item.id]} step=${step.id} id=${id} />`)}
+    ${locked && html`<p class="muted" data-testid="checklist-locked">${t('checklistLocked')}</p>`}
+    ${items.map((item) => (locked
+      ? html`<${LockedItem} item=${item} value=${answers[item.id]} step=${step.id} id=${id}
+          history=${corrections.filter((c) => c.step === step.id && c.item === item.id)} />`
+      : html`<${Item} item=${item} value=${answers[item.id]} step=${step.id} id=${id} />`))}
   </fieldset>`;
+}
+
+/** Show the answer in words, for a completed step whose answers only a correction may change. */
+function answerText(item, value) {
+  if (value == null || value === '') return t('unanswered');
+  if (item.kind === 'check') return value === true ? `✓ ${t('yes')}` : `✗ ${t('no')}`;
+  if (item.kind === 'choice') return L(item.choices.find((c) => c.id === value)?.label) || value;
+  if (item.kind === 'photo') return `✓ ${t('photoTaken')}`;
+  return String(value);
+}
+
+/**
+ * Return a locked answer of a completed step, its corrections, and (for ticks and text) the
+ * correction form: the new value and the reason, both required (issue 10.9).
+ */
+function LockedItem({ item, value, step, id, history }) {
+  const [open, setOpen] = useState(false);
+  const [next, setNext] = useState(item.kind === 'check' ? value !== true : value || '');
+  const [reason, setReason] = useState('');
+  const correctable = item.kind === 'check' || item.kind === 'text';
+  const save = async () => {
+    await act((db) => actions.correctAnswer(db, id, step, item.id, next, reason.trim()));
+    setOpen(false);
+    setReason('');
+  };
+  return html`<div class="locked" data-locked=${item.id}>
+    <p><span>${L(item.label)}</span>：<strong>${answerText(item, value)}</strong>
+      ${correctable && !open && html` <button class="link" onClick=${() => setOpen(true)}>${t('correct')}</button>`}</p>
+    ${history.map((c) => html`<p class="muted" data-testid="correction">${t('corrected', {
+      at: new Date(c.at).toLocaleString(), from: answerText(item, c.from), to: answerText(item, c.to), reason: c.reason })}</p>`)}
+    ${open && html`<div class="card">
+      ${item.kind === 'check'
+        ? html`<label class="check"><input type="checkbox" checked=${next} onChange=${(e) => setNext(e.target.checked)} /><span>${L(item.label)}</span></label>`
+        : html`<label class="field">${L(item.label)}<textarea value=${next} onInput=${(e) => setNext(e.target.value)}></textarea></label>`}
+      <label class="field">${t('correctionReason')} *<input name="correction_reason" value=${reason} onInput=${(e) => setReason(e.target.value)} /></label>
+      <div class="row"><button onClick=${() => setOpen(false)}>${t('cancel')}</button>
+        <button class="primary" disabled=${!reason.trim()} onClick=${save}>${t('saveCorrection')}</button></div>
+    </div>`}
+  </div>`;
 }
 
 function Item({ item, value, step, id }) {

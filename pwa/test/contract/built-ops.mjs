@@ -14,6 +14,7 @@ async function record(db) {
   const day = '2026-12-03T02:00:00.000Z';
   await actions.callAttempt(db, ORDER, { outcome: 'reached', notes: '约好上午', fault_description: '无信号', window: { start: day, end: '2026-12-03T04:00:00.000Z' } });
   await actions.callAttempt(db, ORDER, { outcome: 'no_answer', notes: '', fault_description: '', window: null });
+  await actions.phoneFix(db, ORDER + 3, '指导客户重新插好信号线');
   await actions.lateNotice(db, ORDER, { reason: '堵车', new_eta: day });
   await actions.checkin(db, ORDER, { lat: 26.08, lng: 119.3, accuracy_m: 12 });
   await actions.checkin(db, ORDER + 1, null);
@@ -27,6 +28,7 @@ async function record(db) {
   await actions.addPhoto(db, ORDER, { step: 'operate', blob: jpeg() });
   const step = { id: 'call', checklist: [{ id: 'greeting_by_time', kind: 'check', required: true }] };
   await actions.completeStep(db, ORDER, step, { greeting_by_time: true }, null);
+  await actions.correctAnswer(db, ORDER, 'call', 'greeting_by_time', false, '实际未按时间问候');
   await actions.communicate(db, ORDER, { customer_description: '电视没有信号', customer_style: 'owl', needs: ['information'] });
   await actions.operate(db, ORDER, {
     work_kinds: ['equipment_replacement'],
@@ -35,6 +37,10 @@ async function record(db) {
     fees: [{ tariff_code: 'F_CONNECTOR', qty: 2 }],
     result: 'fixed',
     notes: '',
+  });
+  await actions.operate(db, ORDER + 4, {
+    work_kinds: ['outdoor_line_check'], equipment_swaps: [], materials: [], fees: [], result: 'not_fixed', notes: '需要线路支撑',
+    revisit: { start: '2026-12-05T02:00:00.000Z', end: '2026-12-05T04:00:00.000Z' },
   });
   const ratings = { overall: 5, punctuality: 5, attitude: 5, professionalism: 4, tidiness: 5 };
   const mot = { call: 2, arrival: 1, communication: 3, operation: -1 };

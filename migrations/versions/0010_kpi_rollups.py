@@ -1,14 +1,14 @@
 """kpi_rollups: the manager's figures summed per day × technician × work-order type × branch × area
 
-Revision ID: 0008_kpi_rollups
-Revises: 0007_messages
+Revision ID: 0010_kpi_rollups
+Revises: 0009_visit_revisit_window
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_kpi_rollups"
-down_revision = "0007_messages"
+revision = "0010_kpi_rollups"
+down_revision = "0009_visit_revisit_window"
 branch_labels = None
 depends_on = None
 
