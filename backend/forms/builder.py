@@ -88,10 +88,9 @@ def _photos(visit: Visit) -> tuple[Photo, ...]:
     return tuple(photos)
 
 
-def _signature(visit: Visit, step: str) -> Signature | None:
-    link = next((a for a in visit.attachments or [] if a.get("kind") == "signature" and a.get("step") == step), None)
-    found = _attachment_bytes(link["id"] if link else None)
-    return Signature(found[0], found[1]) if found else None
+def _technician_signature(visit: Visit) -> Signature | None:
+    found = _attachment_bytes(visit.technician_signature_attachment_id)
+    return Signature(found[0], found[1], signed_at=visit.technician_signed_at) if found else None
 
 
 def service_form_data(
@@ -141,7 +140,7 @@ def service_form_data(
         ),
         result=visit.result or "",
         customer_signature=customer_signature,
-        technician_signature=_signature(visit, "operate"),
+        technician_signature=_technician_signature(visit),
         photos=_photos(visit),
     )
 

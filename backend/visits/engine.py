@@ -141,7 +141,8 @@ def load_payload(op_type, data) -> dict:
 
 def attachment_ids(payload) -> set:
     """Return the strings of a payload that may name an attachment (to load them with one query)."""
-    ids = {payload.get(key) for key in ("notice_attachment_id", "attachment_id", "signature_attachment_id")}
+    keys = ("notice_attachment_id", "attachment_id", "signature_attachment_id", "technician_signature_attachment_id")
+    ids = {payload.get(key) for key in keys}
     if isinstance(payload.get("value"), str):
         ids.add(payload["value"])
     return {str(i) for i in ids if i}
@@ -673,6 +674,12 @@ def _operate(ctx):
     visit.fees = lines
     visit.fees_total_cents = sum(line["amount_cents"] for line in lines)
     visit.result, visit.operate_notes = p["result"], p["notes"]
+    # The signature vouches for this record only: a record saved again unsigned is signed again.
+    signature = p.get("technician_signature_attachment_id")
+    visit.technician_signature_attachment_id = (
+        _use_attachment(ctx, signature, "operate", "signature") if signature else None
+    )
+    visit.technician_signed_at = ctx.at if signature else None
     record_check(
         visit,
         "operate.fees_in_tariff",
@@ -777,7 +784,10 @@ _STEP_RECORDS = {
     ),
     "arrive": ("arrive.checkin", lambda v: v.checked_in_at is not None),
     "communicate": ("communicate.record", lambda v: v.customer_description is not None),
-    "operate": ("operate.record", lambda v: v.result is not None),
+    "operate": (
+        "operate.record with technician_signature_attachment_id",
+        lambda v: v.result is not None and v.technician_signature_attachment_id is not None,
+    ),
     "evaluate": ("evaluate.submit", lambda v: v.evaluated_at is not None),
     "help": ("help.record", lambda v: v.leaflet_given is not None),
 }

@@ -83,6 +83,9 @@ class Visit(db.Model):
     fees_total_cents: Mapped[int] = mapped_column(Integer, default=0)
     result: Mapped[str | None] = mapped_column(String(16))
     operate_notes: Mapped[str | None] = mapped_column(Text)
+    # The technician signs the work record (operate.record); a later record without one clears it.
+    technician_signature_attachment_id: Mapped[str | None] = mapped_column(String(36))
+    technician_signed_at = mapped_column(UTCDateTime)
     ratings: Mapped[dict | None] = mapped_column(JSON)
     mot: Mapped[dict | None] = mapped_column(JSON)
     comments: Mapped[str | None] = mapped_column(Text)

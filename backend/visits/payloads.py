@@ -113,6 +113,8 @@ class OperateData(Schema):
     fees = fields.List(fields.Nested(FeeData), load_default=list, validate=validate.Length(max=50))
     result = Text(required=True, validate=validate.OneOf(RESULTS))
     notes = Notes(load_default="")
+    # The technician's drawn signature of this record; the engine requires one before the step completes.
+    technician_signature_attachment_id = Uuid(allow_none=True)
 
 
 class LinkData(Schema):

@@ -62,6 +62,8 @@ def visit_to_dict(visit: Visit) -> dict:
             "fees_total_cents": visit.fees_total_cents,
             "result": visit.result,
             "notes": visit.operate_notes,
+            "technician_signature_attachment_id": visit.technician_signature_attachment_id,
+            "technician_signed_at": _iso(visit.technician_signed_at),
         },
         "evaluate": {
             "ratings": visit.ratings,

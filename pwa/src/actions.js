@@ -142,10 +142,19 @@ export function communicate(db, workOrderId, { customer_description, customer_st
   });
 }
 
-/** Record the work done: kinds, equipment swaps, materials, fees from the tariff, result (and the items it answers). */
-export function operate(db, workOrderId, data, step = null) {
+/**
+ * Record the work done: kinds, equipment swaps, materials, fees from the tariff, result (and the items
+ * it answers), signed by the technician (`signature`, a PNG Blob): the step completes only signed.
+ */
+export function operate(db, workOrderId, { signature = null, ...record }, step = null) {
+  const data = { ...record };
+  const blobs = [];
+  if (signature) {
+    data.technician_signature_attachment_id = uuid();
+    blobs.push({ id: data.technician_signature_attachment_id, kind: 'signature', blob: signature, content_type: 'image/png' });
+  }
   return recordWithAnswers(db, {
-    workOrderId, step, type: 'operate.record', data, drafts: [draftKey(workOrderId, 'operate')], update: (v) => ({ ...v, operate: data }),
+    workOrderId, step, type: 'operate.record', data, blobs, drafts: [draftKey(workOrderId, 'operate')], update: (v) => ({ ...v, operate: data }),
   });
 }
 

@@ -28,7 +28,8 @@ export const STEP_RECORDS = {
   call: (v) => (v.calls || []).some((c) => c.outcome === 'reached'),
   arrive: (v) => !!v.checkin,
   communicate: (v) => !!v.communicate,
-  operate: (v) => !!v.operate,
+  // The work record signed by the technician (a record saved again unsigned is signed again).
+  operate: (v) => !!v.operate?.technician_signature_attachment_id,
   evaluate: (v) => !!v.evaluate,
   help: (v) => !!v.help,
 };

@@ -24,6 +24,19 @@ describe('technician actions', () => {
     expect((await db.get('blobs', op.data.signature_attachment_id)).content_type).toBe('image/png');
   });
 
+  it('keeps the technician\'s signature of the work record as a PNG the record references', async () => {
+    const db = await freshDB();
+    const record = { work_kinds: ['in_home'], equipment_swaps: [], materials: [], fees: [], result: 'fixed', notes: '' };
+    const op = await actions.operate(db, 5, { ...record, signature: png() });
+    const id = op.data.technician_signature_attachment_id;
+    expect(op.attachments).toEqual([id]);
+    expect(op.data.signature).toBeUndefined();
+    expect(await db.get('blobs', id)).toMatchObject({ kind: 'signature', content_type: 'image/png' });
+    // Saved again unsigned: the record carries no signature (the step waits for a new one).
+    const again = await actions.operate(db, 5, { ...record, notes: '改了' });
+    expect(again.data.technician_signature_attachment_id).toBeUndefined();
+  });
+
   it('records a declined evaluation with its reason, no image and no scores in the customer\'s name', async () => {
     const db = await freshDB();
     const typed = { overall: 5, punctuality: 5, attitude: 5, professionalism: 5, tidiness: 5 };

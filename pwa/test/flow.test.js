@@ -53,6 +53,12 @@ describe('step records (the server checks them too)', () => {
     expect(canComplete(arrive, {}, { checkin: null })).toBe(false);
     expect(canComplete(arrive, {}, { checkin: { at: 'x' } })).toBe(true);
   });
+
+  it('needs the work record signed by the technician before the operate step completes', () => {
+    const operate = { id: 'operate', checklist: [] };
+    expect(canComplete(operate, {}, { operate: { result: 'fixed' } })).toBe(false);
+    expect(canComplete(operate, {}, { operate: { result: 'fixed', technician_signature_attachment_id: 'a' } })).toBe(true);
+  });
 });
 
 describe('issue 14: what the person is told', () => {

@@ -138,8 +138,12 @@ def do_operate(page, step, tmp_path):
     page.locator("select[data-fee='0']").select_option("STB_HD")
     page.locator("[data-testid=fee-total]").get_by_text("¥299.00").wait_for()
     page.locator("input[name=result][value=fixed]").check()
+    # The technician signs the work record at the end of the step, then saves it.
+    page.locator("canvas.sig").scroll_into_view_if_needed()
+    sign(page)
     page.get_by_role("button", name="保存").click()
     page.get_by_role("button", name="✓ 已记录 · 保存").wait_for()
+    page.get_by_test_id("technician-signed").wait_for()
     complete_step(page, "operate")
 
 

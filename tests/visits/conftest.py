@@ -158,6 +158,7 @@ def whole_visit_ops(order_type, new_attachment, *, arrive_minutes_early=7, resul
                     "fees": [{"tariff_code": "F_CONNECTOR", "qty": 2}, {"tariff_code": "COAX_CABLE", "qty": 5}],
                     "result": result,
                     "notes": "更换机顶盒",
+                    "technician_signature_attachment_id": new_attachment(data=PNG),
                 },
             )
         elif step == "evaluate":

@@ -358,3 +358,43 @@ def test_every_applied_action_is_an_audit_event(db, make_order, technician):
         technician.id,
     )
     assert event.client_at == WINDOW_START - timedelta(days=1) and event.server_at is not None
+
+
+def test_the_operate_step_completes_only_once_the_technician_signed_the_work_record(
+    db, make_order, technician, new_attachment
+):
+    order = make_order("repair")
+    operate = _ready_to_operate(db, order, technician, new_attachment)
+    signed = operate["data"]["technician_signature_attachment_id"]
+    unsigned = {**operate["data"], "technician_signature_attachment_id": None}
+    run(db, order, technician, [{**operate, "data": unsigned}])
+    error = refused(order, technician, "step.complete", {"step": "operate"}, operate["at"])
+    assert error.code == "step_record_missing"
+    assert error.errors == {"record": ["operate.record with technician_signature_attachment_id"]}
+
+    run(db, order, technician, [operate, {"type": "step.complete", "at": operate["at"], "data": {"step": "operate"}}])
+    visit = latest_visit(order.id)
+    assert "operate" in visit.completed_steps
+    assert visit.technician_signature_attachment_id == signed and visit.technician_signed_at == operate["at"]
+    assert {"id": signed, "step": "operate", "kind": "signature"} in visit.attachments
+    operate_summary = visit_summary(order)["visits"][-1]["operate"]
+    assert operate_summary["technician_signature_attachment_id"] == signed
+
+
+def test_a_work_record_saved_again_unsigned_needs_a_new_signature(db, make_order, technician, new_attachment):
+    order = make_order("install")
+    operate = _ready_to_operate(db, order, technician, new_attachment)
+    run(db, order, technician, [operate])
+    changed = {**operate["data"], "notes": "又加了一个F头", "technician_signature_attachment_id": None}
+    run(db, order, technician, [{**operate, "data": changed}])
+    # The signature vouched for the record as it was; the changed one is unsigned until signed again.
+    assert latest_visit(order.id).technician_signature_attachment_id is None
+    assert refused(order, technician, "step.complete", {"step": "operate"}).code == "step_record_missing"
+
+
+def test_the_technicians_signature_must_be_uploaded_first(db, make_order, technician, new_attachment):
+    order = make_order("repair")
+    operate = _ready_to_operate(db, order, technician, new_attachment)
+    data = {**operate["data"], "technician_signature_attachment_id": "7d1f3c1e-0000-4000-8000-000000000001"}
+    error = refused(order, technician, "operate.record", data)
+    assert error.code == "attachment_not_found" and error.errors == {"attachment_id": ["Not uploaded."]}

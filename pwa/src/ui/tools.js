@@ -207,10 +207,21 @@ function OperateTool({ ctx }) {
   const prev = local.operate || {};
   const [form, setForm, isDraft] = useDraft(id, 'operate', {
     work_kinds: prev.work_kinds || [], equipment_swaps: prev.equipment_swaps || [], materials: prev.materials || [],
-    fees: prev.fees || [], result: prev.result || '', notes: prev.notes || '',
+    fees: prev.fees || [], result: prev.result || '', notes: prev.notes || '', strokes: [],
   });
   const { work_kinds: kinds, equipment_swaps: swaps, materials, fees, result, notes } = form;
   const set = (patch) => setForm({ ...form, ...patch });
+  const latest = useRef(form);
+  latest.current = form;
+  const canvas = useRef(null);
+  const signed = (form.strokes || []).length > 0;
+  const save = async () => {
+    const signature = signed ? await pngOf(canvas.current) : null;
+    await act((db) => actions.operate(db, id, {
+      work_kinds: kinds, equipment_swaps: swaps.filter((x) => x.old_serial || x.new_serial),
+      materials: materials.filter((m) => m.name), fees: fees.filter((f) => f.qty > 0), result, notes, signature,
+    }, step));
+  };
   const priced = actions.priceFees(fees, s.tariff);
   const setSwap = (i, patch) => set({ equipment_swaps: swaps.map((x, j) => (j === i ? { ...x, ...patch } : x)) });
   const setFee = (i, patch) => set({ fees: fees.map((x, j) => (j === i ? { ...x, ...patch } : x)) });
@@ -251,10 +262,11 @@ function OperateTool({ ctx }) {
         onChange=${() => set({ result: r })} /><span>${t(r)}</span></label>`)}
     </div></fieldset>
     <label class="field">${t('notes')}<input value=${notes} onInput=${(e) => set({ notes: e.target.value })} /></label>
-    <button disabled=${!result || !kinds.length} onClick=${() => act((db) => actions.operate(db, id, {
-      work_kinds: kinds, equipment_swaps: swaps.filter((x) => x.old_serial || x.new_serial),
-      materials: materials.filter((m) => m.name), fees: fees.filter((f) => f.qty > 0), result, notes,
-    }, step))}>${local.operate && !isDraft ? `✓ ${t('saved')} · ` : ''}${t('save')}</button>
+    ${local.operate?.technician_signature_attachment_id && !isDraft
+      ? html`<p class="ok" data-testid="technician-signed">✓ ${t('techSign')}</p>`
+      : html`<${SignatureField} label=${`${t('techSign')} *`} canvasRef=${canvas} gap="signature:technician" strokes=${form.strokes}
+          onStrokes=${(strokes) => setForm({ ...latest.current, strokes })} />`}
+    <button disabled=${!result || !kinds.length} onClick=${save}>${local.operate && !isDraft ? `✓ ${t('saved')} · ` : ''}${t('save')}</button>
   </div>`;
 }
 
@@ -263,6 +275,40 @@ function Serial({ label, value, onValue }) {
   return html`<div class="row"><label class="field">${label}<input value=${value} onInput=${(e) => onValue(e.target.value)} /></label>
     ${canScan && html`<label class="btnlink small">${t('scan')}<input class="hidden" type="file" accept="image/*" capture="environment"
       aria-label=${`${t('scan')}: ${label}`} onChange=${async (e) => { const code = await scanSerial(e.target.files[0]); if (code) onValue(code); }} /></label>`}</div>`;
+}
+
+/** Return the PNG Blob of what was drawn on a signature canvas. */
+function pngOf(canvas) {
+  return new Promise((resolve) => canvas.toBlob(resolve, 'image/png'));
+}
+
+/**
+ * Return a signature pad (signature_pad) with its clear button. The strokes (points in CSS pixels)
+ * are the caller's draft, so a signature is redrawn after a kill; `canvasRef` gives the caller the
+ * canvas to take the PNG from.
+ */
+function SignatureField({ label, canvasRef, gap, strokes, onStrokes }) {
+  const pad = useRef(null);
+  const latest = useRef(onStrokes);
+  latest.current = onStrokes;
+  useEffect(() => {
+    let alive = true;
+    import('signature_pad').then(({ default: SignaturePad }) => {
+      if (!alive) return;
+      const c = canvasRef.current;
+      const ratio = Math.max(globalThis.devicePixelRatio || 1, 1);
+      c.width = c.offsetWidth * ratio;
+      c.height = c.offsetHeight * ratio;
+      c.getContext('2d').scale(ratio, ratio);
+      pad.current = new SignaturePad(c, { backgroundColor: 'rgb(255,255,255)' });
+      if (strokes?.length) pad.current.fromData(strokes);
+      pad.current.addEventListener('endStroke', () => latest.current(pad.current.toData()));
+    });
+    return () => { alive = false; pad.current?.off(); };
+  }, []);
+  return html`<div class="sigwrap"><span>${label}</span><canvas ref=${canvasRef} class="sig" aria-label=${label} role="img"
+      tabindex="-1" data-gap=${gap}></canvas>
+    <button class="small" onClick=${() => { pad.current?.clear(); onStrokes([]); }}>${t('clear')}</button></div>`;
 }
 
 function EvaluateTool({ ctx }) {
@@ -276,31 +322,13 @@ function EvaluateTool({ ctx }) {
   const latest = useRef(form);
   latest.current = form;
   const [preview, setPreview] = useState(false);
-  const pad = useRef(null);
   const canvas = useRef(null);
   const root = useRef(null);
-  useEffect(() => {
-    if (local.evaluate || declined || !canvas.current) return undefined;
-    let alive = true;
-    import('signature_pad').then(({ default: SignaturePad }) => {
-      if (!alive) return;
-      const c = canvas.current;
-      const ratio = Math.max(globalThis.devicePixelRatio || 1, 1);
-      c.width = c.offsetWidth * ratio;
-      c.height = c.offsetHeight * ratio;
-      c.getContext('2d').scale(ratio, ratio);
-      pad.current = new SignaturePad(c, { backgroundColor: 'rgb(255,255,255)' });
-      // The strokes (points in CSS pixels) are the draft of the signature, redrawn after a kill.
-      if (latest.current.strokes?.length) pad.current.fromData(latest.current.strokes);
-      pad.current.addEventListener('endStroke', () => setForm({ ...latest.current, strokes: pad.current.toData() }));
-    });
-    return () => { alive = false; pad.current?.off(); };
-  }, [declined, !!local.evaluate]);
   if (local.evaluate) return html`<p class="card ok" role="status">✓ ${t('saved')}</p>`;
   const signed = (form.strokes || []).length > 0;
   const gaps = evaluationGaps({ ratings, mot, declined, reason, signed });
   const submit = async () => {
-    const signature = declined ? null : await new Promise((r) => canvas.current.toBlob(r, 'image/png'));
+    const signature = declined ? null : await pngOf(canvas.current);
     await act((db) => actions.evaluate(db, id, { ratings, mot, comments, signature, declined: declined ? { reason } : null }));
   };
   // Take the person to what is missing: scroll it into view and put the focus on it.
@@ -331,9 +359,8 @@ function EvaluateTool({ ctx }) {
     <label class="check"><input type="checkbox" checked=${declined} onChange=${(e) => set({ declined: e.target.checked })} /><span>${t('declined')}</span></label>
     ${declined
       ? html`<label class="field">${t('declineReason')}<input data-gap="reason:reason" value=${reason} onInput=${(e) => set({ reason: e.target.value })} /></label>`
-      : html`<div class="sigwrap"><span>${t('sign')}</span><canvas ref=${canvas} class="sig" aria-label=${t('sign')} role="img"
-          tabindex="-1" data-gap="signature:signature"></canvas>
-        <button class="small" onClick=${() => { pad.current?.clear(); set({ strokes: [] }); }}>${t('clear')}</button></div>`}
+      : html`<${SignatureField} label=${t('sign')} canvasRef=${canvas} gap="signature:signature" strokes=${form.strokes}
+          onStrokes=${(strokes) => setForm({ ...latest.current, strokes })} />`}
     ${gaps.length > 0 && html`<div class="gaps" data-testid="eval-missing"><span>${t('missing')}${t('colon')}</span>
       ${gaps.map((g) => html`<button class="link" onClick=${() => goTo(g)}>${gapLabel(g)}</button>`)}</div>`}
     <button class="primary" disabled=${gaps.length > 0} onClick=${submit}>${t('submit')}</button>

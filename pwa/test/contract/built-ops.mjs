@@ -35,6 +35,7 @@ async function record(db) {
     fees: [{ tariff_code: 'F_CONNECTOR', qty: 2 }],
     result: 'fixed',
     notes: '',
+    signature: png(),
   });
   const ratings = { overall: 5, punctuality: 5, attitude: 5, professionalism: 4, tidiness: 5 };
   const mot = { call: 2, arrival: 1, communication: 3, operation: -1 };
