@@ -22,8 +22,9 @@ from backend.forms.data import (
     Signature,
     mask_phone,
 )
-from backend.greetings import customer_title
+from backend.greetings import customer_title, fill_script
 from backend.timeutil import LOCAL_TZ
+from backend.visits.definitions import NO_ACCESS_NOTICE_SCRIPT, flow_step, get_flow
 from backend.visits.models import Attachment, Visit, VisitEvent
 
 
@@ -177,23 +178,48 @@ def feedback_form_data(
     )
 
 
+def came_at(visit: Visit) -> datetime:
+    """Return when the technician came to the door: the first knock (the check-in, the end, if none)."""
+    if visit.knocks:
+        return datetime.fromisoformat(visit.knocks[0]["at"])
+    return visit.checked_in_at or visit.ended_at
+
+
+def notice_message(order, visit: Visit, lang: str) -> str:
+    """Return the words of the notice left at the door: the flow's no_access_notice script, filled.
+
+    The app shows the same script filled with the same values (``scriptValues`` in
+    ``pwa/src/flow.js``), so what the technician copies onto the paper form and what is sealed agree.
+    """
+    arrive = flow_step(get_flow(visit.flow_type), "arrive")
+    script = next(s for s in arrive["scripts"] if s["id"] == NO_ACCESS_NOTICE_SCRIPT)
+    technician = visit.technician
+    return fill_script(
+        script["text"][lang],
+        customer=customer_title(order.customer.name, order.customer.title, lang),
+        branch=technician.branch,
+        technician=technician.name,
+        employee_no=technician.employee_no,
+        time=came_at(visit).astimezone(LOCAL_TZ).strftime("%H:%M"),
+        phone=technician.phone,
+    )
+
+
 def no_access_notice_data(
     order, visit: Visit, *, form_id: str, number: str, lang: str, customer_input: CustomerInput | None = None
 ) -> NoAccessNoticeData:
-    """Return the notice left at the door when nobody was home (留单)."""
+    """Return the Service Form left at the door when nobody was home (留单), as sealed."""
     technician = visit.technician
     return NoAccessNoticeData(
         company=company(order, lang),
         form_number=number,
         work_order_number=order.number,
         customer_name=customer_name(order.customer),
-        customer_title=customer_title(order.customer.name, order.customer.title, lang) or "",
         address=order.address,
         technician_name=technician.name,
         technician_employee_no=technician.employee_no or "",
-        technician_phone=technician.phone or "",
-        came_at=visit.checked_in_at or visit.ended_at,
         verify_url=verify_url(form_id),
+        message=notice_message(order, visit, lang),
     )
 
 

@@ -21,6 +21,8 @@ DEFAULT_TARIFF_FILE = PACKAGE_DIR / "tariff.yaml"
 STEP_IDS = ("call", "arrive", "communicate", "operate", "evaluate", "help")
 ITEM_KINDS = ("check", "text", "number", "choice", "photo")
 CUSTOMER_STYLES = ("dove", "owl", "peacock", "tiger")
+# The arrive step's script of the notice left when nobody is home: the app shows it, the sealed PDF prints it.
+NO_ACCESS_NOTICE_SCRIPT = "no_access_notice"
 # Fields of a step's record that a checklist item may name as its answer (`record:`), so the app
 # asks the question once, in the step's tool, and answers the item from the saved record.
 RECORD_LINKS = {
@@ -159,6 +161,9 @@ class FlowSchema(Schema):
         ids = tuple(step["id"] for step in data["steps"])
         if ids != STEP_IDS:
             raise ValidationError(f"The six steps must be, in order: {', '.join(STEP_IDS)}.", "steps")
+        arrive = data["steps"][STEP_IDS.index("arrive")]
+        if NO_ACCESS_NOTICE_SCRIPT not in {script["id"] for script in arrive["scripts"]}:
+            raise ValidationError(f"The arrive step needs the script {NO_ACCESS_NOTICE_SCRIPT}.", "steps")
         communicate = data["steps"][STEP_IDS.index("communicate")]
         missing = set(CUSTOMER_STYLES) - {tip["id"] for tip in communicate["tips"]}
         if missing:

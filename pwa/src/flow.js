@@ -167,15 +167,26 @@ export function customerAddress(customer, lang = 'zh') {
   return form ? form[lang] || form.zh : '';
 }
 
-/** Return the placeholder values of a visit's scripts for a call now. */
-export function scriptValues({ customer, user, greeting, lang }) {
+/**
+ * Return the placeholder values of a visit's scripts: for a call now, and for the notice left at
+ * the door (`cameAt`: when the technician came, HH:MM; the technician's phone to call back). The
+ * server fills the notice's sealed PDF with the same values (backend/forms/builder.py).
+ */
+export function scriptValues({ customer, user, greeting, lang, cameAt = '' }) {
   return {
     customer: customerAddress(customer, lang),
     branch: user?.branch || '',
     technician: user?.name || '',
     employee_no: user?.employee_no || '',
     greeting: greeting ? greeting[lang] || greeting.zh : '',
+    time: cameAt,
+    phone: user?.phone || '',
   };
+}
+
+/** Return the clock time (HH:MM, 24-hour) of an instant in a timezone, as the forms print it. */
+export function clockAt(iso, timeZone) {
+  return new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(iso));
 }
 
 /**

@@ -157,3 +157,13 @@ def test_a_bad_record_link_names_the_field(db, flows_copy, old, new, field):
     with pytest.raises(DefinitionError) as info:
         get_flow("repair")
     assert "repair.yaml" in str(info.value) and field in str(info.value)
+
+
+def test_a_flow_without_the_notice_left_at_the_door_is_refused(db, flows_copy):
+    # The sealed no-access PDF prints the arrive step's no_access_notice script: it must be there.
+    path = flows_copy / "install.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("- id: no_access_notice", "- id: notice_left", 1), encoding="utf-8")
+    with pytest.raises(DefinitionError) as info:
+        get_flow("install")
+    assert "install.yaml" in str(info.value) and "steps" in str(info.value) and "no_access_notice" in str(info.value)

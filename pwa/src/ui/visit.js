@@ -3,7 +3,7 @@ import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import * as actions from '../actions.js';
 import { draftKey, queueDraft } from '../drafts.js';
-import { canComplete, currentStep, fillScript, greetingAt, hasStepRecord, missingItems, scriptValues } from '../flow.js';
+import { canComplete, clockAt, currentStep, fillScript, greetingAt, hasStepRecord, missingItems, scriptValues } from '../flow.js';
 import { L, t } from '../i18n.js';
 import { compressPhoto } from '../photos.js';
 import { go, reload, store } from '../store.js';
@@ -64,7 +64,9 @@ export function Visit({ id, s }) {
   const step = flow.steps.find((x) => x.id === chosen) || current || flow.steps[flow.steps.length - 1];
   // Steps run in order (the server refuses actions of a later step): later steps are not open yet.
   const reachable = (x) => local.completed.includes(x.id) || x.id === current?.id;
-  const values = scriptValues({ customer: v.customer, user: s.session?.user, greeting: greetingAt(s.greetings), lang: s.lang });
+  // The notice says when the technician came to the door: the first knock (now, before knocking).
+  const cameAt = s.greetings?.timezone ? clockAt(local.knocks[0]?.at || new Date().toISOString(), s.greetings.timezone) : '';
+  const values = scriptValues({ customer: v.customer, user: s.session?.user, greeting: greetingAt(s.greetings), lang: s.lang, cameAt });
   const ctx = { v, flow, local, s, id, values };
   const allDone = flow.steps.every((x) => local.completed.includes(x.id));
   return html`<section class="visitview" aria-label=${v.work_order.number} ref=${view}>
