@@ -110,6 +110,10 @@ class TipSchema(Schema):
     title = fields.Nested(Localized, required=True)
     do = fields.Nested(LocalizedList, required=True)
     dont = fields.Nested(LocalizedList, required=True)
+    # A customer style's tip (CUSTOMER_STYLES) also says what the style is like and how it sounds
+    # on the phone, so the call step can help spot it; the flow check requires both there.
+    traits = fields.Nested(LocalizedList)
+    cues = fields.Nested(LocalizedList)
 
 
 class StepSchema(Schema):
@@ -170,6 +174,10 @@ class FlowSchema(Schema):
             raise ValidationError(
                 f"The communicate step's tips need the styles: {', '.join(sorted(missing))}.", "steps"
             )
+        for tip in communicate["tips"]:
+            lacking = [key for key in ("traits", "cues") if tip["id"] in CUSTOMER_STYLES and key not in tip]
+            if lacking:
+                raise ValidationError(f"The {tip['id']} style's tip needs: {', '.join(lacking)}.", "steps")
 
 
 class TariffItemSchema(Schema):

@@ -61,7 +61,17 @@ function CallTool({ ctx }) {
     <button onClick=${save}>${t('callAttempt')}</button>
     ${local.calls.length > 0 && html`<ul class="log" aria-label=${t('attempts')}>${local.calls.map((c) => html`<li>${fmtTime(c.at)} · ${t(c.outcome)}${c.window ? ` · ${fmtTime(c.window.start)}–${fmtTime(c.window.end)}` : ''}${c.notes ? ` · ${c.notes}` : ''}</li>`)}</ul>`}
     <${LateNotice} ctx=${ctx} always=${true} />
+    <${StyleCues} flow=${flow} />
   </div>`;
+}
+
+/** Return how each customer style sounds on the phone (the communicate step's style tips), to spot it while calling. */
+function StyleCues({ flow }) {
+  const styles = (flow.steps.find((x) => x.id === 'communicate')?.tips || []).filter((tip) => tip.cues);
+  if (!styles.length) return null;
+  return html`<details class="stylecues" data-testid="style-cues"><summary>${t('spotStyle')}</summary>
+    ${styles.map((tip) => html`<p><strong>${L(tip.title)}</strong>${t('colon')}${L(tip.cues).join(t('listSep'))}</p>`)}
+  </details>`;
 }
 
 function LateNotice({ ctx, always = false }) {

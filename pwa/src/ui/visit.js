@@ -69,6 +69,7 @@ export function Visit({ id, s }) {
   const values = scriptValues({ customer: v.customer, user: s.session?.user, greeting: greetingAt(s.greetings), lang: s.lang, cameAt });
   const ctx = { v, flow, local, s, id, values };
   const allDone = flow.steps.every((x) => local.completed.includes(x.id));
+  // The step is keyed by its id, so each step starts from its own DOM (its tips closed), not the last one's.
   return html`<section class="visitview" aria-label=${v.work_order.number} ref=${view}>
     <button class="link" onClick=${() => go({ name: 'agenda' })}>← ${t('back')}</button>
     <h2>${v.customer.name} · ${v.work_order.number}</h2>
@@ -82,7 +83,7 @@ export function Visit({ id, s }) {
     </ol></nav>
     ${local.no_access
       ? html`<p class="card ok" role="status">${t('noAccessDone')}</p>`
-      : html`<${Step} step=${step} ctx=${ctx} onDone=${() => { setChosen(null); setMoveOn(true); }} />`}
+      : html`<${Step} key=${step.id} step=${step} ctx=${ctx} onDone=${() => { setChosen(null); setMoveOn(true); }} />`}
     ${allDone && !local.done && html`<button class="primary" onClick=${() => act((db) => actions.completeVisit(db, id))}>${t('finishVisit')}</button>`}
     ${local.done && !local.no_access && html`<p class="card ok" role="status" data-testid="visit-done">${t('visitDone')}</p>`}
   </section>`;
@@ -195,9 +196,11 @@ function Tips({ tips }) {
     ${tips.map((tip) => html`<${Tip} tip=${tip} />`)}</details>`;
 }
 
-/** Return one tip with its do and don't lists. */
+/** Return one tip with its do and don't lists (and a customer style's traits and phone cues). */
 export function Tip({ tip }) {
-  return html`<div class="tip"><h4>${L(tip.title)}</h4>
+  return html`<div class="tip" data-tip=${tip.id}><h4>${L(tip.title)}</h4>
+    ${tip.traits && html`<p class="traits"><strong>${t('traits')}</strong>${t('colon')}${L(tip.traits).join(t('listSep'))}</p>`}
+    ${tip.cues && html`<p class="cues"><strong>${t('cues')}</strong>${t('colon')}${L(tip.cues).join(t('listSep'))}</p>`}
     <div class="dodont"><div><strong>${t('do')}</strong><ul>${(L(tip.do) || []).map((x) => html`<li>${x}</li>`)}</ul></div>
     <div><strong>${t('dont')}</strong><ul>${(L(tip.dont) || []).map((x) => html`<li>✗ ${x}</li>`)}</ul></div></div></div>`;
 }
