@@ -237,7 +237,14 @@ def visit_template(window_start):
                 "operate.record",
                 {
                     "work_kinds": ["equipment_replacement"],
-                    "equipment_swaps": [{"kind": "set_top_box", "old_serial": "STB-OLD-1", "new_serial": "STB-NEW-2"}],
+                    "equipment_swaps": [
+                        {
+                            "kind": "set_top_box",
+                            "old_serial": "STB-OLD-1",
+                            "new_serial": "STB-NEW-2",
+                            "in_warranty": True,
+                        }
+                    ],
                     "materials": [{"name": "F头", "qty": 2}],
                     "fees": [{"tariff_code": "F_CONNECTOR", "qty": 2}, {"tariff_code": "COAX_CABLE", "qty": 5}],
                     "result": "fixed",

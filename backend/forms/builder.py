@@ -136,7 +136,15 @@ def service_form_data(
             Material(m["name"], f"{m['qty']:g} {m.get('unit') or ''}".strip()) for m in visit.materials or []
         ),
         fees=tuple(
-            Fee(f["tariff_code"], f["name"][lang], f["qty"], f["unit"][lang], f["unit_price_cents"], f["amount_cents"])
+            Fee(
+                f["tariff_code"],
+                f["name"][lang],
+                f["qty"],
+                f["unit"][lang],
+                f["unit_price_cents"],
+                f["amount_cents"],
+                in_warranty=f.get("in_warranty", False),
+            )
             for f in visit.fees or []
         ),
         result=visit.result or "",

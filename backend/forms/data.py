@@ -44,6 +44,8 @@ class Fee:
     unit: str
     unit_price_cents: int
     amount_cents: int
+    # An equipment swap's line in warranty: free (《售后服务管理规定》), said so on the form.
+    in_warranty: bool = False
 
 
 @dataclass(frozen=True)

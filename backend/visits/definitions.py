@@ -32,6 +32,7 @@ RECORD_LINKS = {
     "help.leaflet_given": "check",
 }
 WORK_KINDS = ("in_home", "installation", "equipment_replacement", "outdoor_line_check")
+SWAP_KINDS = ("set_top_box", "remote_control", "cable_modem", "other")
 SLUG = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="Use lower-case letters, digits and '_'.")
 
 
@@ -185,6 +186,8 @@ class TariffItemSchema(Schema):
     name = fields.Nested(Localized, required=True)
     unit = fields.Nested(Localized, required=True)
     price_cents = fields.Integer(required=True, validate=validate.Range(min=0))
+    # The equipment swap kind this item prices: free in warranty, this price out of it (《售后服务管理规定》).
+    swap = fields.String(validate=validate.OneOf(SWAP_KINDS))
 
 
 class TariffSchema(Schema):
@@ -198,6 +201,10 @@ class TariffSchema(Schema):
         repeated = sorted({c for c in codes if codes.count(c) > 1})
         if repeated:
             raise ValidationError(f"Repeated codes: {', '.join(repeated)}.", "items")
+        swaps = [item["swap"] for item in data["items"] if "swap" in item]
+        repeated = sorted({kind for kind in swaps if swaps.count(kind) > 1})
+        if repeated:
+            raise ValidationError(f"One item prices each swap kind; repeated: {', '.join(repeated)}.", "items")
 
 
 _cache: dict = {}
@@ -269,6 +276,11 @@ def get_tariff() -> dict:
 def tariff_items() -> dict[str, dict]:
     """Return the tariff items by fee code."""
     return {item["code"]: item for item in get_tariff()["items"]}
+
+
+def swap_items() -> dict[str, dict]:
+    """Return the tariff items that price an equipment swap, by swap kind."""
+    return {item["swap"]: item for item in get_tariff()["items"] if "swap" in item}
 
 
 def flows_for_agenda(order_types=None) -> dict[str, dict]:

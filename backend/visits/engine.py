@@ -21,7 +21,7 @@ from backend.errors import DomainError
 from backend.extensions import db
 from backend.timeutil import utcnow
 from backend.visits import payloads
-from backend.visits.definitions import STEP_IDS, flow_step, get_flow, tariff_items
+from backend.visits.definitions import STEP_IDS, flow_step, get_flow, swap_items, tariff_items
 from backend.visits.models import Attachment, Lead, SyncOp, Visit, VisitEvent
 from backend.visits.payloads import MOT_KEYS, RATING_KEYS
 from backend.workorders.models import StatusChange, WorkOrder
@@ -651,23 +651,38 @@ def _operate(ctx):
     }
     if unknown:
         raise rejected("fee_not_in_tariff", "Only fees from the operator's tariff may be charged.", {"fees": unknown})
-    lines = []
-    for fee in p["fees"]:
-        item = tariff[fee["tariff_code"]]
-        qty = fee["qty"]
-        lines.append(
-            {
-                "tariff_code": item["code"],
-                "name": item["name"],
-                "unit": item["unit"],
-                "qty": qty,
-                "unit_price_cents": item["price_cents"],
-                "amount_cents": round(item["price_cents"] * qty),
-            }
+    # A swapped device is priced by its swap, by warranty status; a fee line for it would charge it twice.
+    by_kind = swap_items()
+    swapped = {by_kind[s["kind"]]["code"]: i for i, s in enumerate(p["equipment_swaps"]) if s["kind"] in by_kind}
+    twice = {
+        i: {"tariff_code": [f"Priced by equipment_swaps.{swapped[fee['tariff_code']]} (free in warranty)."]}
+        for i, fee in enumerate(p["fees"])
+        if fee["tariff_code"] in swapped
+    }
+    if twice:
+        raise rejected(
+            "swap_charged_twice", "A swapped device is charged by its swap, not by a fee too.", {"fees": twice}
         )
+    lines = [_fee_line(tariff[fee["tariff_code"]], fee["qty"]) for fee in p["fees"]]
+    # 根据《售后服务管理规定》: in warranty the swap is free (a line at 0), out of warranty the tariff's price.
+    lines += [
+        {
+            **_fee_line(by_kind[s["kind"]], 1),
+            **({"amount_cents": 0} if s["in_warranty"] else {}),
+            "swap": i,
+            "in_warranty": s["in_warranty"],
+        }
+        for i, s in enumerate(p["equipment_swaps"])
+        if s["kind"] in by_kind
+    ]
     visit.work_kinds = p["work_kinds"]
     visit.equipment_swaps = [
-        {"kind": s["kind"], "old_serial": s["old_serial"].strip(), "new_serial": s["new_serial"].strip()}
+        {
+            "kind": s["kind"],
+            "old_serial": s["old_serial"].strip(),
+            "new_serial": s["new_serial"].strip(),
+            "in_warranty": s["in_warranty"],
+        }
         for s in p["equipment_swaps"]
     ]
     visit.materials = p["materials"]
@@ -689,6 +704,18 @@ def _operate(ctx):
     )
     if visit.equipment_swaps:
         record_check(visit, "operate.swap_serials_recorded", True, {"swaps": visit.equipment_swaps}, ctx.at)
+
+
+def _fee_line(item, qty):
+    """Return one priced fee line of a tariff item (`fees` on the visit, the Service Form's rows)."""
+    return {
+        "tariff_code": item["code"],
+        "name": item["name"],
+        "unit": item["unit"],
+        "qty": qty,
+        "unit_price_cents": item["price_cents"],
+        "amount_cents": round(item["price_cents"] * qty),
+    }
 
 
 def _link(ctx):

@@ -6,12 +6,11 @@ Which schema belongs to which op type is declared once, in the op registry (`eng
 from marshmallow import Schema, ValidationError, fields, validate
 
 from backend.greetings import greeting_ids
-from backend.visits.definitions import CUSTOMER_STYLES, STEP_IDS, WORK_KINDS
+from backend.visits.definitions import CUSTOMER_STYLES, STEP_IDS, SWAP_KINDS, WORK_KINDS
 from backend.visits.models import RESULTS
 
 CALL_OUTCOMES = ("reached", "no_answer", "busy", "wrong_number", "rescheduled")
 NEEDS = ("physical", "business", "information", "emotional")
-SWAP_KINDS = ("set_top_box", "remote_control", "cable_modem", "other")
 ATTACHMENT_KINDS = ("photo", "signature", "notice")
 LEAD_INTEREST = ("high", "medium", "low")
 RATING_KEYS = ("overall", "punctuality", "attitude", "professionalism", "tidiness")
@@ -91,6 +90,8 @@ class SwapData(Schema):
     # Serials are checked by the engine, so a missing one gets its own code.
     old_serial = Text(allow_none=True)
     new_serial = Text(allow_none=True)
+    # In warranty the swap is free; out of it, priced by the tariff item for its kind (《售后服务管理规定》).
+    in_warranty = fields.Boolean(required=True)
 
 
 class MaterialData(Schema):

@@ -63,6 +63,14 @@ describe('technician actions', () => {
     expect(priced.total_cents).toBe(30300);
     expect(priced.lines.map((l) => l.tariff_code)).toEqual(['STB_HD', 'F_CONNECTOR']);
   });
+
+  it('prices swaps by warranty status from the tariff item for their kind, as the server does', () => {
+    const tariff = [{ code: 'STB_HD', price_cents: 29900, swap: 'set_top_box' }, { code: 'F_CONNECTOR', price_cents: 100 }];
+    const swaps = [{ kind: 'set_top_box', in_warranty: true }, { kind: 'set_top_box', in_warranty: false }, { kind: 'other', in_warranty: false }];
+    const priced = actions.priceFees([{ tariff_code: 'F_CONNECTOR', qty: 2 }], tariff, swaps);
+    expect(priced.lines.map((l) => [l.tariff_code, l.cents])).toEqual([['F_CONNECTOR', 200], ['STB_HD', 0], ['STB_HD', 29900]]);
+    expect(priced.total_cents).toBe(30100);
+  });
 });
 
 describe('a record that answers checklist items', () => {

@@ -52,6 +52,8 @@ def test_the_technician_draws_a_signature_and_the_service_form_carries_it(live_s
     pdf = _service_pdf(live_server, token, order["id"])
     text = squeeze(pdftotext(pdf))
     assert "维护员签名" in text and "未签名" not in text
+    # The swapped box, out of warranty, is a fee line priced from the tariff (the driver's F头 the other).
+    assert "高清机顶盒" in text and "¥299.00" in text and "¥300.00" in text
     # The very strokes drawn on the phone are one of the images printed on the form.
     (tmp_path / "form.pdf").write_bytes(pdf)
     subprocess.run(["pdfimages", "-png", str(tmp_path / "form.pdf"), str(tmp_path / "img")], check=True)

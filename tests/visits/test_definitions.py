@@ -96,6 +96,9 @@ def _broken_copy(tmp_path, name, old, new):
             "rules.arrive_early_min_minutes",
         ),
         ("tariff.yaml", "price_cents:", "price:", "items.0.price_cents"),
+        # Each swap kind is priced by one item, of a kind the swaps know.
+        ("tariff.yaml", "swap: remote_control", "swap: set_top_box", "items"),
+        ("tariff.yaml", "swap: cable_modem", "swap: router", "items.8.swap"),
     ],
 )
 def test_a_broken_definition_stops_the_app_at_start_up(tmp_path, name, old, new, field):

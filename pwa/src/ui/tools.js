@@ -228,11 +228,11 @@ function OperateTool({ ctx }) {
   const save = async () => {
     const signature = signed ? await pngOf(canvas.current) : null;
     await act((db) => actions.operate(db, id, {
-      work_kinds: kinds, equipment_swaps: swaps.filter((x) => x.old_serial || x.new_serial),
+      work_kinds: kinds, equipment_swaps: swaps.filter((x) => x.old_serial || x.new_serial).map((x) => ({ ...x, in_warranty: !!x.in_warranty })),
       materials: materials.filter((m) => m.name), fees: fees.filter((f) => f.qty > 0), result, notes, signature,
     }, step));
   };
-  const priced = actions.priceFees(fees, s.tariff);
+  const priced = actions.priceFees(fees, s.tariff, swaps);
   const setSwap = (i, patch) => set({ equipment_swaps: swaps.map((x, j) => (j === i ? { ...x, ...patch } : x)) });
   const setFee = (i, patch) => set({ fees: fees.map((x, j) => (j === i ? { ...x, ...patch } : x)) });
   const setMat = (i, patch) => set({ materials: materials.map((x, j) => (j === i ? { ...x, ...patch } : x)) });
@@ -248,10 +248,13 @@ function OperateTool({ ctx }) {
           ${['set_top_box', 'remote_control', 'cable_modem', 'other'].map((k) => html`<option value=${k}>${t(k)}</option>`)}</select></label>
         <${Serial} label=${t('oldSerial')} value=${sw.old_serial} onValue=${(x) => setSwap(i, { old_serial: x })} />
         <${Serial} label=${t('newSerial')} value=${sw.new_serial} onValue=${(x) => setSwap(i, { new_serial: x })} />
+        <label class="check"><input type="checkbox" data-swap-warranty=${i} checked=${!!sw.in_warranty}
+          onChange=${(e) => setSwap(i, { in_warranty: e.target.checked })} /><span>${t('inWarranty')}</span></label>
       </div>`)}
       <button class="small" onClick=${() => set({
         // A swapped device is equipment replacement: the work kind follows, not asked again.
-        equipment_swaps: [...swaps, { kind: 'set_top_box', old_serial: '', new_serial: '' }],
+        // Out of warranty until the technician says otherwise: the price shows before anything is saved.
+        equipment_swaps: [...swaps, { kind: 'set_top_box', old_serial: '', new_serial: '', in_warranty: false }],
         work_kinds: kinds.includes('equipment_replacement') ? kinds : [...kinds, 'equipment_replacement'],
       })}>+ ${t('addSwap')}</button>
     </fieldset>
@@ -265,6 +268,7 @@ function OperateTool({ ctx }) {
           ${s.tariff.map((x) => html`<option value=${x.code}>${L(x.name)} (${money(x.price_cents)}/${L(x.unit)})</option>`)}</select></label>
         <label class="field narrow">${t('qty')}<input type="number" min="1" value=${f.qty} onInput=${(e) => setFee(i, { qty: Number(e.target.value) })} /></label></div>`)}
       <button class="small" disabled=${!s.tariff.length} onClick=${() => set({ fees: [...fees, { tariff_code: s.tariff[0].code, qty: 1 }] })}>+ ${t('addFee')}</button>
+      ${priced.lines.filter((l) => l.swap).map((l) => html`<p class="muted" data-testid="swap-fee">${t('swapFee')}${t('colon')}${L(l.item.name)} ${l.in_warranty ? t('inWarrantyFree') : money(l.cents)}</p>`)}
       <p class="total" data-testid="fee-total">${t('total')}: ${money(priced.total_cents)}</p>
     </fieldset>
     <fieldset><legend>${t('result')}</legend><div class="seg">
@@ -387,7 +391,7 @@ function gapLabel(gap) {
 function FormPreview({ ctx, ratings, mot, comments, onClose }) {
   const { v, local, s } = ctx;
   const op = local.operate || {};
-  const priced = actions.priceFees(op.fees || [], s.tariff);
+  const priced = actions.priceFees(op.fees || [], s.tariff, op.equipment_swaps || []);
   const user = s.session?.user || {};
   const phone = (v.customer.phones?.[0] || '').replace(/^(\d{3})\d+(\d{4})$/, '$1****$2');
   return html`<div class="preview" role="dialog" aria-modal="true" aria-label=${t('preview')}>
