@@ -42,7 +42,7 @@ BLOCK = 3000  # orders per wrk thread and run: more than a thread sends in one r
 GUNICORN = ["--workers", "2", "--worker-class", "sync", "--backlog", "2048", "--preload", "--log-level", "warning"]
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452") + bytes(64)
 # Attachment uuids derive from the order id: kind k of order n is 0000000k-0000-4000-8000-<n, 12 digits>.
-ATTACHMENT_KINDS = ("photo_before", "photo_after", "photo_fault", "photo_meter", "signature")
+ATTACHMENT_KINDS = ("photo_before", "photo_after", "photo_fault", "photo_meter", "signature", "technician_signature")
 
 LUA = r"""
 local tokens = {%(tokens)s}
@@ -237,11 +237,19 @@ def visit_template(window_start):
                 "operate.record",
                 {
                     "work_kinds": ["equipment_replacement"],
-                    "equipment_swaps": [{"kind": "set_top_box", "old_serial": "STB-OLD-1", "new_serial": "STB-NEW-2"}],
+                    "equipment_swaps": [
+                        {
+                            "kind": "set_top_box",
+                            "old_serial": "STB-OLD-1",
+                            "new_serial": "STB-NEW-2",
+                            "in_warranty": True,
+                        }
+                    ],
                     "materials": [{"name": "F头", "qty": 2}],
                     "fees": [{"tariff_code": "F_CONNECTOR", "qty": 2}, {"tariff_code": "COAX_CABLE", "qty": 5}],
                     "result": "fixed",
                     "notes": "更换机顶盒",
+                    "technician_signature_attachment_id": attachment("technician_signature"),
                 },
             )
         elif step == "evaluate":

@@ -174,7 +174,9 @@ class AgendaSchema(Schema):
         values=fields.Raw(),
         metadata={"description": "Flow definition per work-order type (see GET /flows/{type})"},
     )
-    tariff = fields.List(fields.Raw(), metadata={"description": "[{code, name: {zh,en}, unit: {zh,en}, price_cents}]"})
+    tariff = fields.List(
+        fields.Raw(), metadata={"description": "[{code, name: {zh,en}, unit: {zh,en}, price_cents, swap?}]"}
+    )
 
 
 def _iso(value):

@@ -23,10 +23,10 @@ from backend.forms.data import (
     Signature,
     mask_phone,
 )
-from backend.greetings import customer_title
+from backend.greetings import customer_title, fill_script
 from backend.timeutil import LOCAL_TZ
 from backend.visits.compliance import rule_label, tally
-from backend.visits.definitions import get_flow
+from backend.visits.definitions import NO_ACCESS_NOTICE_SCRIPT, flow_step, get_flow
 from backend.visits.models import Attachment, Visit, VisitEvent
 
 
@@ -91,10 +91,9 @@ def _photos(visit: Visit) -> tuple[Photo, ...]:
     return tuple(photos)
 
 
-def _signature(visit: Visit, step: str) -> Signature | None:
-    link = next((a for a in visit.attachments or [] if a.get("kind") == "signature" and a.get("step") == step), None)
-    found = _attachment_bytes(link["id"] if link else None)
-    return Signature(found[0], found[1]) if found else None
+def _technician_signature(visit: Visit) -> Signature | None:
+    found = _attachment_bytes(visit.technician_signature_attachment_id)
+    return Signature(found[0], found[1], signed_at=visit.technician_signed_at) if found else None
 
 
 def _compliance(visit: Visit, lang: str) -> ComplianceSummary:
@@ -154,12 +153,20 @@ def service_form_data(
             Material(m["name"], f"{m['qty']:g} {m.get('unit') or ''}".strip()) for m in visit.materials or []
         ),
         fees=tuple(
-            Fee(f["tariff_code"], f["name"][lang], f["qty"], f["unit"][lang], f["unit_price_cents"], f["amount_cents"])
+            Fee(
+                f["tariff_code"],
+                f["name"][lang],
+                f["qty"],
+                f["unit"][lang],
+                f["unit_price_cents"],
+                f["amount_cents"],
+                in_warranty=f.get("in_warranty", False),
+            )
             for f in visit.fees or []
         ),
         result=visit.result or "",
         customer_signature=customer_signature,
-        technician_signature=_signature(visit, "operate"),
+        technician_signature=_technician_signature(visit),
         photos=_photos(visit),
         compliance=_compliance(visit, lang),
     )
@@ -197,23 +204,48 @@ def feedback_form_data(
     )
 
 
+def came_at(visit: Visit) -> datetime:
+    """Return when the technician came to the door: the first knock (the check-in, the end, if none)."""
+    if visit.knocks:
+        return datetime.fromisoformat(visit.knocks[0]["at"])
+    return visit.checked_in_at or visit.ended_at
+
+
+def notice_message(order, visit: Visit, lang: str) -> str:
+    """Return the words of the notice left at the door: the flow's no_access_notice script, filled.
+
+    The app shows the same script filled with the same values (``scriptValues`` in
+    ``pwa/src/flow.js``), so what the technician copies onto the paper form and what is sealed agree.
+    """
+    arrive = flow_step(get_flow(visit.flow_type), "arrive")
+    script = next(s for s in arrive["scripts"] if s["id"] == NO_ACCESS_NOTICE_SCRIPT)
+    technician = visit.technician
+    return fill_script(
+        script["text"][lang],
+        customer=customer_title(order.customer.name, order.customer.title, lang),
+        branch=technician.branch,
+        technician=technician.name,
+        employee_no=technician.employee_no,
+        time=came_at(visit).astimezone(LOCAL_TZ).strftime("%H:%M"),
+        phone=technician.phone,
+    )
+
+
 def no_access_notice_data(
     order, visit: Visit, *, form_id: str, number: str, lang: str, customer_input: CustomerInput | None = None
 ) -> NoAccessNoticeData:
-    """Return the notice left at the door when nobody was home (留单)."""
+    """Return the Service Form left at the door when nobody was home (留单), as sealed."""
     technician = visit.technician
     return NoAccessNoticeData(
         company=company(order, lang),
         form_number=number,
         work_order_number=order.number,
         customer_name=customer_name(order.customer),
-        customer_title=customer_title(order.customer.name, order.customer.title, lang) or "",
         address=order.address,
         technician_name=technician.name,
         technician_employee_no=technician.employee_no or "",
-        technician_phone=technician.phone or "",
-        came_at=visit.checked_in_at or visit.ended_at,
         verify_url=verify_url(form_id),
+        message=notice_message(order, visit, lang),
     )
 
 

@@ -44,6 +44,8 @@ class Fee:
     unit: str
     unit_price_cents: int
     amount_cents: int
+    # An equipment swap's line in warranty: free (《售后服务管理规定》), said so on the form.
+    in_warranty: bool = False
 
 
 @dataclass(frozen=True)
@@ -158,7 +160,7 @@ class FeedbackFormData:
 
 @dataclass(frozen=True)
 class NoAccessNoticeData:
-    """The notice left at the door when nobody is home (留单)."""
+    """The Service Form left at the door when nobody is home (留单), as sealed for the record."""
 
     company: Company
     form_number: str
@@ -167,12 +169,10 @@ class NoAccessNoticeData:
     address: str
     technician_name: str
     technician_employee_no: str
-    technician_phone: str
-    came_at: datetime
     verify_url: str
+    # The notice's words: the flow's no_access_notice script filled as the app shows it.
+    message: str
     note: str = ""
-    # Surname + title (张先生) for the salutation; empty when no title is recorded (尊敬的客户).
-    customer_title: str = ""
 
 
 def mask_phone(phone: str) -> str:

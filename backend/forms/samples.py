@@ -18,6 +18,8 @@ from backend.forms.data import (
     Signature,
     mask_phone,
 )
+from backend.greetings import fill_script
+from backend.visits.definitions import NO_ACCESS_NOTICE_SCRIPT, flow_step, get_flow
 
 _T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 09:00 in Fuzhou
 
@@ -159,9 +161,20 @@ def sample_feedback_form(lang: str = "zh", **overrides) -> FeedbackFormData:
     return FeedbackFormData(**values)
 
 
-def sample_no_access_notice(lang: str = "zh", **overrides) -> NoAccessNoticeData:
-    """Return a filled-in no-access notice (留单)."""
+def sample_no_access_notice(lang: str = "zh", customer: str | None = None, **overrides) -> NoAccessNoticeData:
+    """Return a filled-in no-access notice (留单): the repair flow's wording, to `customer` (张先生) or neutral."""
     text = _text(lang)
+    arrive = flow_step(get_flow("repair"), "arrive")
+    script = next(s for s in arrive["scripts"] if s["id"] == NO_ACCESS_NOTICE_SCRIPT)
+    message = fill_script(
+        script["text"][lang],
+        customer=customer,
+        branch="鼓楼",
+        technician=text["technician_name"],
+        employee_no="FZ-0731",
+        time="08:54",
+        phone="13905910731",
+    )
     values = dict(
         company=text["company"],
         form_number="NA-20261123-0042-1",
@@ -170,9 +183,8 @@ def sample_no_access_notice(lang: str = "zh", **overrides) -> NoAccessNoticeData
         address=text["address"],
         technician_name=text["technician_name"],
         technician_employee_no="FZ-0731",
-        technician_phone="13905910731",
-        came_at=_T0 - timedelta(minutes=6),
         verify_url="https://doorstep.example/verify/demo-na",
+        message=message,
     )
     values.update(overrides)
     return NoAccessNoticeData(**values)

@@ -9,7 +9,8 @@ the sentence is said without it. The app (``pwa/src/flow.js``) fills scripts by 
 
 import re
 
-PLACEHOLDERS = frozenset({"customer", "branch", "technician", "employee_no", "greeting"})
+# `time` (HH:MM, when the technician came) and `phone` (the technician's) fill the notice left at the door.
+PLACEHOLDERS = frozenset({"customer", "branch", "technician", "employee_no", "greeting", "time", "phone"})
 # Placeholders that always have a value and so may stand outside brackets.
 ALWAYS_KNOWN = frozenset({"greeting"})
 

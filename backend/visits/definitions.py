@@ -23,6 +23,8 @@ STEP_IDS = ("call", "arrive", "communicate", "operate", "evaluate", "help")
 ITEM_KINDS = ("check", "text", "number", "choice", "photo")
 CUSTOMER_STYLES = ("dove", "owl", "peacock", "tiger")
 CALL_OUTCOMES = ("reached", "no_answer", "busy", "wrong_number", "rescheduled")
+# The arrive step's script of the notice left when nobody is home: the app shows it, the sealed PDF prints it.
+NO_ACCESS_NOTICE_SCRIPT = "no_access_notice"
 # Fields of a step's record that a checklist item may name as its answer (`record:`), so the app
 # asks the question once, in the step's tool, and answers the item from the saved record.
 RECORD_LINKS = {
@@ -32,6 +34,7 @@ RECORD_LINKS = {
     "help.leaflet_given": "check",
 }
 WORK_KINDS = ("in_home", "installation", "equipment_replacement", "outdoor_line_check")
+SWAP_KINDS = ("set_top_box", "remote_control", "cable_modem", "other")
 SLUG = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="Use lower-case letters, digits and '_'.")
 
 
@@ -112,6 +115,10 @@ class TipSchema(Schema):
     title = fields.Nested(Localized, required=True)
     do = fields.Nested(LocalizedList, required=True)
     dont = fields.Nested(LocalizedList, required=True)
+    # A customer style's tip (CUSTOMER_STYLES) also says what the style is like and how it sounds
+    # on the phone, so the call step can help spot it; the flow check requires both there.
+    traits = fields.Nested(LocalizedList)
+    cues = fields.Nested(LocalizedList)
 
 
 class StepSchema(Schema):
@@ -175,12 +182,19 @@ class FlowSchema(Schema):
         ids = tuple(step["id"] for step in data["steps"])
         if ids != STEP_IDS:
             raise ValidationError(f"The six steps must be, in order: {', '.join(STEP_IDS)}.", "steps")
+        arrive = data["steps"][STEP_IDS.index("arrive")]
+        if NO_ACCESS_NOTICE_SCRIPT not in {script["id"] for script in arrive["scripts"]}:
+            raise ValidationError(f"The arrive step needs the script {NO_ACCESS_NOTICE_SCRIPT}.", "steps")
         communicate = data["steps"][STEP_IDS.index("communicate")]
         missing = set(CUSTOMER_STYLES) - {tip["id"] for tip in communicate["tips"]}
         if missing:
             raise ValidationError(
                 f"The communicate step's tips need the styles: {', '.join(sorted(missing))}.", "steps"
             )
+        for tip in communicate["tips"]:
+            lacking = [key for key in ("traits", "cues") if tip["id"] in CUSTOMER_STYLES and key not in tip]
+            if lacking:
+                raise ValidationError(f"The {tip['id']} style's tip needs: {', '.join(lacking)}.", "steps")
 
 
 class TariffItemSchema(Schema):
@@ -188,6 +202,8 @@ class TariffItemSchema(Schema):
     name = fields.Nested(Localized, required=True)
     unit = fields.Nested(Localized, required=True)
     price_cents = fields.Integer(required=True, validate=validate.Range(min=0))
+    # The equipment swap kind this item prices: free in warranty, this price out of it (《售后服务管理规定》).
+    swap = fields.String(validate=validate.OneOf(SWAP_KINDS))
 
 
 class TariffSchema(Schema):
@@ -201,6 +217,10 @@ class TariffSchema(Schema):
         repeated = sorted({c for c in codes if codes.count(c) > 1})
         if repeated:
             raise ValidationError(f"Repeated codes: {', '.join(repeated)}.", "items")
+        swaps = [item["swap"] for item in data["items"] if "swap" in item]
+        repeated = sorted({kind for kind in swaps if swaps.count(kind) > 1})
+        if repeated:
+            raise ValidationError(f"One item prices each swap kind; repeated: {', '.join(repeated)}.", "items")
 
 
 _cache: dict = {}
@@ -272,6 +292,11 @@ def get_tariff() -> dict:
 def tariff_items() -> dict[str, dict]:
     """Return the tariff items by fee code."""
     return {item["code"]: item for item in get_tariff()["items"]}
+
+
+def swap_items() -> dict[str, dict]:
+    """Return the tariff items that price an equipment swap, by swap kind."""
+    return {item["swap"]: item for item in get_tariff()["items"] if "swap" in item}
 
 
 def flows_for_agenda(order_types=None) -> dict[str, dict]:

@@ -31,7 +31,7 @@ from backend.visits.compliance import (
     VERIFIED,
     record_rule,
 )
-from backend.visits.definitions import STEP_IDS, flow_step, get_flow, tariff_items
+from backend.visits.definitions import STEP_IDS, flow_step, get_flow, swap_items, tariff_items
 from backend.visits.models import Attachment, Lead, SyncOp, Visit, VisitEvent
 from backend.visits.payloads import MOT_KEYS, MOT_SCALE, RATING_KEYS, RATING_SCALE
 from backend.workorders.models import PhoneGuidance, StatusChange, WorkOrder
@@ -181,7 +181,8 @@ def load_payload(op_type, data) -> dict:
 
 def attachment_ids(payload) -> set:
     """Return the strings of a payload that may name an attachment (to load them with one query)."""
-    ids = {payload.get(key) for key in ("notice_attachment_id", "attachment_id", "signature_attachment_id")}
+    keys = ("notice_attachment_id", "attachment_id", "signature_attachment_id", "technician_signature_attachment_id")
+    ids = {payload.get(key) for key in keys}
     if isinstance(payload.get("value"), str):
         ids.add(payload["value"])
     return {str(i) for i in ids if i}
@@ -801,30 +802,51 @@ def _operate(ctx):
     }
     if unknown:
         raise rejected("fee_not_in_tariff", "Only fees from the operator's tariff may be charged.", {"fees": unknown})
-    lines = []
-    for fee in p["fees"]:
-        item = tariff[fee["tariff_code"]]
-        qty = fee["qty"]
-        lines.append(
-            {
-                "tariff_code": item["code"],
-                "name": item["name"],
-                "unit": item["unit"],
-                "qty": qty,
-                "unit_price_cents": item["price_cents"],
-                "amount_cents": round(item["price_cents"] * qty),
-            }
+    # A swapped device is priced by its swap, by warranty status; a fee line for it would charge it twice.
+    by_kind = swap_items()
+    swapped = {by_kind[s["kind"]]["code"]: i for i, s in enumerate(p["equipment_swaps"]) if s["kind"] in by_kind}
+    twice = {
+        i: {"tariff_code": [f"Priced by equipment_swaps.{swapped[fee['tariff_code']]} (free in warranty)."]}
+        for i, fee in enumerate(p["fees"])
+        if fee["tariff_code"] in swapped
+    }
+    if twice:
+        raise rejected(
+            "swap_charged_twice", "A swapped device is charged by its swap, not by a fee too.", {"fees": twice}
         )
     visit.revisit_window = _revisit_window(ctx)
+    lines = [_fee_line(tariff[fee["tariff_code"]], fee["qty"]) for fee in p["fees"]]
+    # 根据《售后服务管理规定》: in warranty the swap is free (a line at 0), out of warranty the tariff's price.
+    lines += [
+        {
+            **_fee_line(by_kind[s["kind"]], 1),
+            **({"amount_cents": 0} if s["in_warranty"] else {}),
+            "swap": i,
+            "in_warranty": s["in_warranty"],
+        }
+        for i, s in enumerate(p["equipment_swaps"])
+        if s["kind"] in by_kind
+    ]
     visit.work_kinds = p["work_kinds"]
     visit.equipment_swaps = [
-        {"kind": s["kind"], "old_serial": s["old_serial"].strip(), "new_serial": s["new_serial"].strip()}
+        {
+            "kind": s["kind"],
+            "old_serial": s["old_serial"].strip(),
+            "new_serial": s["new_serial"].strip(),
+            "in_warranty": s["in_warranty"],
+        }
         for s in p["equipment_swaps"]
     ]
     visit.materials = p["materials"]
     visit.fees = lines
     visit.fees_total_cents = sum(line["amount_cents"] for line in lines)
     visit.result, visit.operate_notes = p["result"], p["notes"]
+    # The signature vouches for this record only: a record saved again unsigned is signed again.
+    signature = p.get("technician_signature_attachment_id")
+    visit.technician_signature_attachment_id = (
+        _use_attachment(ctx, signature, "operate", "signature") if signature else None
+    )
+    visit.technician_signed_at = ctx.at if signature else None
     record_rule(
         visit,
         "operate.fees_in_tariff",
@@ -864,6 +886,18 @@ def _revisit_window(ctx):
     if errors:
         raise rejected("revisit_window_invalid", "The agreed new time is not a time to come.", {"revisit": errors})
     return {"start": _iso(window["start"]), "end": _iso(window["end"])}
+
+
+def _fee_line(item, qty):
+    """Return one priced fee line of a tariff item (`fees` on the visit, the Service Form's rows)."""
+    return {
+        "tariff_code": item["code"],
+        "name": item["name"],
+        "unit": item["unit"],
+        "qty": qty,
+        "unit_price_cents": item["price_cents"],
+        "amount_cents": round(item["price_cents"] * qty),
+    }
 
 
 def _link(ctx):
@@ -980,7 +1014,10 @@ _STEP_RECORDS = {
     ),
     "arrive": ("arrive.checkin", lambda v, rules: v.checked_in_at is not None),
     "communicate": ("communicate.record", lambda v, rules: v.customer_description is not None),
-    "operate": ("operate.record", lambda v, rules: v.result is not None),
+    "operate": (
+        "operate.record with technician_signature_attachment_id",
+        lambda v, rules: v.result is not None and v.technician_signature_attachment_id is not None,
+    ),
     "evaluate": ("evaluate.submit", lambda v, rules: v.evaluated_at is not None),
     "help": ("help.record", lambda v, rules: v.leaflet_given is not None),
 }

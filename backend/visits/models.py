@@ -85,6 +85,9 @@ class Visit(db.Model):
     operate_notes: Mapped[str | None] = mapped_column(Text)
     # Work left unfixed: the new time agreed with the customer, {start, end} (另约时间).
     revisit_window: Mapped[dict | None] = mapped_column(JSON)
+    # The technician signs the work record (operate.record); a later record without one clears it.
+    technician_signature_attachment_id: Mapped[str | None] = mapped_column(String(36))
+    technician_signed_at = mapped_column(UTCDateTime)
     ratings: Mapped[dict | None] = mapped_column(JSON)
     mot: Mapped[dict | None] = mapped_column(JSON)
     comments: Mapped[str | None] = mapped_column(Text)

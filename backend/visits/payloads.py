@@ -6,11 +6,10 @@ Which schema belongs to which op type is declared once, in the op registry (`eng
 from marshmallow import Schema, ValidationError, fields, validate
 
 from backend.greetings import greeting_ids
-from backend.visits.definitions import CALL_OUTCOMES, CUSTOMER_STYLES, STEP_IDS, WORK_KINDS
+from backend.visits.definitions import CALL_OUTCOMES, CUSTOMER_STYLES, STEP_IDS, SWAP_KINDS, WORK_KINDS
 from backend.visits.models import RESULTS
 
 NEEDS = ("physical", "business", "information", "emotional")
-SWAP_KINDS = ("set_top_box", "remote_control", "cable_modem", "other")
 ATTACHMENT_KINDS = ("photo", "signature", "notice")
 LEAD_INTEREST = ("high", "medium", "low")
 RATING_KEYS = ("overall", "punctuality", "attitude", "professionalism", "tidiness")
@@ -116,6 +115,8 @@ class SwapData(Schema):
     # Serials are checked by the engine, so a missing one gets its own code.
     old_serial = Text(allow_none=True)
     new_serial = Text(allow_none=True)
+    # In warranty the swap is free; out of it, priced by the tariff item for its kind (《售后服务管理规定》).
+    in_warranty = fields.Boolean(required=True)
 
 
 class MaterialData(Schema):
@@ -141,6 +142,8 @@ class OperateData(Schema):
     # requires it then (revisit_time_required) and refuses it after a fix.
     revisit = fields.Nested(ConfirmedWindowSchema, allow_none=True, load_default=None)
     notes = Notes(load_default="")
+    # The technician's drawn signature of this record; the engine requires one before the step completes.
+    technician_signature_attachment_id = Uuid(allow_none=True)
 
 
 class LinkData(Schema):

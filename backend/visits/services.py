@@ -73,6 +73,8 @@ def visit_to_dict(visit: Visit) -> dict:
             "result": visit.result,
             "revisit": visit.revisit_window,
             "notes": visit.operate_notes,
+            "technician_signature_attachment_id": visit.technician_signature_attachment_id,
+            "technician_signed_at": _iso(visit.technician_signed_at),
         },
         "evaluate": {
             "ratings": visit.ratings,

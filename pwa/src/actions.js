@@ -166,10 +166,19 @@ export function communicate(db, workOrderId, { customer_description, customer_st
   });
 }
 
-/** Record the work done: kinds, equipment swaps, materials, fees from the tariff, result (and the items it answers). */
-export function operate(db, workOrderId, data, step = null) {
+/**
+ * Record the work done: kinds, equipment swaps, materials, fees from the tariff, result (and the items
+ * it answers), signed by the technician (`signature`, a PNG Blob): the step completes only signed.
+ */
+export function operate(db, workOrderId, { signature = null, ...record }, step = null) {
+  const data = { ...record };
+  const blobs = [];
+  if (signature) {
+    data.technician_signature_attachment_id = uuid();
+    blobs.push({ id: data.technician_signature_attachment_id, kind: 'signature', blob: signature, content_type: 'image/png' });
+  }
   return recordWithAnswers(db, {
-    workOrderId, step, type: 'operate.record', data, drafts: [draftKey(workOrderId, 'operate')], update: (v) => ({ ...v, operate: data }),
+    workOrderId, step, type: 'operate.record', data, blobs, drafts: [draftKey(workOrderId, 'operate')], update: (v) => ({ ...v, operate: data }),
   });
 }
 
@@ -202,11 +211,23 @@ export function completeVisit(db, workOrderId) {
   return recordAction(db, { workOrderId, type: 'visit.complete', data: {}, update: (v) => ({ ...v, done: true }) });
 }
 
-/** Return the fee lines priced from the tariff and their total in cents; unknown codes are left out. */
-export function priceFees(fees, tariff) {
+/**
+ * Return the fee lines priced from the tariff and their total in cents, as the server prices them:
+ * the fees (unknown codes left out), then each swap the tariff prices (its item's `swap`): free in
+ * warranty, the item's price out of warranty (《售后服务管理规定》).
+ */
+export function priceFees(fees, tariff, swaps = []) {
   const byCode = new Map(tariff.map((t) => [t.code, t]));
+  const bySwap = new Map(tariff.filter((t) => t.swap).map((t) => [t.swap, t]));
   const lines = fees
     .filter((f) => byCode.has(f.tariff_code) && f.qty > 0)
     .map((f) => ({ ...f, item: byCode.get(f.tariff_code), cents: byCode.get(f.tariff_code).price_cents * f.qty }));
-  return { lines, total_cents: lines.reduce((s, l) => s + l.cents, 0) };
+  const swapLines = swaps
+    .filter((sw) => bySwap.has(sw.kind))
+    .map((sw) => ({
+      tariff_code: bySwap.get(sw.kind).code, qty: 1, item: bySwap.get(sw.kind), swap: true,
+      in_warranty: !!sw.in_warranty, cents: sw.in_warranty ? 0 : bySwap.get(sw.kind).price_cents,
+    }));
+  const all = [...lines, ...swapLines];
+  return { lines: all, total_cents: all.reduce((s, l) => s + l.cents, 0) };
 }

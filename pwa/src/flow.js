@@ -40,7 +40,8 @@ export const STEP_RECORDS = {
   call: (v, rules) => (v.calls || []).some((c) => c.outcome === 'reached') || !!doorWithoutCall(v, rules),
   arrive: (v) => !!v.checkin,
   communicate: (v) => !!v.communicate,
-  operate: (v) => !!v.operate,
+  // The work record signed by the technician (a record saved again unsigned is signed again).
+  operate: (v) => !!v.operate?.technician_signature_attachment_id,
   evaluate: (v) => !!v.evaluate,
   help: (v) => !!v.help,
 };
@@ -186,15 +187,26 @@ export function customerAddress(customer, lang = 'zh') {
   return form ? form[lang] || form.zh : '';
 }
 
-/** Return the placeholder values of a visit's scripts for a call now. */
-export function scriptValues({ customer, user, greeting, lang }) {
+/**
+ * Return the placeholder values of a visit's scripts: for a call now, and for the notice left at
+ * the door (`cameAt`: when the technician came, HH:MM; the technician's phone to call back). The
+ * server fills the notice's sealed PDF with the same values (backend/forms/builder.py).
+ */
+export function scriptValues({ customer, user, greeting, lang, cameAt = '' }) {
   return {
     customer: customerAddress(customer, lang),
     branch: user?.branch || '',
     technician: user?.name || '',
     employee_no: user?.employee_no || '',
     greeting: greeting ? greeting[lang] || greeting.zh : '',
+    time: cameAt,
+    phone: user?.phone || '',
   };
+}
+
+/** Return the clock time (HH:MM, 24-hour) of an instant in a timezone, as the forms print it. */
+export function clockAt(iso, timeZone) {
+  return new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(iso));
 }
 
 /**

@@ -24,6 +24,19 @@ describe('technician actions', () => {
     expect((await db.get('blobs', op.data.signature_attachment_id)).content_type).toBe('image/png');
   });
 
+  it('keeps the technician\'s signature of the work record as a PNG the record references', async () => {
+    const db = await freshDB();
+    const record = { work_kinds: ['in_home'], equipment_swaps: [], materials: [], fees: [], result: 'fixed', notes: '' };
+    const op = await actions.operate(db, 5, { ...record, signature: png() });
+    const id = op.data.technician_signature_attachment_id;
+    expect(op.attachments).toEqual([id]);
+    expect(op.data.signature).toBeUndefined();
+    expect(await db.get('blobs', id)).toMatchObject({ kind: 'signature', content_type: 'image/png' });
+    // Saved again unsigned: the record carries no signature (the step waits for a new one).
+    const again = await actions.operate(db, 5, { ...record, notes: '改了' });
+    expect(again.data.technician_signature_attachment_id).toBeUndefined();
+  });
+
   it('records a declined evaluation with its reason, no image and no scores in the customer\'s name', async () => {
     const db = await freshDB();
     const typed = { overall: 5, punctuality: 5, attitude: 5, professionalism: 5, tidiness: 5 };
@@ -49,6 +62,14 @@ describe('technician actions', () => {
     const priced = actions.priceFees([{ tariff_code: 'STB_HD', qty: 1 }, { tariff_code: 'F_CONNECTOR', qty: 4 }, { tariff_code: 'TIP', qty: 1 }], tariff);
     expect(priced.total_cents).toBe(30300);
     expect(priced.lines.map((l) => l.tariff_code)).toEqual(['STB_HD', 'F_CONNECTOR']);
+  });
+
+  it('prices swaps by warranty status from the tariff item for their kind, as the server does', () => {
+    const tariff = [{ code: 'STB_HD', price_cents: 29900, swap: 'set_top_box' }, { code: 'F_CONNECTOR', price_cents: 100 }];
+    const swaps = [{ kind: 'set_top_box', in_warranty: true }, { kind: 'set_top_box', in_warranty: false }, { kind: 'other', in_warranty: false }];
+    const priced = actions.priceFees([{ tariff_code: 'F_CONNECTOR', qty: 2 }], tariff, swaps);
+    expect(priced.lines.map((l) => [l.tariff_code, l.cents])).toEqual([['F_CONNECTOR', 200], ['STB_HD', 0], ['STB_HD', 29900]]);
+    expect(priced.total_cents).toBe(30100);
   });
 });
 

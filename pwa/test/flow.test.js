@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
-  answersFromRecord, canComplete, checkinOffWindow, currentStep, doorWithoutCall, evaluationGaps, fillScript, isAnswered, linkedItem, missingItems,
-  outboxSummary, visitProgress,
+  answersFromRecord, canComplete, checkinOffWindow, clockAt, currentStep, doorWithoutCall, evaluationGaps, fillScript, isAnswered, linkedItem, missingItems,
+  outboxSummary, scriptValues, visitProgress,
 } from '../src/flow.js';
 
 const step = {
@@ -63,6 +63,12 @@ describe('step records (the server checks them too)', () => {
     const arrive = { id: 'arrive', checklist: [] };
     expect(canComplete(arrive, {}, { checkin: null })).toBe(false);
     expect(canComplete(arrive, {}, { checkin: { at: 'x' } })).toBe(true);
+  });
+
+  it('needs the work record signed by the technician before the operate step completes', () => {
+    const operate = { id: 'operate', checklist: [] };
+    expect(canComplete(operate, {}, { operate: { result: 'fixed' } })).toBe(false);
+    expect(canComplete(operate, {}, { operate: { result: 'fixed', technician_signature_attachment_id: 'a' } })).toBe(true);
   });
 });
 
@@ -126,5 +132,17 @@ describe('issue 14: a question asked once, the answer shared by the record and t
     expect(answersFromRecord(step, { work_kinds: ['installation'], notes: '  ', checks: [] })).toEqual({ checked: false, leaflet: false });
     expect(linkedItem(step, 'operate.work_kinds').id).toBe('kind_of_work');
     expect(linkedItem(step, 'operate.result')).toBeNull();
+  });
+});
+
+describe('the notice left at the door', () => {
+  it('says when the technician came, in the forms\' timezone, and the technician\'s number to call', () => {
+    expect(clockAt('2026-11-23T01:54:00Z', 'Asia/Shanghai')).toBe('09:54');
+    const values = scriptValues({
+      customer: { surname_title: { zh: '张先生', en: 'Mr. 张' } }, user: { name: '王明', phone: '13905910731' }, lang: 'zh', cameAt: '09:54',
+    });
+    expect(fillScript('[尊敬的{customer}|尊敬的客户]：[于{time}]按约上门。请[拨打{phone}]联系。', values))
+      .toBe('尊敬的张先生：于09:54按约上门。请拨打13905910731联系。');
+    expect(fillScript('[于{time}]按约上门。请[拨打{phone}]联系。', scriptValues({ lang: 'zh' }))).toBe('按约上门。请联系。');
   });
 });

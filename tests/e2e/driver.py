@@ -134,12 +134,18 @@ def do_operate(page, step, tmp_path):
     page.get_by_role("button", name="+ 添加一台更换的设备").click()
     page.get_by_label("旧序列号").fill("STB-OLD-0001")
     page.get_by_label("新序列号").fill("STB-NEW-0002")
+    # Out of warranty (the default) the swapped box costs the tariff's price; the fee picker adds the rest.
+    page.get_by_test_id("swap-fee").get_by_text("高清机顶盒 ¥299.00").wait_for()
     page.get_by_role("button", name="+ 添加收费项目").click()
-    page.locator("select[data-fee='0']").select_option("STB_HD")
-    page.locator("[data-testid=fee-total]").get_by_text("¥299.00").wait_for()
+    page.locator("select[data-fee='0']").select_option("F_CONNECTOR")
+    page.locator("[data-testid=fee-total]").get_by_text("¥300.00").wait_for()
     page.locator("input[name=result][value=fixed]").check()
+    # The technician signs the work record at the end of the step, then saves it.
+    page.locator("canvas.sig").scroll_into_view_if_needed()
+    sign(page)
     page.get_by_role("button", name="保存").click()
     page.get_by_role("button", name="✓ 已记录 · 保存").wait_for()
+    page.get_by_test_id("technician-signed").wait_for()
     complete_step(page, "operate")
 
 

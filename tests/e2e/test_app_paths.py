@@ -50,7 +50,7 @@ def test_nobody_home_knock_timer_then_notice_left(live_server, phone, tmp_path):
     page.get_by_role("button", name="已致电：无人接听").click()
     page.locator("[data-item=notice_photo]").set_input_files(str(photo_file(tmp_path, "notice.jpg")))
     page.get_by_role("button", name="结束上门：无人在家").click()
-    page.get_by_text("已留单，等待重新预约").wait_for()
+    page.get_by_text("已留下《服务单》，等待重新预约").wait_for()
 
     phone.set_offline(False)
     page.clock.run_for(1000)

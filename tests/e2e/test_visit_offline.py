@@ -50,7 +50,7 @@ def test_two_whole_visits_offline_reach_the_server_exactly_once(live_server, pho
             k
             for (k,) in live_server.rows("SELECT content_type FROM attachments WHERE work_order_id = :id", id=order_id)
         )
-        assert kinds["image/png"] == 1  # the signature
+        assert kinds["image/png"] == 2  # the technician's and the customer's signatures
         assert kinds["image/jpeg"] >= 2  # photos before and after
         largest = live_server.scalar("SELECT max(size) FROM attachments WHERE content_type = 'image/jpeg'")
         assert largest <= 300 * 1024

@@ -164,12 +164,20 @@ def whole_visit_ops(order_type, new_attachment, *, arrive_minutes_early=7, resul
                 "operate.record",
                 {
                     "work_kinds": ["equipment_replacement"],
-                    "equipment_swaps": [{"kind": "set_top_box", "old_serial": "STB-OLD-1", "new_serial": "STB-NEW-2"}],
+                    "equipment_swaps": [
+                        {
+                            "kind": "set_top_box",
+                            "old_serial": "STB-OLD-1",
+                            "new_serial": "STB-NEW-2",
+                            "in_warranty": True,
+                        }
+                    ],
                     "materials": [{"name": "F头", "qty": 2}],
                     "fees": [{"tariff_code": "F_CONNECTOR", "qty": 2}, {"tariff_code": "COAX_CABLE", "qty": 5}],
                     "result": result,
                     **({} if result == "fixed" else {"revisit": REVISIT}),
                     "notes": "更换机顶盒",
+                    "technician_signature_attachment_id": new_attachment(data=PNG),
                 },
             )
         elif step == "evaluate":

@@ -26,7 +26,7 @@ def test_both_flows_carry_the_standard(db):
     tips = {t["id"] for t in install["steps"][2]["tips"]}
     assert {"dove", "owl", "peacock", "tiger"} <= tips
     evaluate = {s["text"]["zh"] for s in install["steps"][4]["scripts"]}
-    assert evaluate == {"您对我这次服务满意吗？", "还有其他问题吗？"}
+    assert evaluate == {"您对我这次服务满意吗？", "不知道我的解释是否清楚？", "还有其他问题吗？"}
     assert install["rules"] == {
         "arrive_early_min_minutes": 5,
         "arrive_early_max_minutes": 10,
@@ -110,6 +110,9 @@ def _broken_copy(tmp_path, name, old, new):
             "rules.arrive_early_min_minutes",
         ),
         ("tariff.yaml", "price_cents:", "price:", "items.0.price_cents"),
+        # Each swap kind is priced by one item, of a kind the swaps know.
+        ("tariff.yaml", "swap: remote_control", "swap: set_top_box", "items"),
+        ("tariff.yaml", "swap: cable_modem", "swap: router", "items.8.swap"),
     ],
 )
 def test_a_broken_definition_stops_the_app_at_start_up(tmp_path, name, old, new, field):
@@ -187,3 +190,62 @@ def test_the_door_rules_are_validated(db, flows_copy, old, new):
     with pytest.raises(DefinitionError) as info:
         get_flow("install")
     assert "install.yaml" in str(info.value) and f"rules.{old.split(':')[0]}" in str(info.value)
+
+
+def test_a_flow_without_the_notice_left_at_the_door_is_refused(db, flows_copy):
+    # The sealed no-access PDF prints the arrive step's no_access_notice script: it must be there.
+    path = flows_copy / "install.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("- id: no_access_notice", "- id: notice_left", 1), encoding="utf-8")
+    with pytest.raises(DefinitionError) as info:
+        get_flow("install")
+    assert "install.yaml" in str(info.value) and "steps" in str(info.value) and "no_access_notice" in str(info.value)
+
+
+@pytest.mark.parametrize("order_type", ["install", "repair"])
+def test_the_standards_texts_the_app_did_not_show_are_in_the_flow_at_their_step(db, order_type):
+    """Issue 10: 004's phone habits, operate rules and style traits, 000's closing offer, in the source's words."""
+    steps = {s["id"]: s for s in get_flow(order_type)["steps"]}
+
+    def tips(step):
+        return {t["id"]: t for t in steps[step]["tips"]}
+
+    def scripts(step):
+        return {s["id"]: s["text"]["zh"] for s in steps[step]["scripts"]}
+
+    habits = tips("call")["phone_habits"]["do"]["zh"]
+    assert {"微笑着说话", "让客户知道你在做什么", "信守对通话方做出的承诺"} <= set(habits)
+    assert "随时准备做记录！（准备好录入界面，或将纸笔放在手边）" in habits
+    assert "通过认真聆听，判断准客户属于哪种类型" in tips("call")["style_on_the_phone"]["do"]["zh"][0]
+    difficulties = tips("operate")["difficulties"]["do"]["zh"]
+    assert difficulties[:4] == ["尊重自己的专长", "及时反馈，请求支援", "留出足够的时间", "及时取得客户谅解"]
+    assert "保持精神饱满" in tips("operate")["care"]["do"]["zh"]
+    operate_items = {i["id"]: i["label"]["zh"] for i in steps["operate"]["checklist"]}
+    assert operate_items["obstacles_moved"] == "提醒客户移走妨碍工作的物品"
+    assert "工具包内不杂乱无章" in operate_items["tool_bag_tidy"]
+    assert scripts("evaluate")["explanation_clear"] == "不知道我的解释是否清楚？"
+    assert scripts("help")["further_help"] == "感谢您的配合，有什么问题可以随时电话联系我"
+    styles = tips("communicate")
+    assert styles["dove"]["traits"]["zh"][:2] == ["迎合别人", "喜欢被领导"]
+    assert styles["tiger"]["traits"]["zh"][-1] == "果断做决定"
+    assert {style: styles[style]["cues"]["zh"][0] for style in ("dove", "owl", "peacock", "tiger")} == {
+        "dove": "反应慢",
+        "owl": "反应慢",
+        "peacock": "反应快",
+        "tiger": "反应快",
+    }
+    for tip in styles.values():
+        for key in ("traits", "cues"):
+            if key in tip:
+                assert len(tip[key]["zh"]) == len(tip[key]["en"]), (tip["id"], key)
+
+
+def test_a_customer_style_without_its_traits_is_refused(db, flows_copy):
+    path = flows_copy / "repair.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("        traits:", text.index("      - id: owl"))
+    end = text.index("        cues:", start)
+    path.write_text(text[:start] + text[end:], encoding="utf-8")
+    with pytest.raises(DefinitionError) as info:
+        get_flow("repair")
+    assert "repair.yaml" in str(info.value) and "owl" in str(info.value) and "traits" in str(info.value)

@@ -235,7 +235,8 @@ def test_fees_outside_the_tariff_are_refused(db, make_order, technician, new_att
 def test_equipment_swaps_need_both_serials(db, make_order, technician, new_attachment):
     order = make_order("repair")
     operate = _ready_to_operate(db, order, technician, new_attachment)
-    data = {**operate["data"], "equipment_swaps": [{"kind": "remote_control", "old_serial": "R1", "new_serial": ""}]}
+    swap = {"kind": "remote_control", "old_serial": "R1", "new_serial": "", "in_warranty": False}
+    data = {**operate["data"], "equipment_swaps": [swap]}
     error = refused(order, technician, "operate.record", data)
     assert error.code == "serials_required" and error.errors["equipment_swaps"] == {0: {"new_serial": ["Required."]}}
 
@@ -357,3 +358,94 @@ def test_every_applied_action_is_an_audit_event(db, make_order, technician):
         technician.id,
     )
     assert event.client_at == WINDOW_START - timedelta(days=1) and event.server_at is not None
+
+
+def test_the_operate_step_completes_only_once_the_technician_signed_the_work_record(
+    db, make_order, technician, new_attachment
+):
+    order = make_order("repair")
+    operate = _ready_to_operate(db, order, technician, new_attachment)
+    signed = operate["data"]["technician_signature_attachment_id"]
+    unsigned = {**operate["data"], "technician_signature_attachment_id": None}
+    run(db, order, technician, [{**operate, "data": unsigned}])
+    error = refused(order, technician, "step.complete", {"step": "operate"}, operate["at"])
+    assert error.code == "step_record_missing"
+    assert error.errors == {"record": ["operate.record with technician_signature_attachment_id"]}
+
+    run(db, order, technician, [operate, {"type": "step.complete", "at": operate["at"], "data": {"step": "operate"}}])
+    visit = latest_visit(order.id)
+    assert "operate" in visit.completed_steps
+    assert visit.technician_signature_attachment_id == signed and visit.technician_signed_at == operate["at"]
+    assert {"id": signed, "step": "operate", "kind": "signature"} in visit.attachments
+    operate_summary = visit_summary(order)["visits"][-1]["operate"]
+    assert operate_summary["technician_signature_attachment_id"] == signed
+
+
+def test_a_work_record_saved_again_unsigned_needs_a_new_signature(db, make_order, technician, new_attachment):
+    order = make_order("install")
+    operate = _ready_to_operate(db, order, technician, new_attachment)
+    run(db, order, technician, [operate])
+    changed = {**operate["data"], "notes": "又加了一个F头", "technician_signature_attachment_id": None}
+    run(db, order, technician, [{**operate, "data": changed}])
+    # The signature vouched for the record as it was; the changed one is unsigned until signed again.
+    assert latest_visit(order.id).technician_signature_attachment_id is None
+    assert refused(order, technician, "step.complete", {"step": "operate"}).code == "step_record_missing"
+
+
+def test_the_technicians_signature_must_be_uploaded_first(db, make_order, technician, new_attachment):
+    order = make_order("repair")
+    operate = _ready_to_operate(db, order, technician, new_attachment)
+    data = {**operate["data"], "technician_signature_attachment_id": "7d1f3c1e-0000-4000-8000-000000000001"}
+    error = refused(order, technician, "operate.record", data)
+    assert error.code == "attachment_not_found" and error.errors == {"attachment_id": ["Not uploaded."]}
+
+
+def _swap(kind, in_warranty, n=1):
+    return {"kind": kind, "old_serial": f"OLD-{n}", "new_serial": f"NEW-{n}", "in_warranty": in_warranty}
+
+
+def test_equipment_swaps_are_charged_by_warranty_status_from_the_tariff(db, make_order, technician, new_attachment):
+    """根据《售后服务管理规定》: a swap in warranty is free, out of warranty it costs the tariff's price."""
+    order = make_order("repair")
+    operate = _ready_to_operate(db, order, technician, new_attachment)
+    swaps = [_swap("set_top_box", True, 1), _swap("remote_control", False, 2), _swap("other", False, 3)]
+    data = {**operate["data"], "equipment_swaps": swaps, "fees": [{"tariff_code": "F_CONNECTOR", "qty": 2}]}
+    run(db, order, technician, [{**operate, "data": data}])
+    visit = latest_visit(order.id)
+    swap_lines = {line["tariff_code"]: line for line in visit.fees if "swap" in line}
+    assert swap_lines["STB_HD"] == {
+        "tariff_code": "STB_HD",
+        "name": {"zh": "高清机顶盒", "en": "HD set-top box"},
+        "unit": {"zh": "台", "en": "unit"},
+        "qty": 1,
+        "unit_price_cents": 29900,
+        "amount_cents": 0,
+        "swap": 0,
+        "in_warranty": True,
+    }
+    assert (swap_lines["REMOTE_CONTROL"]["amount_cents"], swap_lines["REMOTE_CONTROL"]["swap"]) == (3000, 1)
+    assert set(swap_lines) == {"STB_HD", "REMOTE_CONTROL"}  # 'other' has no tariff item: priced by a fee, if any
+    assert visit.fees_total_cents == 2 * 100 + 3000
+    assert [s["in_warranty"] for s in visit.equipment_swaps] == [True, False, False]
+
+
+def test_a_swapped_device_is_not_charged_again_as_a_fee(db, make_order, technician, new_attachment):
+    order = make_order("repair")
+    operate = _ready_to_operate(db, order, technician, new_attachment)
+    data = {
+        **operate["data"],
+        "equipment_swaps": [_swap("set_top_box", True)],
+        "fees": [{"tariff_code": "F_CONNECTOR", "qty": 1}, {"tariff_code": "STB_HD", "qty": 1}],
+    }
+    error = refused(order, technician, "operate.record", data)
+    assert error.code == "swap_charged_twice"
+    assert error.errors == {"fees": {1: {"tariff_code": ["Priced by equipment_swaps.0 (free in warranty)."]}}}
+
+
+def test_a_swap_says_whether_it_is_in_warranty(db, make_order, technician, new_attachment):
+    order = make_order("repair")
+    operate = _ready_to_operate(db, order, technician, new_attachment)
+    unsaid = {k: v for k, v in _swap("set_top_box", True).items() if k != "in_warranty"}
+    error = refused(order, technician, "operate.record", {**operate["data"], "equipment_swaps": [unsaid]})
+    assert error.code == "validation_error"
+    assert error.errors == {"data": {"equipment_swaps": {0: {"in_warranty": ["Missing data for required field."]}}}}

@@ -63,6 +63,7 @@ function CallTool({ ctx }) {
     ${local.calls.length > 0 && html`<ul class="log" aria-label=${t('attempts')}>${local.calls.map((c) => html`<li>${fmtTime(c.at)} · ${t(c.outcome)}${c.window ? ` · ${fmtTime(c.window.start)}–${fmtTime(c.window.end)}` : ''}${c.notes ? ` · ${c.notes}` : ''}</li>`)}</ul>`}
     ${!local.completed.includes('call') && html`<${PhoneFix} ctx=${ctx} />`}
     <${LateNotice} ctx=${ctx} always=${true} />
+    <${StyleCues} flow=${flow} />
   </div>`;
 }
 
@@ -75,6 +76,15 @@ function PhoneFix({ ctx }) {
     <p class="muted">${t('phoneFixHint')}</p>
     <label class="field">${t('phoneFixNotes')} *<textarea name="phone_fix_notes" value=${notes} onInput=${(e) => setNotes(e.target.value)}></textarea></label>
     <button class="primary" disabled=${!notes.trim()} onClick=${() => act((db) => actions.phoneFix(db, id, notes.trim()))}>${t('phoneFixClose')}</button>
+  </details>`;
+}
+
+/** Return how each customer style sounds on the phone (the communicate step's style tips), to spot it while calling. */
+function StyleCues({ flow }) {
+  const styles = (flow.steps.find((x) => x.id === 'communicate')?.tips || []).filter((tip) => tip.cues);
+  if (!styles.length) return null;
+  return html`<details class="stylecues" data-testid="style-cues"><summary>${t('spotStyle')}</summary>
+    ${styles.map((tip) => html`<p><strong>${L(tip.title)}</strong>${t('colon')}${L(tip.cues).join(t('listSep'))}</p>`)}
   </details>`;
 }
 
@@ -227,7 +237,7 @@ function OperateTool({ ctx }) {
   const prev = local.operate || {};
   const [form, setForm, isDraft] = useDraft(id, 'operate', {
     work_kinds: prev.work_kinds || [], equipment_swaps: prev.equipment_swaps || [], materials: prev.materials || [],
-    fees: prev.fees || [], result: prev.result || '', notes: prev.notes || '',
+    fees: prev.fees || [], result: prev.result || '', notes: prev.notes || '', strokes: [],
     revisit_day: '', revisit_start: '', revisit_end: '',
   });
   const { work_kinds: kinds, equipment_swaps: swaps, materials, fees, result, notes } = form;
@@ -236,7 +246,19 @@ function OperateTool({ ctx }) {
   const revisit = unfixed && form.revisit_day && form.revisit_start && form.revisit_end
     ? { start: onDay(`${form.revisit_day}T00:00`, form.revisit_start), end: onDay(`${form.revisit_day}T00:00`, form.revisit_end) } : null;
   const set = (patch) => setForm({ ...form, ...patch });
-  const priced = actions.priceFees(fees, s.tariff);
+  const latest = useRef(form);
+  latest.current = form;
+  const canvas = useRef(null);
+  const signed = (form.strokes || []).length > 0;
+  const save = async () => {
+    const signature = signed ? await pngOf(canvas.current) : null;
+    await act((db) => actions.operate(db, id, {
+      work_kinds: kinds, equipment_swaps: swaps.filter((x) => x.old_serial || x.new_serial).map((x) => ({ ...x, in_warranty: !!x.in_warranty })),
+      materials: materials.filter((m) => m.name), fees: fees.filter((f) => f.qty > 0), result, notes, signature,
+      ...(revisit ? { revisit } : {}),
+    }, step));
+  };
+  const priced = actions.priceFees(fees, s.tariff, swaps);
   const setSwap = (i, patch) => set({ equipment_swaps: swaps.map((x, j) => (j === i ? { ...x, ...patch } : x)) });
   const setFee = (i, patch) => set({ fees: fees.map((x, j) => (j === i ? { ...x, ...patch } : x)) });
   const setMat = (i, patch) => set({ materials: materials.map((x, j) => (j === i ? { ...x, ...patch } : x)) });
@@ -252,10 +274,13 @@ function OperateTool({ ctx }) {
           ${['set_top_box', 'remote_control', 'cable_modem', 'other'].map((k) => html`<option value=${k}>${t(k)}</option>`)}</select></label>
         <${Serial} label=${t('oldSerial')} value=${sw.old_serial} onValue=${(x) => setSwap(i, { old_serial: x })} />
         <${Serial} label=${t('newSerial')} value=${sw.new_serial} onValue=${(x) => setSwap(i, { new_serial: x })} />
+        <label class="check"><input type="checkbox" data-swap-warranty=${i} checked=${!!sw.in_warranty}
+          onChange=${(e) => setSwap(i, { in_warranty: e.target.checked })} /><span>${t('inWarranty')}</span></label>
       </div>`)}
       <button class="small" onClick=${() => set({
         // A swapped device is equipment replacement: the work kind follows, not asked again.
-        equipment_swaps: [...swaps, { kind: 'set_top_box', old_serial: '', new_serial: '' }],
+        // Out of warranty until the technician says otherwise: the price shows before anything is saved.
+        equipment_swaps: [...swaps, { kind: 'set_top_box', old_serial: '', new_serial: '', in_warranty: false }],
         work_kinds: kinds.includes('equipment_replacement') ? kinds : [...kinds, 'equipment_replacement'],
       })}>+ ${t('addSwap')}</button>
     </fieldset>
@@ -269,6 +294,7 @@ function OperateTool({ ctx }) {
           ${s.tariff.map((x) => html`<option value=${x.code}>${L(x.name)} (${money(x.price_cents)}/${L(x.unit)})</option>`)}</select></label>
         <label class="field narrow">${t('qty')}<input type="number" min="1" value=${f.qty} onInput=${(e) => setFee(i, { qty: Number(e.target.value) })} /></label></div>`)}
       <button class="small" disabled=${!s.tariff.length} onClick=${() => set({ fees: [...fees, { tariff_code: s.tariff[0].code, qty: 1 }] })}>+ ${t('addFee')}</button>
+      ${priced.lines.filter((l) => l.swap).map((l) => html`<p class="muted" data-testid="swap-fee">${t('swapFee')}${t('colon')}${L(l.item.name)} ${l.in_warranty ? t('inWarrantyFree') : money(l.cents)}</p>`)}
       <p class="total" data-testid="fee-total">${t('total')}: ${money(priced.total_cents)}</p>
     </fieldset>
     <fieldset><legend>${t('result')}</legend><div class="seg">
@@ -281,11 +307,11 @@ function OperateTool({ ctx }) {
       <label class="field">${t('windowEnd')}<input type="time" name="revisit_end" value=${form.revisit_end} onInput=${(e) => set({ revisit_end: e.target.value })} /></label>
     </div></fieldset>`}
     <label class="field">${t('notes')}<input value=${notes} onInput=${(e) => set({ notes: e.target.value })} /></label>
-    <button disabled=${!result || !kinds.length || (unfixed && !revisit)} onClick=${() => act((db) => actions.operate(db, id, {
-      work_kinds: kinds, equipment_swaps: swaps.filter((x) => x.old_serial || x.new_serial),
-      materials: materials.filter((m) => m.name), fees: fees.filter((f) => f.qty > 0), result, notes,
-      ...(revisit ? { revisit } : {}),
-    }, step))}>${local.operate && !isDraft ? `✓ ${t('saved')} · ` : ''}${t('save')}</button>
+    ${local.operate?.technician_signature_attachment_id && !isDraft
+      ? html`<p class="ok" data-testid="technician-signed">✓ ${t('techSign')}</p>`
+      : html`<${SignatureField} label=${`${t('techSign')} *`} canvasRef=${canvas} gap="signature:technician" strokes=${form.strokes}
+          onStrokes=${(strokes) => setForm({ ...latest.current, strokes })} />`}
+    <button disabled=${!result || !kinds.length || (unfixed && !revisit)} onClick=${save}>${local.operate && !isDraft ? `✓ ${t('saved')} · ` : ''}${t('save')}</button>
   </div>`;
 }
 
@@ -294,6 +320,40 @@ function Serial({ label, value, onValue }) {
   return html`<div class="row"><label class="field">${label}<input value=${value} onInput=${(e) => onValue(e.target.value)} /></label>
     ${canScan && html`<label class="btnlink small">${t('scan')}<input class="hidden" type="file" accept="image/*" capture="environment"
       aria-label=${`${t('scan')}: ${label}`} onChange=${async (e) => { const code = await scanSerial(e.target.files[0]); if (code) onValue(code); }} /></label>`}</div>`;
+}
+
+/** Return the PNG Blob of what was drawn on a signature canvas. */
+function pngOf(canvas) {
+  return new Promise((resolve) => canvas.toBlob(resolve, 'image/png'));
+}
+
+/**
+ * Return a signature pad (signature_pad) with its clear button. The strokes (points in CSS pixels)
+ * are the caller's draft, so a signature is redrawn after a kill; `canvasRef` gives the caller the
+ * canvas to take the PNG from.
+ */
+function SignatureField({ label, canvasRef, gap, strokes, onStrokes }) {
+  const pad = useRef(null);
+  const latest = useRef(onStrokes);
+  latest.current = onStrokes;
+  useEffect(() => {
+    let alive = true;
+    import('signature_pad').then(({ default: SignaturePad }) => {
+      if (!alive) return;
+      const c = canvasRef.current;
+      const ratio = Math.max(globalThis.devicePixelRatio || 1, 1);
+      c.width = c.offsetWidth * ratio;
+      c.height = c.offsetHeight * ratio;
+      c.getContext('2d').scale(ratio, ratio);
+      pad.current = new SignaturePad(c, { backgroundColor: 'rgb(255,255,255)' });
+      if (strokes?.length) pad.current.fromData(strokes);
+      pad.current.addEventListener('endStroke', () => latest.current(pad.current.toData()));
+    });
+    return () => { alive = false; pad.current?.off(); };
+  }, []);
+  return html`<div class="sigwrap"><span>${label}</span><canvas ref=${canvasRef} class="sig" aria-label=${label} role="img"
+      tabindex="-1" data-gap=${gap}></canvas>
+    <button class="small" onClick=${() => { pad.current?.clear(); onStrokes([]); }}>${t('clear')}</button></div>`;
 }
 
 function EvaluateTool({ ctx }) {
@@ -307,31 +367,13 @@ function EvaluateTool({ ctx }) {
   const latest = useRef(form);
   latest.current = form;
   const [preview, setPreview] = useState(false);
-  const pad = useRef(null);
   const canvas = useRef(null);
   const root = useRef(null);
-  useEffect(() => {
-    if (local.evaluate || declined || !canvas.current) return undefined;
-    let alive = true;
-    import('signature_pad').then(({ default: SignaturePad }) => {
-      if (!alive) return;
-      const c = canvas.current;
-      const ratio = Math.max(globalThis.devicePixelRatio || 1, 1);
-      c.width = c.offsetWidth * ratio;
-      c.height = c.offsetHeight * ratio;
-      c.getContext('2d').scale(ratio, ratio);
-      pad.current = new SignaturePad(c, { backgroundColor: 'rgb(255,255,255)' });
-      // The strokes (points in CSS pixels) are the draft of the signature, redrawn after a kill.
-      if (latest.current.strokes?.length) pad.current.fromData(latest.current.strokes);
-      pad.current.addEventListener('endStroke', () => setForm({ ...latest.current, strokes: pad.current.toData() }));
-    });
-    return () => { alive = false; pad.current?.off(); };
-  }, [declined, !!local.evaluate]);
   if (local.evaluate) return html`<p class="card ok" role="status">✓ ${t('saved')}</p>`;
   const signed = (form.strokes || []).length > 0;
   const gaps = evaluationGaps({ ratings, mot, declined, reason, signed });
   const submit = async () => {
-    const signature = declined ? null : await new Promise((r) => canvas.current.toBlob(r, 'image/png'));
+    const signature = declined ? null : await pngOf(canvas.current);
     await act((db) => actions.evaluate(db, id, { ratings, mot, comments, signature, declined: declined ? { reason } : null }));
   };
   // Take the person to what is missing: scroll it into view and put the focus on it.
@@ -362,9 +404,8 @@ function EvaluateTool({ ctx }) {
     <label class="check"><input type="checkbox" checked=${declined} onChange=${(e) => set({ declined: e.target.checked })} /><span>${t('declined')}</span></label>
     ${declined
       ? html`<label class="field">${t('declineReason')}<input data-gap="reason:reason" value=${reason} onInput=${(e) => set({ reason: e.target.value })} /></label>`
-      : html`<div class="sigwrap"><span>${t('sign')}</span><canvas ref=${canvas} class="sig" aria-label=${t('sign')} role="img"
-          tabindex="-1" data-gap="signature:signature"></canvas>
-        <button class="small" onClick=${() => { pad.current?.clear(); set({ strokes: [] }); }}>${t('clear')}</button></div>`}
+      : html`<${SignatureField} label=${t('sign')} canvasRef=${canvas} gap="signature:signature" strokes=${form.strokes}
+          onStrokes=${(strokes) => setForm({ ...latest.current, strokes })} />`}
     ${gaps.length > 0 && html`<div class="gaps" data-testid="eval-missing"><span>${t('missing')}${t('colon')}</span>
       ${gaps.map((g) => html`<button class="link" onClick=${() => goTo(g)}>${gapLabel(g)}</button>`)}</div>`}
     <button class="primary" disabled=${gaps.length > 0} onClick=${submit}>${t('submit')}</button>
@@ -381,7 +422,7 @@ function gapLabel(gap) {
 function FormPreview({ ctx, ratings, mot, comments, onClose }) {
   const { v, local, s } = ctx;
   const op = local.operate || {};
-  const priced = actions.priceFees(op.fees || [], s.tariff);
+  const priced = actions.priceFees(op.fees || [], s.tariff, op.equipment_swaps || []);
   const user = s.session?.user || {};
   const phone = (v.customer.phones?.[0] || '').replace(/^(\d{3})\d+(\d{4})$/, '$1****$2');
   return html`<div class="preview" role="dialog" aria-modal="true" aria-label=${t('preview')}>

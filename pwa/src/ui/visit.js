@@ -3,7 +3,7 @@ import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import * as actions from '../actions.js';
 import { draftKey, queueDraft } from '../drafts.js';
-import { canComplete, currentStep, doorWithoutCall, fillScript, greetingAt, hasStepRecord, itemsToAnswer, scriptValues } from '../flow.js';
+import { canComplete, clockAt, currentStep, doorWithoutCall, fillScript, greetingAt, hasStepRecord, itemsToAnswer, scriptValues } from '../flow.js';
 import { L, t } from '../i18n.js';
 import { compressPhoto } from '../photos.js';
 import { go, reload, store } from '../store.js';
@@ -64,9 +64,12 @@ export function Visit({ id, s }) {
   const step = flow.steps.find((x) => x.id === chosen) || current || flow.steps[flow.steps.length - 1];
   // Steps run in order (the server refuses actions of a later step): later steps are not open yet.
   const reachable = (x) => local.completed.includes(x.id) || x.id === current?.id;
-  const values = scriptValues({ customer: v.customer, user: s.session?.user, greeting: greetingAt(s.greetings), lang: s.lang });
+  // The notice says when the technician came to the door: the first knock (now, before knocking).
+  const cameAt = s.greetings?.timezone ? clockAt(local.knocks[0]?.at || new Date().toISOString(), s.greetings.timezone) : '';
+  const values = scriptValues({ customer: v.customer, user: s.session?.user, greeting: greetingAt(s.greetings), lang: s.lang, cameAt });
   const ctx = { v, flow, local, s, id, values };
   const allDone = flow.steps.every((x) => local.completed.includes(x.id));
+  // The step is keyed by its id, so each step starts from its own DOM (its tips closed), not the last one's.
   return html`<section class="visitview" aria-label=${v.work_order.number} ref=${view}>
     <button class="link" onClick=${() => go({ name: 'agenda' })}>← ${t('back')}</button>
     <h2>${v.customer.name} · ${v.work_order.number}</h2>
@@ -81,7 +84,7 @@ export function Visit({ id, s }) {
     ${local.phone_fix && html`<p class="card ok" role="status" data-testid="phone-fixed">${t('phoneFixDone')}</p>`}
     ${local.phone_fix ? null : local.no_access
       ? html`<p class="card ok" role="status">${t('noAccessDone')}</p>`
-      : html`<${Step} step=${step} ctx=${ctx} onDone=${() => { setChosen(null); setMoveOn(true); }} />`}
+      : html`<${Step} key=${step.id} step=${step} ctx=${ctx} onDone=${() => { setChosen(null); setMoveOn(true); }} />`}
     ${allDone && !local.done && html`<button class="primary" onClick=${() => act((db) => actions.completeVisit(db, id))}>${t('finishVisit')}</button>`}
     ${local.done && !local.no_access && !local.phone_fix && html`<p class="card ok" role="status" data-testid="visit-done">${t('visitDone')}</p>`}
   </section>`;
@@ -239,9 +242,11 @@ function Tips({ tips }) {
     ${tips.map((tip) => html`<${Tip} tip=${tip} />`)}</details>`;
 }
 
-/** Return one tip with its do and don't lists. */
+/** Return one tip with its do and don't lists (and a customer style's traits and phone cues). */
 export function Tip({ tip }) {
-  return html`<div class="tip"><h4>${L(tip.title)}</h4>
+  return html`<div class="tip" data-tip=${tip.id}><h4>${L(tip.title)}</h4>
+    ${tip.traits && html`<p class="traits"><strong>${t('traits')}</strong>${t('colon')}${L(tip.traits).join(t('listSep'))}</p>`}
+    ${tip.cues && html`<p class="cues"><strong>${t('cues')}</strong>${t('colon')}${L(tip.cues).join(t('listSep'))}</p>`}
     <div class="dodont"><div><strong>${t('do')}</strong><ul>${(L(tip.do) || []).map((x) => html`<li>${x}</li>`)}</ul></div>
     <div><strong>${t('dont')}</strong><ul>${(L(tip.dont) || []).map((x) => html`<li>✗ ${x}</li>`)}</ul></div></div></div>`;
 }

@@ -32,11 +32,12 @@ async function record(db) {
   await actions.communicate(db, ORDER, { customer_description: '电视没有信号', customer_style: 'owl', needs: ['information'] });
   await actions.operate(db, ORDER, {
     work_kinds: ['equipment_replacement'],
-    equipment_swaps: [{ kind: 'set_top_box', old_serial: 'STB-1', new_serial: 'STB-2' }],
+    equipment_swaps: [{ kind: 'set_top_box', old_serial: 'STB-1', new_serial: 'STB-2', in_warranty: false }],
     materials: [{ name: 'F头', qty: 2, unit: '个' }],
     fees: [{ tariff_code: 'F_CONNECTOR', qty: 2 }],
     result: 'fixed',
     notes: '',
+    signature: png(),
   });
   await actions.operate(db, ORDER + 4, {
     work_kinds: ['outdoor_line_check'], equipment_swaps: [], materials: [], fees: [], result: 'not_fixed', notes: '需要线路支撑',
