@@ -1,6 +1,7 @@
 // The console's wording, zh-CN first; the call scripts themselves come from the intake guide data.
 export const CONSOLE_STRINGS = {
   zh: {
+    export: '导出', exportFailed: '导出失败，请重试。', ordersBehind: '查看工单', noData: '此期间没有数据',
     cases: '个案/投诉', newCase: '新建个案', caseKind: '类别', kind_complaint: '投诉', kind_query: '咨询（未能即时答复）', kind_follow_up: '回访跟进',
     channel: '渠道', channel_phone: '电话', channel_visit: '上门', channel_sms: '短信', channel_wechat: '微信', channel_web: '网站',
     channel_letter: '信件', channel_other: '其他', channel_return_visit: '回访', severity: '严重程度', severity_low: '轻微', severity_normal: '普通', severity_high: '严重',
@@ -45,6 +46,7 @@ export const CONSOLE_STRINGS = {
     technicianElsewhere: '维护员请使用手机上的上门服务应用。',
   },
   en: {
+    export: 'Export', exportFailed: 'The export failed; try again.', ordersBehind: 'See the orders', noData: 'No data for this period',
     cases: 'Cases', newCase: 'New case', caseKind: 'Kind', kind_complaint: 'Complaint', kind_query: 'Query (not answered at once)', kind_follow_up: 'Return-visit follow-up',
     channel: 'Channel', channel_phone: 'Phone', channel_visit: 'Visit', channel_sms: 'SMS', channel_wechat: 'WeChat', channel_web: 'Web',
     channel_letter: 'Letter', channel_other: 'Other', channel_return_visit: 'Return visit', severity: 'Severity', severity_low: 'Low', severity_normal: 'Normal', severity_high: 'High',
