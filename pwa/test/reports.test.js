@@ -105,3 +105,45 @@ describe('an order behind a figure', async () => {
     expect(named('rule', 'help.leaflet')).toBe('help.leaflet');
   });
 });
+
+describe('the report API read into the screen', async () => {
+  const reports = await import('../src/console/reports/api.js');
+
+  it('leads with the headline figures in the manager’s order, with the previous period’s value', () => {
+    const figures = reports.headlineFigures({
+      headline: [
+        { kpi: 'leads', kind: 'count', value: 4, denominator: null, measure: 'leads', previous: { value: 6 } },
+        { kpi: 'on_time', kind: 'rate', value: 0.9, denominator: 20, measure: 'on_time', previous: { value: null } },
+        { kpi: 'visits', kind: 'count', value: 20, measure: 'visits', previous: { value: 18 } },
+      ],
+    });
+    expect(figures.map((f) => [f.key, f.value, f.previous, f.unit, f.better, f.label])).toEqual([
+      ['on_time', 0.9, null, 'rate', 'up', '准时到达率'],
+      ['leads', 4, 6, 'count', 'up', '销售意向'],
+    ]);
+  });
+
+  it('keeps a rule’s verified and self-attested passes apart, named in words', () => {
+    expect(reports.rulesOf([{ rule: 'arrive.early_5_10_min', verified: 7, attested: 0, missed: 3, checked: 10, measure: 'rule.arrive.early_5_10_min.missed' }]))
+      .toEqual([{ rule: 'arrive.early_5_10_min', label: '提前5–10分钟到达', verified: 7, attested: 0, missed: 3, checked: 10, measure: 'rule.arrive.early_5_10_min.missed' }]);
+  });
+
+  it('reads every page of a drill-down, so the list is all the orders behind the figure', async () => {
+    const asked = [];
+    const api = async (path) => {
+      asked.push(path);
+      const page = Number(new URL(path, 'http://x').searchParams.get('page'));
+      const n = page === 1 ? 100 : 7;
+      return { ok: true, status: 200, body: Array.from({ length: n }, (_, i) => ({ work_order_id: page * 1000 + i, number: `WO-${page}-${i}` })) };
+    };
+    const r = await reports.orders(api, { branch: '福州', from: '2026-11-01', to: '2026-11-30' }, { measure: 'no_access' });
+    expect(r.orders).toHaveLength(107);
+    expect(r.orders[0].id).toBe(1000);
+    expect(asked[0]).toBe('/api/v1/reports/orders?branch=%E7%A6%8F%E5%B7%9E&from=2026-11-01&to=2026-11-30&measure=no_access&page=1&page_size=100');
+  });
+
+  it('says a refusal rather than drawing nothing', async () => {
+    const r = await reports.orders(async () => ({ ok: false, status: 403, body: { code: 'forbidden' } }), {}, { measure: 'visits' });
+    expect(r.error.status).toBe(403);
+  });
+});

@@ -33,26 +33,30 @@ function axisLabel(unit) {
  * x axis, one or more `series` of {name, values}; a line for rates and scores, bars for counts
  * unless `kind` says otherwise.
  */
-export function chartOption({ labels, series, unit = 'count', kind }) {
+export function chartOption({ labels, series, unit = 'count', kind, horizontal = false }) {
   const type = kind || (unit === 'count' ? 'bar' : 'line');
+  const category = { type: 'category', data: labels, axisLabel: { fontFamily: FONT, hideOverlap: !horizontal, width: 150, overflow: 'truncate' } };
+  const values = {
+    type: 'value',
+    axisLabel: { formatter: axisLabel(unit), fontFamily: FONT },
+    ...(unit === 'rate' ? { min: 0, max: 100 } : {}),
+    ...(unit === 'score' ? { min: -3, max: 3 } : {}),
+    ...(unit === 'rating' ? { min: 1, max: 5 } : {}),
+    ...(unit === 'points' ? { min: 0, max: 100 } : {}),
+  };
   return {
     animation: false,
     color: COLOURS,
     textStyle: { fontFamily: FONT },
-    grid: { left: 48, right: 16, top: series.length > 1 ? 30 : 14, bottom: 28 },
+    grid: { left: horizontal ? 160 : 48, right: 16, top: series.length > 1 ? 30 : 14, bottom: 28 },
     legend: series.length > 1 ? { top: 0, textStyle: { fontFamily: FONT } } : undefined,
     tooltip: {
       trigger: 'axis',
       renderMode: 'richText',
       valueFormatter: (v) => (unit === 'rate' ? `${v}%` : formatValue(v, unit)),
     },
-    xAxis: { type: 'category', data: labels, axisLabel: { fontFamily: FONT, hideOverlap: true } },
-    yAxis: {
-      type: 'value',
-      axisLabel: { formatter: axisLabel(unit), fontFamily: FONT },
-      ...(unit === 'rate' ? { min: 0, max: 100 } : {}),
-      ...(unit === 'score' ? { min: -3, max: 3 } : {}),
-    },
+    xAxis: horizontal ? values : category,
+    yAxis: horizontal ? { ...category, inverse: true } : values,
     series: series.map((s) => ({
       name: s.name,
       type: s.kind || type,
@@ -77,7 +81,7 @@ export function describeChart(title, { labels, series, unit = 'count' }) {
  * not only on a tiny point), so a bar or a day opens the orders behind it. The figures are also
  * in the table beside it, where the same choice is a button for the keyboard.
  */
-export function Chart({ title, data, kind, onPick, className = 'chart' }) {
+export function Chart({ title, data, kind, horizontal = false, onPick, className = 'chart' }) {
   const el = useRef(null);
   const chart = useRef(null);
   const pick = useRef(onPick);
@@ -90,7 +94,8 @@ export function Chart({ title, data, kind, onPick, className = 'chart' }) {
     c.getZr().on('click', (e) => {
       const point = [e.offsetX, e.offsetY];
       if (!pick.current || !c.containPixel('grid', point)) return;
-      const [index] = c.convertFromPixel({ gridIndex: 0 }, point);
+      const [x, y] = c.convertFromPixel({ gridIndex: 0 }, point);
+      const index = horizontal ? y : x;
       if (index >= 0 && index < count.current) pick.current(index);
     });
     const resize = new ResizeObserver(() => c.resize());
@@ -100,8 +105,8 @@ export function Chart({ title, data, kind, onPick, className = 'chart' }) {
       c.dispose();
     };
   }, []);
-  const option = chartOption({ ...data, kind });
-  const key = JSON.stringify([data, kind]);
+  const option = chartOption({ ...data, kind, horizontal });
+  const key = JSON.stringify([data, kind, horizontal]);
   useEffect(() => {
     chart.current.setOption(option, true);
   }, [key]);

@@ -10,7 +10,7 @@ export function formatValue(value, unit) {
   if (unit === 'percent') return `${Number(value).toFixed(1)}%`;
   if (unit === 'score') return (value > 0 ? '+' : '') + Number(value).toFixed(2);
   if (unit === 'rating') return Number(value).toFixed(2);
-  if (unit === 'minutes') return Number(value).toFixed(1);
+  if (unit === 'minutes' || unit === 'points') return Number(value).toFixed(1);
   return String(value);
 }
 
