@@ -75,6 +75,7 @@ def _import_models():
     from backend.customers import models as _customers  # noqa: F401
     from backend.forms import models as _forms  # noqa: F401
     from backend.messages import models as _messages  # noqa: F401
+    from backend.reports import models as _reports  # noqa: F401
     from backend.visits import models as _visits  # noqa: F401
     from backend.workorders import models as _workorders  # noqa: F401
 
@@ -131,6 +132,9 @@ def _register_blueprints(app):
 
     message_templates()  # a broken templates.yaml stops the app here, naming the file and the template
     api.register_blueprint(messages_blp)
+    from backend.reports.views import blp as reports_blp
+
+    api.register_blueprint(reports_blp)
     from backend.pwa import bp as pwa_bp
 
     app.register_blueprint(pwa_bp)
@@ -152,6 +156,9 @@ def _register_cli(app):
     app.cli.add_command(cases_cli)
 
     app.cli.add_command(seed_demo_command)
+    from backend.reports.cli import reports_cli
+
+    app.cli.add_command(reports_cli)
 
     @app.cli.command("worker")
     def worker_command():

@@ -133,15 +133,18 @@ class Renderer:
 
     def render_pdf(self, form, lang: str = "zh") -> bytes:
         """Return form rendered as PDF bytes."""
+        return self.html_to_pdf(self.render_html(form, lang), form.form_number, [self.stylesheet])
+
+    def html_to_pdf(self, html: str, identifier: str, stylesheets=()) -> bytes:
+        """Return the project's own HTML (a form, a report) as PDF, with the forms' fonts and locked fetcher."""
         from weasyprint import HTML
 
-        html = self.render_html(form, lang)
         with self._lock:
             document = HTML(string=html, url_fetcher=self.url_fetcher).render(
-                stylesheets=[self.stylesheet], font_config=self.font_config
+                stylesheets=list(stylesheets), font_config=self.font_config
             )
             return document.write_pdf(
-                dpi=200, jpeg_quality=85, pdf_identifier=form.form_number.encode("utf-8"), custom_metadata=True
+                dpi=200, jpeg_quality=85, pdf_identifier=identifier.encode("utf-8"), custom_metadata=True
             )
 
     def _local(self, value: datetime) -> datetime:

@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from backend.extensions import db
 from backend.forms.jobs import seal_visit_forms
 from backend.messages.services import tell_running_late
+from backend.reports.rollups import record_ended_visits
 from backend.timeutil import LOCAL_TZ, as_utc, utcnow
 from backend.visits.engine import (
     OpRefused,
@@ -197,6 +198,7 @@ def sync_batch(user, device_id: str, raw_ops: list) -> list[dict]:
                     failed_orders.add(order_id)
         for order_id, state in states.items():
             _write_order(user, state, applied[order_id], results, raw_ops)
+    record_ended_visits(_ended_orders(results, raw_ops))  # the manager's figures, in this transaction
     db.session.commit()
     _after_commit(results, raw_ops)
     return results
@@ -275,15 +277,19 @@ def _internal_error():
     return rejected("internal_error", "The server could not apply this op; it has been logged.").to_result()
 
 
-def _after_commit(results, raw_ops):
-    """Hand finished visits (completed, or no access) to the forms area, which renders and seals their PDFs;
-    tell the customer of a late notice by message."""
-    completed = {
+def _ended_orders(results, raw_ops):
+    """Return the ids of the orders whose visit ended (completed, or no access) in this batch."""
+    return {
         raw["work_order_id"]
         for raw, result in zip(raw_ops, results, strict=True)
         if result.get("status") == "applied" and raw.get("type") in ("visit.complete", "arrive.no_access")
     }
-    for work_order_id in sorted(completed):
+
+
+def _after_commit(results, raw_ops):
+    """Hand finished visits (completed, or no access) to the forms area, which renders and seals their PDFs;
+    tell the customer of a late notice by message."""
+    for work_order_id in sorted(_ended_orders(results, raw_ops)):
         seal_visit_forms(work_order_id)
     for raw, result in zip(raw_ops, results, strict=True):
         if result.get("status") == "applied" and raw.get("type") == "call.late_notice":

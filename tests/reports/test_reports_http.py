@@ -1,0 +1,69 @@
+"""The reports API: who may read it, the shapes it answers with, and query parameters refused in words."""
+
+import pytest
+
+RANGE = {"from": "2026-11-01", "to": "2026-11-30"}
+TABLES = ("overview", "series", "technicians", "rules", "orders")
+EXTRA = {"series": {"kpi": "on_time"}, "orders": {"measure": "late_without_notice"}}
+
+
+@pytest.fixture
+def manager(make_user):
+    return make_user("manager")
+
+
+def test_a_technician_cannot_read_reports(client, make_user, auth_headers):
+    technician = make_user("technician")
+    for table in TABLES:
+        response = client.get(
+            f"/api/v1/reports/{table}", query_string={**RANGE, **EXTRA.get(table, {})}, headers=auth_headers(technician)
+        )
+        assert response.status_code == 403, table
+        assert response.json["code"] == "forbidden"
+    assert (
+        client.get(
+            "/api/v1/reports/monthly.pdf",
+            query_string={"branch": "福州", "month": "2026-11"},
+            headers=auth_headers(technician),
+        ).status_code
+        == 403
+    )
+
+
+def test_no_token_is_401(client):
+    assert client.get("/api/v1/reports/overview", query_string=RANGE).status_code == 401
+
+
+@pytest.mark.parametrize("role", ["manager", "dispatcher"])
+def test_managers_and_dispatchers_read_every_table(client, make_user, auth_headers, role):
+    user = make_user(role)
+    for table in TABLES:
+        response = client.get(
+            f"/api/v1/reports/{table}", query_string={**RANGE, **EXTRA.get(table, {})}, headers=auth_headers(user)
+        )
+        assert response.status_code == 200, (table, response.json)
+
+
+def test_an_empty_range_has_no_figures_and_no_zeros(client, manager, auth_headers):
+    body = client.get("/api/v1/reports/overview", query_string=RANGE, headers=auth_headers(manager)).json
+    figures = {f["kpi"]: f for f in body["headline"]}
+    assert figures["on_time"]["value"] is None and figures["on_time"]["denominator"] == 0
+    assert figures["visits"]["value"] == 0
+    assert body["previous_from"] == "2026-10-02" and body["previous_to"] == "2026-10-31"
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"from": "2026-11-30", "to": "2026-11-01"}, "to"),
+        ({"from": "2026-01-01", "to": "2027-06-01"}, "to"),
+        ({"from": "2026-13-01", "to": "2026-11-01"}, "from"),
+        ({"to": "2026-11-01"}, "from"),
+        ({"from": "0001-01-01", "to": "0001-01-02"}, "from"),
+        ({**RANGE, "technician_id": "x"}, "technician_id"),
+    ],
+)
+def test_bad_ranges_are_422_naming_the_field(client, manager, auth_headers, params, field):
+    response = client.get("/api/v1/reports/overview", query_string=params, headers=auth_headers(manager))
+    assert response.status_code == 422
+    assert field in response.json["errors"]["query"]
