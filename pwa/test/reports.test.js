@@ -87,17 +87,21 @@ describe('an order behind a figure', async () => {
   const { CONSOLE_STRINGS } = await import('../src/console/strings.js');
   addStrings(CONSOLE_STRINGS);
 
-  it('tells status changes and visit events in the order they happened, with the phone’s time when it differs', () => {
+  it('tells status changes and visit events in the order they happened on the phone, a run of one event as one line', () => {
     const order = {
       history: [{ at: '2026-11-03T01:00:00+00:00', from_status: 'new', to_status: 'scheduled', actor_name: '王芳' },
         { at: '2026-11-04T02:30:00+00:00', from_status: 'on_site', to_status: 'completed', actor_name: '林建华' }],
-      visit: { events: [{ type: 'arrive.checkin', server_at: '2026-11-04T01:52:00+00:00', client_at: '2026-11-04T01:52:00+00:00', actor: { name: '林建华' } },
-        { type: 'something.new', server_at: '2026-11-04T02:00:00+00:00', client_at: '2026-11-04T01:10:00+00:00', actor: null }] },
+      visit: { events: [
+        { type: 'arrive.checkin', server_at: '2026-11-04T01:52:00+00:00', client_at: '2026-11-04T01:52:00+00:00', actor: { name: '林建华' } },
+        { type: 'checklist.answer', server_at: '2026-11-04T02:40:00+00:00', client_at: '2026-11-04T01:53:00+00:00', actor: { name: '林建华' } },
+        { type: 'checklist.answer', server_at: '2026-11-04T02:40:00+00:00', client_at: '2026-11-04T01:54:00+00:00', actor: { name: '林建华' } },
+        { type: 'something.new', server_at: '2026-11-04T02:00:00+00:00', client_at: '2026-11-04T01:55:00+00:00', actor: null },
+      ] },
     };
     const items = timelineOf(order);
-    expect(items.map((i) => i.what)).toEqual(['新建 → 已预约', '到达签到', 'something.new', '在现场 → 已完成']);
+    expect(items.map((i) => i.what)).toEqual(['新建 → 已预约', '到达签到', '检查单 ×2', 'something.new', '在现场 → 已完成']);
     expect(items[1].note).toBe('');
-    expect(items[2].note).toContain('手机时间');
+    expect(items[2].note).toContain('同步于');
   });
 
   it('names a rule in words, or by its id when the strings do not know it yet', () => {

@@ -1,6 +1,10 @@
 // The console's wording, zh-CN first; the call scripts themselves come from the intake guide data.
 export const CONSOLE_STRINGS = {
   zh: {
+    rule_call_checklist: '电话检查单', rule_arrive_checklist: '上门准备检查单', rule_communicate_checklist: '沟通检查单',
+    rule_operate_checklist: '操作检查单', rule_evaluate_checklist: '评价检查单', rule_help_checklist: '帮助检查单',
+    rule_arrive_late_notice_before_window: '迟到前已致电客户', rule_communicate_listened_first: '先听客户描述',
+    rule_evaluate_customer_signed_or_declined: '客户签名或明确拒签', rule_help_proactive_help: '主动帮助', rule_operate_fees_in_tariff: '收费符合资费',
     missedRules: '最常未达标的规范', kpi_visits: '上门次数', kpi_on_time: '准时到达率', kpi_arrival_standard: '按规范提前5–10分钟到达',
     kpi_late: '迟到率', kpi_late_without_notice: '迟到未通知', kpi_no_access: '无人在家率', kpi_first_time_fix: '首次修复率',
     kpi_needs_revisit: '需再次上门率', kpi_rating_overall: '总体满意度（1–5）', kpi_rating_punctuality: '准时评分',
@@ -20,7 +24,7 @@ export const CONSOLE_STRINGS = {
     ruleStatus: '结果', checkedAt: '检查时间', rulestatus_verified: '达标（系统核实）', rulestatus_attested: '达标（维护员自报）',
     rulestatus_missed: '未达标', rulestatus_not_applicable: '不适用', noVisit: '尚无上门记录', sealedForms: '已封存表单',
     noForms: '没有已封存的表单', form_service: '服务单', form_feedback: '客户反馈单', form_no_access: '留单', sealedAt: '封存于',
-    verifyForm: '核验', deviceTime: '手机时间',
+    verifyForm: '核验', syncedAt: '同步于', customer: '客户',
     event_call_attempt: '电话联系', event_call_late_notice: '迟到通知', event_arrive_checkin: '到达签到', event_arrive_knock: '敲门',
     event_arrive_no_access: '无人在家（留单）', event_checklist_answer: '检查单', event_communicate_record: '沟通记录',
     event_operate_record: '操作记录', event_attachment_link: '照片/签名', event_evaluate_submit: '客户评价', event_help_record: '帮助记录',
@@ -72,6 +76,10 @@ export const CONSOLE_STRINGS = {
     technicianElsewhere: '维护员请使用手机上的上门服务应用。',
   },
   en: {
+    rule_call_checklist: 'Call checklist', rule_arrive_checklist: 'Arrival checklist', rule_communicate_checklist: 'Communication checklist',
+    rule_operate_checklist: 'Operation checklist', rule_evaluate_checklist: 'Evaluation checklist', rule_help_checklist: 'Help checklist',
+    rule_arrive_late_notice_before_window: 'Called before being late', rule_communicate_listened_first: 'Listened first',
+    rule_evaluate_customer_signed_or_declined: 'Customer signed or declined', rule_help_proactive_help: 'Proactive help', rule_operate_fees_in_tariff: 'Fees from the tariff',
     missedRules: 'Rules missed most', kpi_visits: 'Visits', kpi_on_time: 'On-time arrival', kpi_arrival_standard: 'Arrived 5–10 min early (standard)',
     kpi_late: 'Late', kpi_late_without_notice: 'Late without notice', kpi_no_access: 'No access', kpi_first_time_fix: 'First-time fix',
     kpi_needs_revisit: 'Needs a revisit', kpi_rating_overall: 'Overall satisfaction (1–5)', kpi_rating_punctuality: 'Punctuality rating',
@@ -91,7 +99,7 @@ export const CONSOLE_STRINGS = {
     ruleStatus: 'Result', checkedAt: 'Checked', rulestatus_verified: 'Met (verified)', rulestatus_attested: 'Met (self-attested)',
     rulestatus_missed: 'Missed', rulestatus_not_applicable: 'Not applicable', noVisit: 'No visit yet', sealedForms: 'Sealed forms',
     noForms: 'No sealed forms', form_service: 'Service Form', form_feedback: 'Feedback Form', form_no_access: 'No-access notice', sealedAt: 'sealed',
-    verifyForm: 'Verify', deviceTime: 'phone time',
+    verifyForm: 'Verify', syncedAt: 'synced', customer: 'Customer',
     event_call_attempt: 'Call', event_call_late_notice: 'Late notice', event_arrive_checkin: 'Check-in', event_arrive_knock: 'Knock',
     event_arrive_no_access: 'No access (notice left)', event_checklist_answer: 'Checklist', event_communicate_record: 'Communication',
     event_operate_record: 'Work recorded', event_attachment_link: 'Photo/signature', event_evaluate_submit: 'Evaluation', event_help_record: 'Help',

@@ -101,7 +101,8 @@ export async function load(api, { branch, from, to, by }) {
   const firstOk = series.find((r) => r.ok);
   const points = firstOk ? firstOk.body.points : [];
   return {
-    period: { from: overview.body.filters.from, to: overview.body.filters.to },
+    // The range asked for (the answer's `filters` echo it, but not their dates yet).
+    period: { from: overview.body.filters?.from ?? from, to: overview.body.filters?.to ?? to },
     previous: { from: overview.body.previous_from, to: overview.body.previous_to },
     figures,
     series: {

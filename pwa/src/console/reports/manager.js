@@ -29,7 +29,7 @@ function Headline({ figure, onPick }) {
       <span class="value">${formatValue(figure.value, figure.unit)}</span>
       <span class=${`trend ${trend?.good === true ? 'good' : trend?.good === false ? 'bad' : ''}`}>
         ${trend ? `${arrow} ${trend.text}` : '—'} <span class="muted">${t('vsPrevious')}</span></span>
-      ${figure.of != null && html`<span class="muted">${t('outOf', { n: figure.of })}</span>`}
+      ${figure.of > 0 && html`<span class="muted">${t('outOf', { n: figure.of })}</span>`}
     </button>
   </li>`;
 }
@@ -88,7 +88,7 @@ function Drill({ drill, onOpen, openId }) {
         { label: t('order'), text: (o) => o.number },
         { label: t('day'), text: (o) => o.day || '' },
         { label: t('technician'), text: (o) => o.technician || '' },
-        { label: t('customerName'), text: (o) => o.customer || '' },
+        { label: t('customer'), text: (o) => o.customer || '' },
         { label: t('orderType'), text: (o) => t(`type_${o.type}`) },
         { label: t('orderStatus'), text: (o) => t(`status_${o.status}`) },
       ]}

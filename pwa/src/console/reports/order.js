@@ -25,11 +25,26 @@ export function named(prefix, id) {
   return text === key ? id : text;
 }
 
-/** The order's timeline: status changes and the visit's audit events, in the order they happened. */
+/**
+ * The order's timeline: status changes and the visit's audit events in the order they happened.
+ * A visit's events are placed at the phone's time (when the technician did it, often offline),
+ * with the time the server received them when that differs; a run of the same event (eleven
+ * checklist answers) is one line with its count.
+ */
 export function timelineOf(order) {
-  const items = (order.history || []).map((h) => ({ at: h.at, what: `${t(`status_${h.from_status}`)} → ${t(`status_${h.to_status}`)}`, who: h.actor_name, note: h.reason }));
-  for (const e of order.visit?.events || []) items.push({ at: e.server_at, what: named('event', e.type), who: e.actor?.name, note: e.client_at !== e.server_at ? `${t('deviceTime')} ${when(e.client_at)}` : '' });
-  return items.sort((a, b) => new Date(a.at) - new Date(b.at));
+  const items = (order.history || []).map((h) => ({ at: h.at, what: `${t(`status_${h.from_status}`)} → ${t(`status_${h.to_status}`)}`, who: h.actor_name, note: h.reason || '' }));
+  for (const e of order.visit?.events || []) {
+    const at = e.client_at || e.server_at;
+    items.push({ at, type: e.type, what: named('event', e.type), who: e.actor?.name, note: e.server_at && at !== e.server_at ? `${t('syncedAt')} ${when(e.server_at)}` : '', n: 1 });
+  }
+  items.sort((a, b) => new Date(a.at) - new Date(b.at));
+  const runs = [];
+  for (const item of items) {
+    const last = runs[runs.length - 1];
+    if (item.type && last?.type === item.type && last.who === item.who) last.n += 1;
+    else runs.push(item);
+  }
+  return runs.map((r) => (r.n > 1 ? { ...r, what: `${r.what} ×${r.n}` } : r));
 }
 
 /** The order detail, shown beside the drill-down. */
