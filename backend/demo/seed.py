@@ -285,6 +285,7 @@ def _taken_slots(technician_ids):
 
 
 def _add_order(rng, technician, dispatchers, customers, day, slot, status, kind):
+    """Add one order that reached `status` through its recorded path; return it."""
     customer = rng.choice([c for c in customers if c.area in technician.areas] or customers)
     dispatcher = next((d for d in dispatchers if d.branch == technician.branch), dispatchers[0])
     starts = datetime.combine(day, slot, tzinfo=LOCAL_TZ)
@@ -348,6 +349,7 @@ def _add_order(rng, technician, dispatchers, customers, day, slot, status, kind)
                 created_at=created + timedelta(minutes=30),
             )
         )
+    return order
 
 
 def _reason(to_status):
