@@ -25,7 +25,6 @@ from backend.visits.definitions import STEP_IDS, get_flow
 from backend.visits.engine import LATE_WITHOUT_NOTICE
 from backend.visits.models import Lead, Visit
 from backend.visits.payloads import MOT_KEYS, RATING_KEYS
-from backend.workorders.models import StatusChange
 
 CUSTOMERS_PER_BRANCH = 160
 REPEAT_SHARE = 0.07  # a visit to a customer seen in the last week: a revisit or a repeat fault
@@ -137,17 +136,7 @@ class _Month:
             ("en_route", "on_site", technician.id, None, starts - timedelta(minutes=7)),
             ("on_site", "completed", technician.id, "visit completed", starts + timedelta(minutes=70)),
         ]
-        for from_status, to_status, actor_id, reason, at in path:
-            db.session.add(
-                StatusChange(
-                    work_order_id=order.id,
-                    from_status=from_status,
-                    to_status=to_status,
-                    actor_id=actor_id,
-                    reason=reason,
-                    at=at,
-                )
-            )
+        seed.add_status_changes(order, path)
         order.status = "completed"
 
     def visit(self, order, technician, starts, outcome):
@@ -245,16 +234,7 @@ class _Month:
             )
         )
         if reached:
-            db.session.add(
-                StatusChange(
-                    work_order_id=order.id,
-                    from_status="completed",
-                    to_status="closed",
-                    actor_id=self.dispatchers[0].id,
-                    reason="回访满意",
-                    at=called,
-                )
-            )
+            seed.add_status_changes(order, [("completed", "closed", self.dispatchers[0].id, "回访满意", called)])
             order.status = "closed"
 
     def cases(self):

@@ -324,17 +324,7 @@ def _add_order(rng, technician, dispatchers, customers, day, slot, status, kind)
         at = starts + STEP_OFFSETS[to] if to in STEP_OFFSETS else at
         steps.append((previous, to, actor.id, _reason(to), at))
         previous = to
-    for from_status, to_status, actor_id, reason, when in steps:
-        db.session.add(
-            StatusChange(
-                work_order_id=order.id,
-                from_status=from_status,
-                to_status=to_status,
-                actor_id=actor_id,
-                reason=reason,
-                at=when,
-            )
-        )
+    add_status_changes(order, steps)
     order.status = status
     if PATHS[status][:1] == ["scheduled"]:
         order.technician_id = technician.id
@@ -350,6 +340,21 @@ def _add_order(rng, technician, dispatchers, customers, day, slot, status, kind)
             )
         )
     return order
+
+
+def add_status_changes(order, steps):
+    """Record an order's status path: steps of (from, to, actor id, reason, at)."""
+    for from_status, to_status, actor_id, reason, when in steps:
+        db.session.add(
+            StatusChange(
+                work_order_id=order.id,
+                from_status=from_status,
+                to_status=to_status,
+                actor_id=actor_id,
+                reason=reason,
+                at=when,
+            )
+        )
 
 
 def _reason(to_status):
