@@ -9,7 +9,7 @@ from collections import Counter, namedtuple
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from backend.aftercare.models import Complaint, ReturnVisitCall
 from backend.auth.models import User
@@ -424,13 +424,3 @@ def _with_orders(rows):
             }
         )
     return result
-
-
-def last_full_month(today: date) -> date:
-    """Return the first day of the month before `today`'s."""
-    return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
-
-
-def count_visits() -> int:
-    """Return how many visits have ended (the rebuild reports it)."""
-    return db.session.scalar(select(func.count()).select_from(Visit).where(Visit.ended_at.is_not(None)))

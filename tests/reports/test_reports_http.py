@@ -1,6 +1,8 @@
 """The reports API: who may read it, the shapes it answers with, and query parameters refused in words."""
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 RANGE = {"from": "2026-11-01", "to": "2026-11-30"}
 TABLES = ("overview", "series", "technicians", "rules", "orders")
@@ -67,3 +69,47 @@ def test_bad_ranges_are_422_naming_the_field(client, manager, auth_headers, para
     response = client.get("/api/v1/reports/overview", query_string=params, headers=auth_headers(manager))
     assert response.status_code == 422
     assert field in response.json["errors"]["query"]
+
+
+def test_a_visit_ended_through_the_sync_fills_the_rollup(client, make_order, technician, upload, auth_headers):
+    from backend.extensions import db
+    from backend.reports.models import KpiRollup
+    from tests.visits.conftest import WINDOW_START, as_sync_ops, whole_visit_ops
+
+    order = make_order("repair")
+    ops = as_sync_ops(order, whole_visit_ops("repair", lambda data=None: upload(technician)))
+    response = client.post("/api/v1/sync", json={"device_id": "d1", "ops": ops}, headers=auth_headers(technician))
+    assert all(r["status"] == "applied" for r in response.json["results"]), response.json
+    row = db.session.query(KpiRollup).one()
+    assert (row.day, row.technician_id, row.work_order_type) == (WINDOW_START.date(), technician.id, "repair")
+    assert row.counts["visits"] == 1 and row.counts["first_time_fix"] == 1
+    assert row.counts["arrival.early_5_10"] == 1  # seven minutes early
+    assert row.counts["rating.overall.5"] == 1 and row.counts["lead.broadband_upgrade.high"] == 1
+
+
+query_values = st.one_of(
+    st.none(),
+    st.text(max_size=12),
+    st.dates().map(str),
+    st.integers().map(str),
+    st.sampled_from(["2026-11-01", "2026-02-30", "9999-12-31", "0001-01-01", "", "2026-11-01T00:00", "-1"]),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    table=st.sampled_from(["overview", "series", "technicians", "rules", "orders", "overview.csv", "orders.xlsx"]),
+    params=st.fixed_dictionaries(
+        {},
+        optional={
+            name: query_values
+            for name in ("from", "to", "branch", "technician_id", "kpi", "bucket", "bucket_start", "measure", "sort")
+        },
+    ),
+)
+def test_fuzzed_query_parameters_are_answered_never_500(client, manager, auth_headers, table, params):
+    query = {k: v for k, v in params.items() if v is not None}
+    response = client.get(f"/api/v1/reports/{table}", query_string=query, headers=auth_headers(manager))
+    assert response.status_code in (200, 422), (query, response.data[:300])
+    if response.status_code == 422:
+        assert response.json["errors"]["query"]
