@@ -118,7 +118,7 @@ def seed_demo(app):
     """Seed exactly as `flask seed-demo` does (the manager's view reads its past month)."""
     from backend.demo.seed import DEMO_PASSWORD
 
-    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--past-month"])
     if result.exit_code != 0:
         raise RuntimeError(result.output) from result.exception
     return {"orders": [], "password": DEMO_PASSWORD, "demo": True}

@@ -92,7 +92,7 @@ function Drill({ drill, onOpen, openId }) {
         { label: t('orderType'), text: (o) => t(`type_${o.type}`) },
         { label: t('orderStatus'), text: (o) => t(`status_${o.status}`) },
       ]}
-      onPick=${(o) => o.id && onOpen(o.id)} pickLabel=${(o) => (!o.id ? '—' : o.id === openId ? t('opened') : t('openOrder'))} />
+      onPick=${(o) => o.id && onOpen(o)} pickLabel=${(o) => (!o.id ? '—' : o.id === openId ? t('opened') : t('openOrder'))} />
   </section>`;
 }
 
@@ -106,6 +106,7 @@ export function Reports({ user, api, file }) {
   const [error, setError] = useState(null);
   const [drill, setDrill] = useState(null);
   const [openId, setOpenId] = useState(null);
+  const [openVisit, setOpenVisit] = useState(null);
   const latest = useRef(0);
   const query = { branch, month, by, ...monthRange(month) };
   useEffect(() => {
@@ -166,8 +167,8 @@ export function Reports({ user, api, file }) {
         </details>
       </section>
       ${drill && html`<div class="split drillrow">
-        <${Drill} drill=${drill} openId=${openId} onOpen=${setOpenId} />
-        ${openId && html`<${OrderDetail} id=${openId} api=${api} file=${file} onClose=${() => setOpenId(null)} />`}
+        <${Drill} drill=${drill} openId=${openId} onOpen=${(o) => { setOpenId(o.id); setOpenVisit(o.record === 'visit' ? o.record_id : null); }} />
+        ${openId && html`<${OrderDetail} id=${openId} visitId=${openVisit} api=${api} file=${file} onClose=${() => setOpenId(null)} />`}
       </div>`}
       <div class="charts">${view.figures.filter((f) => view.series.values[f.key]).map((f) => html`<${FigureChart} key=${f.key} figure=${f} series=${view.series} onPick=${pickFigure} xlsx=${xlsx('series', { kpi: f.key, bucket: by })} />`)}</div>
       <section class="panel" aria-labelledby="league-h">

@@ -32,7 +32,7 @@ export function named(prefix, id) {
  * checklist answers) is one line with its count.
  */
 export function timelineOf(order) {
-  const items = (order.history || []).map((h) => ({ at: h.at, what: `${t(`status_${h.from_status}`)} → ${t(`status_${h.to_status}`)}`, who: h.actor_name, note: h.reason || '' }));
+  const items = (order.history || []).map((h) => ({ at: h.at, what: h.from_status ? `${t(`status_${h.from_status}`)} → ${t(`status_${h.to_status}`)}` : t(`status_${h.to_status}`), who: h.actor_name, note: h.reason || '' }));
   for (const e of order.visit?.events || []) {
     const at = e.client_at || e.server_at;
     items.push({ at, type: e.type, what: named('event', e.type), who: e.actor?.name, note: e.server_at && at !== e.server_at ? `${t('syncedAt')} ${when(e.server_at)}` : '', n: 1 });
@@ -47,8 +47,19 @@ export function timelineOf(order) {
   return runs.map((r) => (r.n > 1 ? { ...r, what: `${r.what} ×${r.n}` } : r));
 }
 
-/** The order detail, shown beside the drill-down. */
-export function OrderDetail({ id, api, file, onClose }) {
+// One visit's compliance record; an order can have several visits (no access, then a revisit),
+// and the one the figure counted is marked.
+function Compliance({ visit, n, counted }) {
+  const c = visit.compliance;
+  return html`<h3>${t('complianceRecord')} · ${t('visitN', { n })}${visit.outcome ? ` · ${t(`outcome_${visit.outcome}`)}` : ''}${c?.score != null ? ` · ${t('score')} ${c.score}` : ''}
+      ${counted && html` <span class="badge">${t('countedHere')}</span>`}</h3>
+    ${c?.rules?.length ? html`<table class="compliance"><thead><tr><th scope="col">${t('rule')}</th><th scope="col">${t('ruleStatus')}</th><th scope="col">${t('checkedAt')}</th></tr></thead>
+      <tbody>${c.rules.map((r) => html`<tr class=${`st-${ruleStatus(r)}`}><th scope="row">${r.label ? (r.label[getLang()] || r.label.zh) : named('rule', r.rule)}</th>
+        <td>${t(`rulestatus_${ruleStatus(r)}`)}</td><td>${when(r.checked_at)}</td></tr>`)}</tbody></table>` : html`<p class="muted">—</p>`}`;
+}
+
+/** The order detail, shown beside the drill-down; `visitId` is the visit the figure counted. */
+export function OrderDetail({ id, visitId, api, file, onClose }) {
   const [order, setOrder] = useState(null);
   const [forms, setForms] = useState([]);
   const [error, setError] = useState(null);
@@ -65,7 +76,7 @@ export function OrderDetail({ id, api, file, onClose }) {
   };
   if (error) return html`<section class="panel"><p class="error" role="alert">${error}</p></section>`;
   if (!order) return html`<section class="panel muted">${t('searching')}</section>`;
-  const compliance = order.visit?.compliance;
+  const visits = order.visit?.visits || [];
   return html`<section class="panel orderdetail" aria-labelledby="order-h">
     <div class="row"><h2 id="order-h">${order.number} · ${t(`status_${order.status}`)}</h2><span class="spacer"></span>
       <button type="button" onClick=${onClose}>${t('close')}</button></div>
@@ -73,11 +84,8 @@ export function OrderDetail({ id, api, file, onClose }) {
     <h3>${t('timeline')}</h3>
     <ol class="timeline">${timelineOf(order).map((item) => html`<li><time>${when(item.at)}</time> ${item.what}
       ${item.who ? html` · <span class="muted">${item.who}</span>` : ''}${item.note ? html` <span class="muted">(${item.note})</span>` : ''}</li>`)}</ol>
-    <h3>${t('complianceRecord')}${compliance?.score != null ? ` · ${compliance.score}` : ''}</h3>
-    ${compliance ? html`<table class="compliance"><thead><tr><th scope="col">${t('rule')}</th><th scope="col">${t('ruleStatus')}</th><th scope="col">${t('checkedAt')}</th></tr></thead>
-      <tbody>${compliance.rules.map((r) => html`<tr class=${`st-${ruleStatus(r)}`}><th scope="row">${r.label ? (r.label[getLang()] || r.label.zh) : named('rule', r.rule)}</th>
-        <td>${t(`rulestatus_${ruleStatus(r)}`)}</td><td>${when(r.checked_at)}</td></tr>`)}</tbody></table>`
-      : html`<p class="muted">${t('noVisit')}</p>`}
+    ${visits.length === 0 ? html`<h3>${t('complianceRecord')}</h3><p class="muted">${t('noVisit')}</p>`
+      : visits.map((v, i) => html`<${Compliance} visit=${v} n=${i + 1} counted=${v.id === visitId} />`)}
     <h3>${t('sealedForms')}</h3>
     ${forms.length === 0 ? html`<p class="muted">${t('noForms')}</p>` : html`<ul class="forms">${forms.map((f) => html`<li>
       <button type="button" onClick=${() => openForm(f)}>${t(`form_${f.kind}`)} ${f.number || ''} (PDF)</button>
