@@ -200,6 +200,7 @@ def test_the_overview_shows_last_months_figures_and_charts_and_opens_the_orders_
     page.locator(".headline .figure[data-figure=no_access]").click()
     drill = page.locator("section.drill")
     expect(drill.get_by_role("heading")).to_contain_text(f"无人在家率：{len(expected)} 张工单")
+    expect(drill.get_by_role("heading")).to_be_focused()  # the keyboard is taken to the orders
     assert set(drill.locator("tbody th").all_inner_texts()) == expected
 
     # Open one: its timeline and compliance record.
@@ -231,6 +232,11 @@ def test_the_overview_shows_last_months_figures_and_charts_and_opens_the_orders_
     card.get_by_role("row", name=label).get_by_role("button").click()
     expect(drill.get_by_role("heading")).to_contain_text(f"准时到达率 · {label}：{len(on_that_day)} 张工单")
     assert set(drill.locator("tbody th").all_inner_texts()) == {r["number"] for r in on_that_day}
+
+    # A click on the chart itself, anywhere in a day's column, opens that day's orders.
+    card.locator(".chart").click(position={"x": 240, "y": 100})
+    expect(drill.get_by_role("heading")).not_to_contain_text(f"· {label}：")
+    expect(drill.get_by_role("heading")).to_contain_text(re.compile(rf"准时到达率 · {start:%m}-\d\d：\d+ 张工单"))
     assert _violations(page) == []
 
 

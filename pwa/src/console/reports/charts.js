@@ -17,6 +17,8 @@ use([LineChart, BarChart, GridComponent, LegendComponent, TooltipComponent, SVGR
 
 const FONT = 'system-ui, "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif';
 const COLOURS = ['#0b6e4f', '#e0a800', '#3867d6', '#b3261e', '#7b5ea7', '#5b6661'];
+// The compliance statuses keep one colour everywhere: missed red, self-attested amber, verified green.
+export const STATUS_COLOURS = { missed: '#b3261e', attested: '#e0a800', verified: '#0b6e4f' };
 
 // Rates travel as fractions (0.875) and are drawn as percentages (87.5), so the axis reads 87.5%.
 function drawn(value, unit) {
@@ -62,6 +64,7 @@ export function chartOption({ labels, series, unit = 'count', kind, horizontal =
       type: s.kind || type,
       data: s.values.map((v) => drawn(v, unit)),
       stack: s.stack,
+      ...(s.colour ? { itemStyle: { color: s.colour } } : {}),
       connectNulls: false,
       symbolSize: 6,
       barMaxWidth: 28,

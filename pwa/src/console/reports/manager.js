@@ -8,7 +8,7 @@ import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { t } from '../../i18n.js';
 import { reasonOf } from '../reason.js';
-import { Chart } from './charts.js';
+import { Chart, STATUS_COLOURS } from './charts.js';
 import { formatValue, monthRange, previousMonth, trendOf } from './figures.js';
 import { DataTable, saveBlob } from './table.js';
 import { OrderDetail } from './order.js';
@@ -58,7 +58,7 @@ function Rules({ rules, xlsx, name, onPick }) {
   const top = rules.slice(0, TOP_RULES);
   const data = {
     labels: top.map((r) => r.label),
-    series: ['missed', 'attested', 'verified'].map((k) => ({ name: t(`rulestatus_${k}`), values: top.map((r) => r[k]), stack: 'rule' })),
+    series: ['missed', 'attested', 'verified'].map((k) => ({ name: t(`rulestatus_${k}`), values: top.map((r) => r[k]), stack: 'rule', colour: STATUS_COLOURS[k] })),
     unit: 'count',
   };
   return html`<section class="panel" aria-labelledby="rules-h">
