@@ -113,3 +113,10 @@ def test_fuzzed_query_parameters_are_answered_never_500(client, manager, auth_he
     assert response.status_code in (200, 422), (query, response.data[:300])
     if response.status_code == 422:
         assert response.json["errors"]["query"]
+
+
+@pytest.mark.parametrize("table", ["overview", "technicians", "orders"])
+def test_a_nul_character_in_a_filter_is_refused_not_a_500(client, manager, auth_headers, table):
+    query = {**RANGE, "branch": "福\x00州", "measure": "visits"}
+    response = client.get(f"/api/v1/reports/{table}", query_string=query, headers=auth_headers(manager))
+    assert response.status_code == 422 and "branch" in response.json["errors"]["query"]
