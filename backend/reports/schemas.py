@@ -61,11 +61,13 @@ def _known_measure(value):
 
 
 class OrdersQuerySchema(ReportQuerySchema):
-    """The drill-down: a figure's `measure`, the report's filters, and optionally one bucket of a series."""
+    """The drill-down: a figure's `measure` (or its `kpi`), the report's filters, optionally one bucket of a series."""
 
+    kpi = fields.String(
+        validate=validate.OneOf(list(KPIS)), metadata={"description": "A KPI id: the records its figure counts"}
+    )
     measure = fields.String(
         validate=[validate.Length(min=1, max=300), PLAIN, _known_measure],
-        required=True,
         metadata={"description": "The `measure` of a figure, bar or row, e.g. late_without_notice, rating.overall.2"},
     )
     bucket = fields.String(validate=validate.OneOf(BUCKETS))
@@ -73,6 +75,8 @@ class OrdersQuerySchema(ReportQuerySchema):
 
     @validates_schema
     def _bucket(self, data, **kwargs):
+        if ("kpi" in data) == ("measure" in data):
+            raise ValidationError("Give either `measure` or `kpi`.", field_name="measure")
         if ("bucket" in data) != ("bucket_start" in data):
             missing = "bucket_start" if "bucket" in data else "bucket"
             raise ValidationError("Give `bucket` and `bucket_start` together.", field_name=missing)

@@ -229,14 +229,18 @@ def figure(kpi_id, counts: Counter) -> dict:
     numerator = counts.get(kpi.numerator, 0)
     result = {"kpi": kpi_id, "kind": kpi.kind, "numerator": numerator}
     if kpi.kind == "count":
-        return {**result, "value": numerator, "denominator": None, "measure": kpi.numerator}
+        return {**result, "value": numerator, "denominator": None, "measure": measure_of(kpi_id)}
     denominator = counts.get(kpi.denominator, 0)
     value = None
     if denominator:
         value = round(numerator / denominator, 4 if kpi.kind == "rate" else 2)
-    # The orders behind an average are those scored; behind a rate, those counted in it.
-    measure = kpi.denominator if kpi.kind == "average" else kpi.numerator
-    return {**result, "value": value, "denominator": denominator, "measure": measure}
+    return {**result, "value": value, "denominator": denominator, "measure": measure_of(kpi_id)}
+
+
+def measure_of(kpi_id) -> str:
+    """Return the measure whose records are behind a KPI: for an average those scored, else those counted."""
+    kpi = KPIS[kpi_id]
+    return kpi.denominator if kpi.kind == "average" else kpi.numerator
 
 
 def _distribution(counts, prefix, values):
