@@ -39,6 +39,7 @@ MANNERS = {
     "cai": (6, 6, 0.7, 4.4),
     "hong": (2, 8, 0.2, 3.5),
 }
+DEFAULT_MANNER = (5, 7, 0.6, 4.2)  # any other technician (the browser tests' own accounts)
 
 
 def month_days(today):
@@ -56,8 +57,8 @@ def seed_past_month(accounts, today=None) -> int:
         return 0
     rng = random.Random(1311)
     customers = seed.seed_customers(random.Random(2026), per_branch=CUSTOMERS_PER_BRANCH)
+    technicians = [u for u in accounts if u.role == "technician" and u.branch in customers]
     dispatchers = [u for u in accounts if u.role == "dispatcher"]
-    technicians = [u for u in accounts if u.role == "technician" and u.username in MANNERS]
     taken = seed._taken_slots([t.id for t in technicians])
     last_seen: dict[int, object] = {}  # customer id -> the last day the demo visited them
     month = _Month(rng, dispatchers)
@@ -142,7 +143,7 @@ class _Month:
     def visit(self, order, technician, starts, outcome):
         """Record one ended visit the way the engine leaves it."""
         rng = self.rng
-        early_mean, spread, announces, liked = MANNERS[technician.username]
+        early_mean, spread, announces, liked = MANNERS.get(technician.username, DEFAULT_MANNER)
         lead = round(rng.gauss(early_mean, spread))
         checked_in = starts - timedelta(minutes=lead)
         arrival = "early" if lead >= 5 else "on_time" if lead >= 0 else "late"

@@ -168,35 +168,48 @@ def records(f: Filters, now, roots=MEASURE_ROOTS):
     has_dimension = any(getattr(f, d) is not None for d in DIMENSIONS)
     if set(roots) & set(CASE_ROOTS):
         for case in _cases(f, start, end, has_dimension):
-            yield Record(local_day(case.opened_at), _order_technician(case), case_counter(case, now))
+            yield Record(local_day(case.opened_at), case.technician_id, case_counter(case, now))
     if set(roots) & set(RETURN_VISIT_ROOTS):
         for call in _return_visit_calls(f, start, end):
             yield Record(local_day(call.called_at), call.technician_id, return_visit_counter(call))
 
 
-def _order_technician(case):
-    return case.work_order.technician_id if case.work_order is not None else None
-
-
 def _cases(f, start, end, has_dimension):
-    query = select(Complaint).where(Complaint.opened_at >= start, Complaint.opened_at < end)
-    if has_dimension:  # a case about no order belongs to no branch, area, technician or type
-        query = _order_filters(
-            query.join(WorkOrder, WorkOrder.id == Complaint.work_order_id), f, WorkOrder.technician_id
+    """Return the range's cases as plain rows (what the counters read, and the order's technician)."""
+    query = (
+        select(
+            Complaint.id,
+            Complaint.work_order_id,
+            Complaint.kind,
+            Complaint.opened_at,
+            Complaint.due_at,
+            Complaint.answered_at,
+            WorkOrder.technician_id,
         )
-    return db.session.scalars(query.order_by(Complaint.opened_at, Complaint.id)).unique().all()
+        .outerjoin(WorkOrder, WorkOrder.id == Complaint.work_order_id)
+        .where(Complaint.opened_at >= start, Complaint.opened_at < end)
+    )
+    if has_dimension:  # a case about no order belongs to no branch, area, technician or type
+        query = _order_filters(query.where(Complaint.work_order_id.is_not(None)), f, WorkOrder.technician_id)
+    return db.session.execute(query.order_by(Complaint.opened_at, Complaint.id)).all()
 
 
 def _return_visit_calls(f, start, end):
+    """Return the range's return-visit calls as plain rows, with the order's technician."""
     query = (
-        select(ReturnVisitCall, WorkOrder.technician_id)
+        select(
+            ReturnVisitCall.id,
+            ReturnVisitCall.work_order_id,
+            ReturnVisitCall.called_at,
+            ReturnVisitCall.reached,
+            ReturnVisitCall.resolved,
+            ReturnVisitCall.satisfaction,
+            WorkOrder.technician_id,
+        )
         .join(WorkOrder, WorkOrder.id == ReturnVisitCall.work_order_id)
         .where(ReturnVisitCall.called_at >= start, ReturnVisitCall.called_at < end)
     )
-    rows = db.session.execute(_order_filters(query, f, WorkOrder.technician_id).order_by(ReturnVisitCall.id))
-    for call, technician_id in rows:
-        call.technician_id = technician_id
-        yield call
+    return db.session.execute(_order_filters(query, f, WorkOrder.technician_id).order_by(ReturnVisitCall.id)).all()
 
 
 def totals(f: Filters, now) -> Counter:
@@ -216,14 +229,18 @@ def figure(kpi_id, counts: Counter) -> dict:
     numerator = counts.get(kpi.numerator, 0)
     result = {"kpi": kpi_id, "kind": kpi.kind, "numerator": numerator}
     if kpi.kind == "count":
-        return {**result, "value": numerator, "denominator": None, "measure": kpi.numerator}
+        return {**result, "value": numerator, "denominator": None, "measure": measure_of(kpi_id)}
     denominator = counts.get(kpi.denominator, 0)
     value = None
     if denominator:
         value = round(numerator / denominator, 4 if kpi.kind == "rate" else 2)
-    # The orders behind an average are those scored; behind a rate, those counted in it.
-    measure = kpi.denominator if kpi.kind == "average" else kpi.numerator
-    return {**result, "value": value, "denominator": denominator, "measure": measure}
+    return {**result, "value": value, "denominator": denominator, "measure": measure_of(kpi_id)}
+
+
+def measure_of(kpi_id) -> str:
+    """Return the measure whose records are behind a KPI: for an average those scored, else those counted."""
+    kpi = KPIS[kpi_id]
+    return kpi.denominator if kpi.kind == "average" else kpi.numerator
 
 
 def _distribution(counts, prefix, values):
@@ -385,9 +402,7 @@ def orders_behind(f: Filters, measure, now) -> list[dict]:
         for case in _cases(f, start, end, any(getattr(f, d) is not None for d in DIMENSIONS)):
             n = case_counter(case, now).get(measure)
             if n:
-                rows.append(
-                    ("case", case.id, case.work_order_id, local_day(case.opened_at), _order_technician(case), n)
-                )
+                rows.append(("case", case.id, case.work_order_id, local_day(case.opened_at), case.technician_id, n))
     else:
         for call in _return_visit_calls(f, start, end):
             n = return_visit_counter(call).get(measure)

@@ -71,7 +71,8 @@ def _orders(args):
         if first > last:
             return []
         f = f.with_range(first, last)
-    return service.orders_behind(f, args["measure"], utcnow())
+    measure = args.get("measure") or service.measure_of(args["kpi"])
+    return service.orders_behind(f, measure, utcnow())
 
 
 # table -> (query schema, answer as JSON rows' source); the exports share them with the JSON views.
