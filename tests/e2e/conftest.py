@@ -4,6 +4,7 @@ The server runs in a subprocess on a free port with its own database (a temp SQL
 separate PostgreSQL database next to TEST_DATABASE_URL), serving the built app from pwa/dist.
 """
 
+import itertools
 import json
 import os
 import pathlib
@@ -66,12 +67,17 @@ def _run_admin(admin, sql):
     engine.dispose()
 
 
+_SERVERS = itertools.count()
+
+
 def _database_url(tmp_path):
-    """Return a fresh database for the live server: SQLite, or a sibling of TEST_DATABASE_URL."""
+    """Return a fresh database for the live server: SQLite, or a sibling of TEST_DATABASE_URL.
+
+    Each server gets its own name (a module may keep two alive at once)."""
     admin = _postgres_admin()
     if admin is None:
         return f"sqlite:///{tmp_path / 'e2e.db'}"
-    name = f"{admin.database}_e2e_{os.getpid()}"
+    name = f"{admin.database}_e2e_{os.getpid()}_{next(_SERVERS)}"
     _run_admin(admin, f'DROP DATABASE IF EXISTS "{name}"')
     _run_admin(admin, f'CREATE DATABASE "{name}"')
     return admin.set(database=name).render_as_string(hide_password=False)
