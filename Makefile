@@ -53,7 +53,7 @@ db: system-packages venv $(SECRET_FILE) ## Upgrade the database (instance/doorst
 	@$(DEMO_ENV) $(FLASK) db upgrade
 
 demo: db ## Seed demo data when the database is empty and print the demo accounts
-	@$(DEMO_ENV) $(FLASK) seed-demo --if-empty
+	@$(DEMO_ENV) $(FLASK) seed-demo --if-empty --past-month
 
 run: demo pwa fonts ## Serve the app with demo data on http://$(HOST):$(PORT) (links to that address too)
 	@echo "Doorstep on http://$(HOST):$(PORT)/  (API docs: /api/v1/docs, technician app: /app/)"

@@ -6,7 +6,7 @@ import click
 from sqlalchemy import select
 
 from backend.auth.models import User
-from backend.demo import seed
+from backend.demo import month, seed
 from backend.extensions import db
 from backend.timeutil import utcnow
 
@@ -22,7 +22,12 @@ PROGRESS_BAR_FROM = 200
     help="Work orders the demo should have in all.",
 )
 @click.option("--if-empty", is_flag=True, help="Do nothing (but list the demo accounts) if the database has accounts.")
-def seed_demo_command(orders, if_empty):
+@click.option(
+    "--past-month",
+    is_flag=True,
+    help="Also record last month's finished visits, cases and return visits (the manager's figures), once.",
+)
+def seed_demo_command(orders, if_empty, past_month):
     """Seed demo accounts, customers and a week of work orders around today; safe to run twice."""
     if if_empty and db.session.scalar(select(User.id).limit(1)) is not None:
         click.echo("The database already has data; demo seeding skipped.")
@@ -38,6 +43,9 @@ def seed_demo_command(orders, if_empty):
         db.session.commit()
         cases = seed.seed_cases(accounts, utcnow())
         click.echo(f"Demo data ready: {added} work orders and {cases} cases added.")
+        if past_month:
+            visits = month.seed_past_month(accounts)
+            click.echo(f"Past month: {visits} finished visits added, KPI rollups rebuilt.")
     _print_accounts()
 
 

@@ -285,6 +285,7 @@ def _taken_slots(technician_ids):
 
 
 def _add_order(rng, technician, dispatchers, customers, day, slot, status, kind):
+    """Add one order that reached `status` through its recorded path; return it."""
     customer = rng.choice([c for c in customers if c.area in technician.areas] or customers)
     dispatcher = next((d for d in dispatchers if d.branch == technician.branch), dispatchers[0])
     starts = datetime.combine(day, slot, tzinfo=LOCAL_TZ)
@@ -323,17 +324,7 @@ def _add_order(rng, technician, dispatchers, customers, day, slot, status, kind)
         at = starts + STEP_OFFSETS[to] if to in STEP_OFFSETS else at
         steps.append((previous, to, actor.id, _reason(to), at))
         previous = to
-    for from_status, to_status, actor_id, reason, when in steps:
-        db.session.add(
-            StatusChange(
-                work_order_id=order.id,
-                from_status=from_status,
-                to_status=to_status,
-                actor_id=actor_id,
-                reason=reason,
-                at=when,
-            )
-        )
+    add_status_changes(order, steps)
     order.status = status
     if PATHS[status][:1] == ["scheduled"]:
         order.technician_id = technician.id
@@ -346,6 +337,22 @@ def _add_order(rng, technician, dispatchers, customers, day, slot, status, kind)
                 status=APPOINTMENT_AFTER.get(status, "active"),
                 booked_by_id=dispatcher.id,
                 created_at=created + timedelta(minutes=30),
+            )
+        )
+    return order
+
+
+def add_status_changes(order, steps):
+    """Record an order's status path: steps of (from, to, actor id, reason, at)."""
+    for from_status, to_status, actor_id, reason, when in steps:
+        db.session.add(
+            StatusChange(
+                work_order_id=order.id,
+                from_status=from_status,
+                to_status=to_status,
+                actor_id=actor_id,
+                reason=reason,
+                at=when,
             )
         )
 

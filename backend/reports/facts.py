@@ -173,7 +173,7 @@ def _scores(prefix, scores, keys) -> Counter:
 
 
 def case_counter(case, now) -> Counter:
-    """Return the measures of one case (complaint, query or follow-up) as of `now`."""
+    """Return the measures of one case (complaint, query or follow-up) as of `now`; reads kind, due_at, answered_at."""
     c = Counter(cases=1)
     if case.kind == "complaint":
         c["complaints"] = 1
@@ -185,12 +185,12 @@ def case_counter(case, now) -> Counter:
 
 
 def return_visit_counter(call) -> Counter:
-    """Return the measures of one return-visit call."""
+    """Return the measures of one return-visit call; reads reached, resolved, satisfaction."""
     c = Counter({"rv.calls": 1})
     if call.reached:
         c["rv.reached"] = 1
         if call.resolved:
             c["rv.resolved"] = 1
-        if call.satisfied:
+        if call.satisfaction >= SATISFIED_FROM:
             c["rv.satisfied"] = 1
     return c

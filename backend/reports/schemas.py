@@ -11,6 +11,13 @@ from backend.reports.service import BUCKETS, KPIS, LEAGUE_KPIS, MAX_RANGE_DAYS, 
 # Far wider than any data, and keeps "the period before" computable (no date arithmetic overflow).
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 DAY = validate.Range(min=EARLIEST, max=LATEST)
+# PostgreSQL refuses NUL in any text parameter (a 500 otherwise); no name holds a control character.
+PLAIN = validate.Regexp(r"^[^\x00-\x1f\x7f]*$", error="Must not contain control characters.")
+
+
+def name(max_length, **kwargs):
+    """Return a filter's text field: not empty, within the column's length, no control characters."""
+    return text(max_length, min_length=1, validate=PLAIN, **kwargs)
 
 
 class ReportQuerySchema(Schema):
@@ -20,10 +27,10 @@ class ReportQuerySchema(Schema):
         required=True, data_key="from", validate=DAY, metadata={"description": "First local day (Asia/Shanghai)"}
     )
     end = fields.Date(required=True, data_key="to", validate=DAY, metadata={"description": "Last local day, included"})
-    branch = text(64, min_length=1)
-    area = text(64, min_length=1)
+    branch = name(64)
+    area = name(64)
     technician_id = db_id(strict=False)
-    type = text(32, min_length=1, metadata={ORDER_TYPE_METADATA: True, "description": "Work-order type"})
+    type = name(32, metadata={ORDER_TYPE_METADATA: True, "description": "Work-order type"})
 
     @validates_schema
     def _range(self, data, **kwargs):
@@ -54,13 +61,13 @@ def _known_measure(value):
 
 
 class OrdersQuerySchema(ReportQuerySchema):
-    """The drill-down: a figure's `measure`, the report's filters, and optionally one bucket of a series."""
+    """The drill-down: a figure's `measure` (or its `kpi`), the report's filters, optionally one bucket of a series."""
 
-    measure = text(
-        300,
-        min_length=1,
-        validate=_known_measure,
-        required=True,
+    kpi = fields.String(
+        validate=validate.OneOf(list(KPIS)), metadata={"description": "A KPI id: the records its figure counts"}
+    )
+    measure = fields.String(
+        validate=[validate.Length(min=1, max=300), PLAIN, _known_measure],
         metadata={"description": "The `measure` of a figure, bar or row, e.g. late_without_notice, rating.overall.2"},
     )
     bucket = fields.String(validate=validate.OneOf(BUCKETS))
@@ -68,6 +75,8 @@ class OrdersQuerySchema(ReportQuerySchema):
 
     @validates_schema
     def _bucket(self, data, **kwargs):
+        if ("kpi" in data) == ("measure" in data):
+            raise ValidationError("Give either `measure` or `kpi`.", field_name="measure")
         if ("bucket" in data) != ("bucket_start" in data):
             missing = "bucket_start" if "bucket" in data else "bucket"
             raise ValidationError("Give `bucket` and `bucket_start` together.", field_name=missing)
@@ -76,7 +85,7 @@ class OrdersQuerySchema(ReportQuerySchema):
 
 
 class MonthlyReportQuerySchema(Schema):
-    branch = text(64, min_length=1, required=True)
+    branch = name(64, required=True)
     month = fields.String(
         required=True,
         validate=validate.Regexp(r"^(20\d\d|2100)-(0[1-9]|1[0-2])$", error="A month as YYYY-MM."),

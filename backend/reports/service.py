@@ -9,7 +9,7 @@ from collections import Counter, namedtuple
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, cast, func, literal, select, true
 
 from backend.aftercare.models import Complaint, ReturnVisitCall
 from backend.auth.models import User
@@ -150,53 +150,90 @@ def _range_bounds(f: Filters):
     return local_day_bounds(f.start)[0], local_day_bounds(f.end)[1]
 
 
-def records(f: Filters, now, roots=MEASURE_ROOTS):
-    """Yield the records of the range whose measures start with one of `roots`."""
+def records(f: Filters, now, roots=MEASURE_ROOTS, by=None):
+    """Yield the records of the range whose measures start with one of `roots`.
+
+    Visits come as their rollups' sums per `by` ("day", "technician_id" or None for one total),
+    added up in the database; cases and calls come one by one, with both their day and technician.
+    """
     if set(roots) & set(VISIT_ROOTS):
-        query = select(KpiRollup).where(KpiRollup.day >= f.start, KpiRollup.day <= f.end)
-        for column, value in (
-            (KpiRollup.branch, f.branch),
-            (KpiRollup.area, f.area),
-            (KpiRollup.technician_id, f.technician_id),
-            (KpiRollup.work_order_type, f.type),
-        ):
-            if value is not None:
-                query = query.where(column == value)
-        for row in db.session.scalars(query):
-            yield Record(row.day, row.technician_id, Counter(row.counts))
+        yield from _rollup_sums(f, by)
     start, end = _range_bounds(f)
     has_dimension = any(getattr(f, d) is not None for d in DIMENSIONS)
     if set(roots) & set(CASE_ROOTS):
         for case in _cases(f, start, end, has_dimension):
-            yield Record(local_day(case.opened_at), _order_technician(case), case_counter(case, now))
+            yield Record(local_day(case.opened_at), case.technician_id, case_counter(case, now))
     if set(roots) & set(RETURN_VISIT_ROOTS):
         for call in _return_visit_calls(f, start, end):
             yield Record(local_day(call.called_at), call.technician_id, return_visit_counter(call))
 
 
-def _order_technician(case):
-    return case.work_order.technician_id if case.work_order is not None else None
+def _rollup_sums(f: Filters, by):
+    """Yield a Record per `by` value: the range's rollup counters summed by the database, measure by measure.
+
+    The JSON `counts` are opened in SQL (json_each), so a province's month is a few thousand summed
+    rows, not every cell's JSON parsed in Python.
+    """
+    each = func.json_each_text if db.engine.dialect.name == "postgresql" else func.json_each
+    measures = each(KpiRollup.counts).table_valued("key", "value", name="measure")
+    group = getattr(KpiRollup, by) if by else literal(None)
+    query = (
+        select(group, measures.c.key, func.sum(cast(measures.c.value, Integer)))
+        .select_from(KpiRollup.__table__.join(measures, true()))
+        .where(KpiRollup.day >= f.start, KpiRollup.day <= f.end)
+        .group_by(group, measures.c.key)
+    )
+    for column, value in (
+        (KpiRollup.branch, f.branch),
+        (KpiRollup.area, f.area),
+        (KpiRollup.technician_id, f.technician_id),
+        (KpiRollup.work_order_type, f.type),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    sums: dict = {}
+    for key, measure, total in db.session.execute(query):
+        sums.setdefault(key, Counter())[measure] = total
+    for key, counter in sums.items():
+        yield Record(key if by == "day" else None, key if by == "technician_id" else None, counter)
 
 
 def _cases(f, start, end, has_dimension):
-    query = select(Complaint).where(Complaint.opened_at >= start, Complaint.opened_at < end)
-    if has_dimension:  # a case about no order belongs to no branch, area, technician or type
-        query = _order_filters(
-            query.join(WorkOrder, WorkOrder.id == Complaint.work_order_id), f, WorkOrder.technician_id
+    """Return the range's cases as plain rows (what the counters read, and the order's technician)."""
+    query = (
+        select(
+            Complaint.id,
+            Complaint.work_order_id,
+            Complaint.kind,
+            Complaint.opened_at,
+            Complaint.due_at,
+            Complaint.answered_at,
+            WorkOrder.technician_id,
         )
-    return db.session.scalars(query.order_by(Complaint.opened_at, Complaint.id)).unique().all()
+        .outerjoin(WorkOrder, WorkOrder.id == Complaint.work_order_id)
+        .where(Complaint.opened_at >= start, Complaint.opened_at < end)
+    )
+    if has_dimension:  # a case about no order belongs to no branch, area, technician or type
+        query = _order_filters(query.where(Complaint.work_order_id.is_not(None)), f, WorkOrder.technician_id)
+    return db.session.execute(query.order_by(Complaint.opened_at, Complaint.id)).all()
 
 
 def _return_visit_calls(f, start, end):
+    """Return the range's return-visit calls as plain rows, with the order's technician."""
     query = (
-        select(ReturnVisitCall, WorkOrder.technician_id)
+        select(
+            ReturnVisitCall.id,
+            ReturnVisitCall.work_order_id,
+            ReturnVisitCall.called_at,
+            ReturnVisitCall.reached,
+            ReturnVisitCall.resolved,
+            ReturnVisitCall.satisfaction,
+            WorkOrder.technician_id,
+        )
         .join(WorkOrder, WorkOrder.id == ReturnVisitCall.work_order_id)
         .where(ReturnVisitCall.called_at >= start, ReturnVisitCall.called_at < end)
     )
-    rows = db.session.execute(_order_filters(query, f, WorkOrder.technician_id).order_by(ReturnVisitCall.id))
-    for call, technician_id in rows:
-        call.technician_id = technician_id
-        yield call
+    return db.session.execute(_order_filters(query, f, WorkOrder.technician_id).order_by(ReturnVisitCall.id)).all()
 
 
 def totals(f: Filters, now) -> Counter:
@@ -216,14 +253,18 @@ def figure(kpi_id, counts: Counter) -> dict:
     numerator = counts.get(kpi.numerator, 0)
     result = {"kpi": kpi_id, "kind": kpi.kind, "numerator": numerator}
     if kpi.kind == "count":
-        return {**result, "value": numerator, "denominator": None, "measure": kpi.numerator}
+        return {**result, "value": numerator, "denominator": None, "measure": measure_of(kpi_id)}
     denominator = counts.get(kpi.denominator, 0)
     value = None
     if denominator:
         value = round(numerator / denominator, 4 if kpi.kind == "rate" else 2)
-    # The orders behind an average are those scored; behind a rate, those counted in it.
-    measure = kpi.denominator if kpi.kind == "average" else kpi.numerator
-    return {**result, "value": value, "denominator": denominator, "measure": measure}
+    return {**result, "value": value, "denominator": denominator, "measure": measure_of(kpi_id)}
+
+
+def measure_of(kpi_id) -> str:
+    """Return the measure whose records are behind a KPI: for an average those scored, else those counted."""
+    kpi = KPIS[kpi_id]
+    return kpi.denominator if kpi.kind == "average" else kpi.numerator
 
 
 def _distribution(counts, prefix, values):
@@ -297,7 +338,7 @@ def series(f: Filters, kpi_id, bucket, now) -> dict:
     kpi = KPIS[kpi_id]
     roots = {m.split(".")[0] for m in (kpi.numerator, kpi.denominator) if m}
     by_bucket: dict[date, Counter] = {}
-    for record in records(f, now, roots):
+    for record in records(f, now, roots, by="day"):
         by_bucket.setdefault(bucket_start(record.day, bucket), Counter()).update(record.counter)
     points, start = [], bucket_start(f.start, bucket)
     while start <= f.end:
@@ -310,7 +351,7 @@ def series(f: Filters, kpi_id, bucket, now) -> dict:
 def league(f: Filters, now, sort="on_time") -> list[dict]:
     """Return one row per technician with visits or cases in the range, best first by `sort`."""
     by_technician: dict[int, Counter] = {}
-    for record in records(f, now):
+    for record in records(f, now, by="technician_id"):
         if record.technician_id is not None:
             by_technician.setdefault(record.technician_id, Counter()).update(record.counter)
     people = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(list(by_technician))))}
@@ -385,9 +426,7 @@ def orders_behind(f: Filters, measure, now) -> list[dict]:
         for case in _cases(f, start, end, any(getattr(f, d) is not None for d in DIMENSIONS)):
             n = case_counter(case, now).get(measure)
             if n:
-                rows.append(
-                    ("case", case.id, case.work_order_id, local_day(case.opened_at), _order_technician(case), n)
-                )
+                rows.append(("case", case.id, case.work_order_id, local_day(case.opened_at), case.technician_id, n))
     else:
         for call in _return_visit_calls(f, start, end):
             n = return_visit_counter(call).get(measure)
@@ -424,13 +463,3 @@ def _with_orders(rows):
             }
         )
     return result
-
-
-def last_full_month(today: date) -> date:
-    """Return the first day of the month before `today`'s."""
-    return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
-
-
-def count_visits() -> int:
-    """Return how many visits have ended (the rebuild reports it)."""
-    return db.session.scalar(select(func.count()).select_from(Visit).where(Visit.ended_at.is_not(None)))

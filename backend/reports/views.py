@@ -71,7 +71,8 @@ def _orders(args):
         if first > last:
             return []
         f = f.with_range(first, last)
-    return service.orders_behind(f, args["measure"], utcnow())
+    measure = args.get("measure") or service.measure_of(args["kpi"])
+    return service.orders_behind(f, measure, utcnow())
 
 
 # table -> (query schema, answer as JSON rows' source); the exports share them with the JSON views.
@@ -85,13 +86,28 @@ TABLES = {
 _FORBIDDEN = "Technicians cannot read reports"
 
 
+def report_view(query_schema, *response_args, **response_kwargs):
+    """Declare a reports view: read-only, managers and dispatchers, its query schema and answer, 403 documented."""
+
+    def decorate(view):
+        for decorator in reversed(
+            (
+                reads_only,
+                login_required(*READERS),
+                blp.arguments(query_schema, location="query"),
+                blp.response(200, *response_args, **response_kwargs),
+                blp.alt_response(403, description=_FORBIDDEN),
+            )
+        ):
+            view = decorator(view)
+        return view
+
+    return decorate
+
+
 @blp.route("/overview")
 class Overview(MethodView):
-    @reads_only
-    @login_required(*READERS)
-    @blp.arguments(ReportQuerySchema, location="query")
-    @blp.response(200, OverviewSchema)
-    @blp.alt_response(403, description=_FORBIDDEN)
+    @report_view(ReportQuerySchema, OverviewSchema)
     def get(self, args):
         """Return every headline figure of the range with the previous period's, and the distributions."""
         return _overview(args)
@@ -99,11 +115,7 @@ class Overview(MethodView):
 
 @blp.route("/series")
 class Series(MethodView):
-    @reads_only
-    @login_required(*READERS)
-    @blp.arguments(SeriesQuerySchema, location="query")
-    @blp.response(200, SeriesSchema)
-    @blp.alt_response(403, description=_FORBIDDEN)
+    @report_view(SeriesQuerySchema, SeriesSchema)
     def get(self, args):
         """Return one KPI per day, week or month of the range; every bucket is present."""
         return _series(args)
@@ -111,11 +123,7 @@ class Series(MethodView):
 
 @blp.route("/technicians")
 class Technicians(MethodView):
-    @reads_only
-    @login_required(*READERS)
-    @blp.arguments(LeagueQuerySchema, location="query")
-    @blp.response(200, LeagueRowSchema(many=True))
-    @blp.alt_response(403, description=_FORBIDDEN)
+    @report_view(LeagueQuerySchema, LeagueRowSchema(many=True))
     def get(self, args):
         """Return the league table of technicians, ranked by `sort` (highest first)."""
         return _technicians(args)
@@ -123,11 +131,7 @@ class Technicians(MethodView):
 
 @blp.route("/rules")
 class Rules(MethodView):
-    @reads_only
-    @login_required(*READERS)
-    @blp.arguments(ReportQuerySchema, location="query")
-    @blp.response(200, RuleRowSchema(many=True))
-    @blp.alt_response(403, description=_FORBIDDEN)
+    @report_view(ReportQuerySchema, RuleRowSchema(many=True))
     def get(self, args):
         """Return the standard's rules, most missed first, verified and self-attested apart."""
         return _rules(args)
@@ -135,11 +139,7 @@ class Rules(MethodView):
 
 @blp.route("/orders")
 class Orders(MethodView):
-    @reads_only
-    @login_required(*READERS)
-    @blp.arguments(OrdersQuerySchema, location="query")
-    @blp.response(200, OrderRowSchema(many=True))
-    @blp.alt_response(403, description=_FORBIDDEN)
+    @report_view(OrdersQuerySchema, OrderRowSchema(many=True))
     @blp.paginate(Page)
     def get(self, args):
         """Return the records behind a figure (its `measure`), with their work orders, oldest day first."""
@@ -149,11 +149,7 @@ class Orders(MethodView):
 def _export_view(table, fmt):
     schema, answer = TABLES[table]
 
-    @reads_only
-    @login_required(*READERS)
-    @blp.arguments(schema, location="query")
-    @blp.response(200, content_type=exports.CONTENT_TYPES[fmt])
-    @blp.alt_response(403, description=_FORBIDDEN)
+    @report_view(schema, content_type=exports.CONTENT_TYPES[fmt])
     def get(self, args):
         rows = exports.table_rows(table, answer(args))
         body = (exports.to_csv if fmt == "csv" else exports.to_xlsx)(table, rows)
@@ -174,11 +170,7 @@ for _table in TABLES:
 
 @blp.route("/monthly.pdf")
 class MonthlyReport(MethodView):
-    @reads_only
-    @login_required(*READERS)
-    @blp.arguments(MonthlyReportQuerySchema, location="query")
-    @blp.response(200, content_type="application/pdf")
-    @blp.alt_response(403, description=_FORBIDDEN)
+    @report_view(MonthlyReportQuerySchema, content_type="application/pdf")
     def get(self, args):
         """Return a branch's monthly report as PDF: headline figures with trend, charts, league table, rules."""
         year, month = map(int, args["month"].split("-"))

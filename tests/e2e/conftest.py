@@ -4,6 +4,7 @@ The server runs in a subprocess on a free port with its own database (a temp SQL
 separate PostgreSQL database next to TEST_DATABASE_URL), serving the built app from pwa/dist.
 """
 
+import itertools
 import json
 import os
 import pathlib
@@ -66,12 +67,17 @@ def _run_admin(admin, sql):
     engine.dispose()
 
 
+_SERVERS = itertools.count()
+
+
 def _database_url(tmp_path):
-    """Return a fresh database for the live server: SQLite, or a sibling of TEST_DATABASE_URL."""
+    """Return a fresh database for the live server: SQLite, or a sibling of TEST_DATABASE_URL.
+
+    Each server gets its own name (a module may keep two alive at once)."""
     admin = _postgres_admin()
     if admin is None:
         return f"sqlite:///{tmp_path / 'e2e.db'}"
-    name = f"{admin.database}_e2e_{os.getpid()}"
+    name = f"{admin.database}_e2e_{os.getpid()}_{next(_SERVERS)}"
     _run_admin(admin, f'DROP DATABASE IF EXISTS "{name}"')
     _run_admin(admin, f'CREATE DATABASE "{name}"')
     return admin.set(database=name).render_as_string(hide_password=False)
@@ -80,7 +86,7 @@ def _database_url(tmp_path):
 class LiveServer:
     """A running server: its base URL, seeded ids, and a database handle to inspect what it stored."""
 
-    def __init__(self, tmp_path, orders_per_type=3, own_dist=False, address_from_server_name=False):
+    def __init__(self, tmp_path, orders_per_type=3, own_dist=False, address_from_server_name=False, seed_demo=False):
         if not (DIST / "sw.js").is_file():
             raise RuntimeError("The app is not built: run `make pwa` first.")
         # A test that deploys a new app version gets its own copy of the build to change.
@@ -105,6 +111,7 @@ class LiveServer:
                 "--orders-per-type",
                 str(orders_per_type),
                 *(["--address-from-server-name"] if address_from_server_name else []),
+                *(["--seed-demo"] if seed_demo else []),
             ],
             cwd=ROOT,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
@@ -178,6 +185,14 @@ class LiveServer:
 def live_server(tmp_path):
     """Start a fresh server (fresh database, seeded day) for one test."""
     server = LiveServer(tmp_path)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory):
+    """Start one server seeded by `flask seed-demo` for a module (its tests only read)."""
+    server = LiveServer(tmp_path_factory.mktemp("demo"), seed_demo=True)
     yield server
     server.stop()
 

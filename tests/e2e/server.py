@@ -114,12 +114,27 @@ def seed(orders_per_type):
     }
 
 
+def seed_demo(app):
+    """Seed exactly as `flask seed-demo` does (the manager's view reads its past month)."""
+    from backend.demo.seed import DEMO_PASSWORD
+
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--past-month"])
+    if result.exit_code != 0:
+        raise RuntimeError(result.output) from result.exception
+    return {"orders": [], "password": DEMO_PASSWORD, "demo": True}
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--pwa-dist", required=True)
     parser.add_argument("--orders-per-type", type=int, default=3)
+    parser.add_argument(
+        "--seed-demo",
+        action="store_true",
+        help="seed with `flask seed-demo` (the demo branches, accounts and past month) instead",
+    )
     parser.add_argument(
         "--address-from-server-name",
         action="store_true",
@@ -139,7 +154,7 @@ def main():
     )
     with app.app_context():
         flask_migrate.upgrade()
-        info = seed(args.orders_per_type)
+        info = seed_demo(app) if args.seed_demo else seed(args.orders_per_type)
     server = make_server("127.0.0.1", args.port, app, threaded=True)
     print(json.dumps(info), flush=True)
     sys.stdout.flush()

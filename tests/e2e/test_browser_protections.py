@@ -143,7 +143,7 @@ def test_the_app_signing_page_verify_page_and_swagger_ui_work_under_the_policy(l
     office.get_by_label("密码").fill(live_server.seed["password"])
     office.get_by_role("button", name="登录").click()
     office.get_by_text("客服KF0107号为您服务").wait_for()
-    for screen in ("派工", "实时", "回访", "个案/投诉"):
+    for screen in ("派工", "实时", "回访", "个案/投诉", "经营分析"):
         office.get_by_role("link", name=screen).click()
         office.get_by_role("heading", level=2).first.wait_for()
     assert violations(office) == []

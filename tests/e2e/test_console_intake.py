@@ -75,6 +75,9 @@ def test_each_role_lands_in_its_own_place_and_a_manager_reads_but_cannot_act(liv
 
     page = desk.new_page()
     _sign_in(page, live_server, "manager")
+    # A manager lands on the figures (经营分析), and reads the call centre's screens without acting.
+    expect(page.get_by_role("link", name="经营分析")).to_have_attribute("aria-current", "page")
+    page.get_by_role("link", name="来电受理").click()
     expect(page.get_by_text("经理只读")).to_be_visible()
     page.get_by_role("searchbox").fill("八一七")
     page.get_by_role("button", name=re.compile("张三先生")).click()

@@ -113,3 +113,44 @@ def test_fuzzed_query_parameters_are_answered_never_500(client, manager, auth_he
     assert response.status_code in (200, 422), (query, response.data[:300])
     if response.status_code == 422:
         assert response.json["errors"]["query"]
+
+
+@pytest.mark.parametrize("table", ["overview", "technicians", "orders"])
+def test_a_nul_character_in_a_filter_is_refused_not_a_500(client, manager, auth_headers, table):
+    query = {**RANGE, "branch": "福\x00州", "measure": "visits"}
+    response = client.get(f"/api/v1/reports/{table}", query_string=query, headers=auth_headers(manager))
+    assert response.status_code == 422 and "branch" in response.json["errors"]["query"]
+
+
+def _numbers(client, headers, **query):
+    response = client.get("/api/v1/reports/orders", query_string={**RANGE, **query}, headers=headers)
+    assert response.status_code == 200, response.json
+    return [row["number"] for row in response.json]
+
+
+def test_drill_down_by_kpi_measure_and_bucket(client, manager, auth_headers, november):
+    headers = auth_headers(manager)
+    assert _numbers(client, headers, kpi="late_without_notice") == ["WO-202611-O3"]
+    # An average's records are those scored: the 8 rated visits, not the declined one.
+    assert len(_numbers(client, headers, kpi="rating_overall")) == 8
+    week = {"bucket": "week", "bucket_start": "2026-11-16"}
+    assert _numbers(client, headers, measure="first_time_fix", **week) == ["WO-202611-O5", "WO-202611-O6"]
+    assert _numbers(client, headers, measure="visits", branch="厦门") == ["WO-202611-O8"]
+    # The first week's bucket starts before the range: only the range's days are in it.
+    first = _numbers(client, headers, measure="visits", bucket="week", bucket_start="2026-10-26")
+    assert first == []
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"measure": "visits", "bucket": "week", "bucket_start": "2026-11-17"}, "bucket_start"),
+        ({"measure": "visits", "bucket": "week"}, "bucket_start"),
+        ({"measure": "visits", "kpi": "on_time"}, "measure"),
+        ({}, "measure"),
+        ({"measure": "nonsense.x"}, "measure"),
+    ],
+)
+def test_drill_down_parameters_refused_by_name(client, manager, auth_headers, query, field):
+    response = client.get("/api/v1/reports/orders", query_string={**RANGE, **query}, headers=auth_headers(manager))
+    assert response.status_code == 422 and field in response.json["errors"]["query"], response.json

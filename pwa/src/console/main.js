@@ -2,7 +2,7 @@
 import { render } from 'preact';
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
-import { HOME_OF_ROLE, apiJson, keepOfficeSession, officeSession, rememberHome } from '../http.js';
+import { HOME_OF_ROLE, apiFetch, apiJson, keepOfficeSession, officeSession, rememberHome } from '../http.js';
 import { addStrings, setLang, t } from '../i18n.js';
 import { CONSOLE_STRINGS } from './strings.js';
 import { Intake } from './intake.js';
@@ -38,21 +38,36 @@ function Login({ onSession }) {
   </form>`;
 }
 
-const SCREENS = { intake: Intake, board: Board, live: Live, returns: Returns, cases: Cases };
+// The manager's view carries the chart library (most of the console's weight): it is loaded when
+// first opened, so the call centre's screens start without it.
+function Reports(props) {
+  const [screen, setScreen] = useState(null);
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    import('./reports/manager.js').then((m) => setScreen(() => m.Reports), () => setFailed(true));
+  }, []);
+  if (failed) return html`<p class="panel error" role="alert">${t('offline')}</p>`;
+  return screen ? html`<${screen} ...${props} />` : html`<p class="panel muted">${t('searching')}</p>`;
+}
 
-function screenFromHash() {
+const SCREENS = { intake: Intake, board: Board, live: Live, returns: Returns, cases: Cases, reports: Reports };
+// Where each office role starts: the call centre at the phone, the manager at the figures.
+const FIRST_SCREEN = { manager: 'reports' };
+
+function screenFromHash(role) {
   const name = (globalThis.location?.hash || '').slice(1);
-  return name in SCREENS ? name : 'intake';
+  return name in SCREENS ? name : FIRST_SCREEN[role] || 'intake';
 }
 
 function Console() {
   const [session, setSession] = useState(officeSession);
-  const [screen, setScreen] = useState(screenFromHash);
+  const [screen, setScreen] = useState(() => screenFromHash(session?.user.role));
   useEffect(() => {
-    const follow = () => setScreen(screenFromHash());
+    const follow = () => setScreen(screenFromHash(session?.user.role));
     addEventListener('hashchange', follow);
+    setScreen(screenFromHash(session?.user.role));
     return () => removeEventListener('hashchange', follow);
-  }, []);
+  }, [session]);
   const [, redraw] = useState(0);
   const [lang, setLanguage] = useState('zh');
   const switchLang = () => {
@@ -71,6 +86,12 @@ function Console() {
     if (r.status === 401) logout();
     return r;
   };
+  // Files (PDF, XLSX) need the same token, and come back as bytes rather than JSON.
+  const file = async (path) => {
+    const res = await apiFetch(path, { token: session.token }).catch(() => ({ ok: false, status: 0 }));
+    if (res.status === 401) logout();
+    return res;
+  };
   if (session && HOME_OF_ROLE[session.user.role] !== '/console/') {
     location.replace(HOME_OF_ROLE[session.user.role]);
     return html`<p class="panel">${t('technicianElsewhere')}</p>`;
@@ -85,7 +106,7 @@ function Console() {
       <button class="link" onClick=${switchLang}>${t('lang')}</button>
       ${session && html`<button class="link" onClick=${logout}>${t('logout')}</button>`}
     </header>
-    <main>${session ? html`<${SCREENS[screen]} key=${`${screen}-${lang}`} user=${session.user} api=${api} />`
+    <main>${session ? html`<${SCREENS[screen]} key=${`${screen}-${lang}`} user=${session.user} api=${api} file=${file} />`
       : html`<${Login} onSession=${setSession} />`}</main>`;
 }
 
