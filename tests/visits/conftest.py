@@ -216,3 +216,17 @@ def as_sync_ops(order, ops):
         }
         for op in ops
     ]
+
+
+def knocking_ops(start, rounds=6, every=30, call_after=185):
+    """Return the knock rounds every `every` s from `start` (004: a round every 30 s for 3 minutes),
+    then an unanswered call `call_after` s after the first: [{type, at, data}]."""
+    ops = [
+        {"type": "arrive.knock", "at": start + timedelta(seconds=i * every), "data": {"round": i + 1}}
+        for i in range(rounds)
+    ]
+    if call_after is not None:
+        ops.append(
+            {"type": "call.attempt", "at": start + timedelta(seconds=call_after), "data": {"outcome": "no_answer"}}
+        )
+    return ops

@@ -9,7 +9,7 @@ from backend.booking.models import Appointment
 from backend.visits.engine import OpRefused, apply_op
 from backend.visits.models import Lead, VisitEvent
 from backend.visits.services import latest_visit, visit_summary
-from tests.visits.conftest import WINDOW_START, whole_visit_ops
+from tests.visits.conftest import WINDOW_START, knocking_ops, whole_visit_ops
 
 
 def run(db, order, tech, ops):
@@ -131,11 +131,7 @@ def test_no_access_path(db, make_order, technician, new_attachment, upload):
         order,
         technician,
         [
-            *(
-                {"type": "arrive.knock", "at": t + timedelta(seconds=30 * i), "data": {"round": i + 1}}
-                for i in range(6)
-            ),
-            {"type": "call.attempt", "at": t + timedelta(minutes=3, seconds=10), "data": {"outcome": "no_answer"}},
+            *knocking_ops(t, call_after=190),
             {
                 "type": "arrive.no_access",
                 "at": t + timedelta(minutes=4),

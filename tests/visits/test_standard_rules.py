@@ -11,7 +11,7 @@ from backend.forms.services import orders_awaiting_forms
 from backend.visits.models import VisitEvent
 from backend.visits.services import latest_visit, visit_summary
 from backend.workorders.models import PhoneGuidance
-from tests.visits.conftest import REVISIT, WINDOW_START, whole_visit_ops
+from tests.visits.conftest import REVISIT, WINDOW_START, knocking_ops, whole_visit_ops
 from tests.visits.test_engine import _until, refused, run
 
 DAY_BEFORE = WINDOW_START - timedelta(days=1)
@@ -19,14 +19,6 @@ DAY_BEFORE = WINDOW_START - timedelta(days=1)
 
 def _op(op_type, at, **data):
     return {"type": op_type, "at": at, "data": data}
-
-
-def _knocking(start, rounds=6, every=30, call_after=185):
-    """Return the knock rounds every `every` s from `start`, then an unanswered call `call_after` s in."""
-    ops = [_op("arrive.knock", start + timedelta(seconds=i * every), round=i + 1) for i in range(rounds)]
-    if call_after is not None:
-        ops.append(_op("call.attempt", start + timedelta(seconds=call_after), outcome="no_answer"))
-    return ops
 
 
 # --- 5. the door is not blocked by an unanswered phone ---------------------------------------
@@ -57,7 +49,7 @@ def test_the_call_step_completes_after_the_flows_unanswered_calls_and_the_door_p
     assert len(not_reached["evidence"]["customer_not_reached"]["unanswered_calls"]) == 2
     # At the door: the knock protocol, then the notice, end the visit no_access.
     t = WINDOW_START - timedelta(minutes=6)
-    run(db, order, technician, _knocking(t))
+    run(db, order, technician, knocking_ops(t))
     run(
         db,
         order,
