@@ -10,6 +10,7 @@ import { Live } from './live.js';
 import { Board } from './board.js';
 import { Returns } from './returns.js';
 import { Cases } from './cases.js';
+import { Messages } from './messages.js';
 import './console.css';
 
 addStrings(CONSOLE_STRINGS);
@@ -38,7 +39,7 @@ function Login({ onSession }) {
   </form>`;
 }
 
-const SCREENS = { intake: Intake, board: Board, live: Live, returns: Returns, cases: Cases };
+const SCREENS = { intake: Intake, board: Board, live: Live, returns: Returns, cases: Cases, messages: Messages };
 
 function screenFromHash() {
   const name = (globalThis.location?.hash || '').slice(1);
