@@ -39,6 +39,7 @@ def test_two_characters_find_a_given_name_or_part_of_an_address_but_not_two_digi
     assert found("11") == []  # two digits of a phone would match nearly everyone
     assert found("111") == [lin.id]
     assert found("%强") == []
+    assert found("1111") == [lin.id] and found("0000 1111") == []  # spaces are searched as typed
 
 
 def test_dispatcher_creates_lists_and_corrects_a_customer(client, make_user, auth_headers):
