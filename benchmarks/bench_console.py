@@ -6,7 +6,8 @@ orders and then at 1M (customers half as many as orders, 200 technicians in 10 b
 each a day, so a day's board holds the same visits at either size and only the history grows).
 At each size it serves the app with gunicorn and drives with wrk, one after the other:
 
-- GET /api/v1/customers?q=… by part of a phone number, a name, an account number, part of an address
+- GET /api/v1/customers?q=… by part of a phone number, a name, a given name (two characters), an
+  account number, part of an address
   (the intake's search, as the console asks it: page_size=10);
 - GET /api/v1/technicians/availability?date=today&branch=… (the board's day for a branch: one request).
 
@@ -215,6 +216,7 @@ def probes(customers: int) -> list[tuple[str, str]]:
     return [
         ("search: part of a phone (7 digits)", search + phone[3:10]),
         ("search: a name (3 characters)", search + quote(name)),
+        ("search: a given name (2 characters)", search + quote(name[1:])),
         ("search: an account number", search + account),
         ("search: part of an address", search + quote(address[3:])),
         (
