@@ -10,10 +10,7 @@ and prints requests/s, p50, p99 and the ratio to the minimal endpoint.
 import argparse
 import io
 import os
-import re
-import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock
@@ -25,56 +22,22 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from backend.timeutil import LOCAL_TZ, local_today  # noqa: E402
+from benchmarks.httpbench import (  # noqa: E402
+    GUNICORN,
+    app_env,
+    database_url,
+    drive,
+    ensure_database,
+    load_average,
+    migrate,
+    serve,
+    token_for,
+)
 
-ADMIN_URL = os.environ.get("BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 DATABASE = os.environ.get("BENCH_DATABASE", "doorstep_bench")
-SECRET = "bench-secret"
-# What production refuses to start without (the benchmark creates no links).
-REQUIRED_SETTINGS = {"SECRET_KEY": SECRET, "PUBLIC_BASE_URL": "http://127.0.0.1:5102"}
 TECHNICIANS = 200
 CUSTOMERS = 50_000
 SLOTS = [clock(8, 30), clock(10, 30), clock(13, 30), clock(15, 30), clock(17, 30)]
-# --preload: the workers fork from one loaded app, so all of them serve once the first answers.
-# Without it each worker imported the app itself (seconds of CPU each), and the measurement ran
-# while three of the four were still starting.
-GUNICORN = [
-    "--workers",
-    "4",
-    "--worker-class",
-    "gthread",
-    "--threads",
-    "4",
-    "--backlog",
-    "2048",
-    "--preload",
-    "--log-level",
-    "warning",
-]
-
-
-def database_url(name=DATABASE):
-    return ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-
-
-def ensure_database():
-    with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
-        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone():
-            connection.execute(f'CREATE DATABASE "{DATABASE}"')
-
-
-def migrate():
-    import flask_migrate
-
-    from backend import create_app
-
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": database_url().replace("postgresql://", "postgresql+psycopg://"),
-            **REQUIRED_SETTINGS,
-        }
-    )
-    with app.app_context():
-        flask_migrate.upgrade()
 
 
 def _copy(connection, table, columns, rows):
@@ -91,7 +54,7 @@ def seed(orders_wanted):
     """Bulk-insert technicians, customers, work orders and non-overlapping appointments (once)."""
     from argon2 import PasswordHasher
 
-    with psycopg.connect(database_url()) as connection:
+    with psycopg.connect(database_url(DATABASE)) as connection:
         have = connection.execute("SELECT count(*) FROM work_orders").fetchone()[0]
         if have >= orders_wanted:
             print(f"seed: {have:,} work orders already there")
@@ -236,81 +199,16 @@ def seed(orders_wanted):
         print(f"seed: done in {time.perf_counter() - started:.0f} s", flush=True)
 
 
-def token_for(username):
-    from backend import create_app
-    from backend.auth.models import User
-    from backend.auth.services import issue_token
-    from backend.extensions import db
-
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": database_url().replace("postgresql://", "postgresql+psycopg://"),
-            **REQUIRED_SETTINGS,
-        }
-    )
-    with app.app_context():
-        return issue_token(db.session.scalar(db.select(User).where(User.username == username)))
-
-
-def serve(app_spec, port, env):
-    process = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), *GUNICORN, "--bind", f"127.0.0.1:{port}", app_spec], cwd=ROOT, env=env
-    )
-    for _ in range(300):
-        try:
-            import urllib.request
-
-            urllib.request.urlopen(
-                f"http://127.0.0.1:{port}/health" if "backend" in app_spec else f"http://127.0.0.1:{port}/ping",
-                timeout=1,
-            )
-            return process
-        except OSError:
-            time.sleep(0.2)
-    process.terminate()
-    raise RuntimeError(f"{app_spec} did not start")
-
-
-def drive(url, token, duration):
-    """Run wrk against `url`; return (requests/s, p50 ms, p99 ms, non-2xx count)."""
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        if token:
-            script.write(f'wrk.headers["Authorization"] = "Bearer {token}"\n')
-    output = subprocess.run(
-        ["wrk", "-t", "2", "-c", "32", "-d", f"{duration}s", "--latency", "-s", script.name, url],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    os.unlink(script.name)
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
-    return rate, _millis(output, "50%"), _millis(output, "99%"), int(bad.group(1)) if bad else 0
-
-
-def _load():
-    return " ".join(f"{value:.2f}" for value in os.getloadavg())
-
-
-def _millis(output, percentile):
-    value, unit = re.search(rf"{percentile}\s+([\d.]+)(us|ms|s)", output).groups()
-    return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=200_000)
     parser.add_argument("--duration", type=int, default=10)
     args = parser.parse_args()
-    ensure_database()
-    migrate()
+    ensure_database(DATABASE)
+    migrate(DATABASE)
     seed(args.orders)
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        **{f"DOORSTEP_{name}": value for name, value in REQUIRED_SETTINGS.items()},
-    }
-    technician_token, dispatcher_token = token_for("tech1"), token_for("dispatcher")
+    env = app_env(DATABASE)
+    technician_token, dispatcher_token = token_for(DATABASE, "tech1"), token_for(DATABASE, "dispatcher")
     today = local_today().isoformat()
     targets = [
         ("minimal Flask JSON endpoint", "benchmarks.minimal_app:app", 5101, "/ping", None),
@@ -330,7 +228,7 @@ def main():
         ),
     ]
     print(f"gunicorn {' '.join(GUNICORN)}; wrk -t2 -c32 -d{args.duration}s on {os.cpu_count()} cores")
-    print(f"load average before: {_load()}")
+    print(f"load average before: {load_average()}")
     results, servers = [], {}
     try:
         for label, app_spec, port, path, token in targets:
@@ -345,7 +243,7 @@ def main():
         for process in servers.values():
             process.terminate()
             process.wait()
-    print(f"load average after: {_load()}")
+    print(f"load average after: {load_average()}")
     baseline = results[0][1]
     print(f"\n{'endpoint':<50}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}{'errors':>8}")
     for label, rate, p50, p99, bad in results:

@@ -17,6 +17,7 @@ from backend.auth.models import User
 from backend.errors import Conflict, InvalidInput, NotFound
 from backend.extensions import db
 from backend.timeutil import LOCAL_TZ, local_day_bounds, utcnow
+from backend.visits.models import Visit
 from backend.workorders.models import StatusChange, WorkOrder
 from backend.workorders.services import get_visible_order
 from backend.workorders.statemachine import transition
@@ -129,9 +130,21 @@ def _sheet(caller, order: WorkOrder, now: dt.datetime) -> dict:
         "completed_at": completed_at,
         "due_on": due_on(completed_at) if completed_at else None,
         "awaiting_return_visit": order.status == "completed",
-        "script": filled_script(customer=order.customer, order=order, caller=caller, at=now),
+        "script": filled_script(
+            customer=order.customer, order=order, caller=caller, at=now, visit=latest_resulted_visit(order)
+        ),
         "calls": calls,
     }
+
+
+def latest_resulted_visit(order: WorkOrder) -> Visit | None:
+    """Return the order's newest visit that recorded a result: the follow-up result the call reports."""
+    return db.session.scalars(
+        select(Visit)
+        .where(Visit.work_order_id == order.id, Visit.result.is_not(None))
+        .order_by(Visit.id.desc())
+        .limit(1)
+    ).first()
 
 
 def check_call_outcome(*, reached: bool, unreached_reason=None, satisfaction=None, resolved=None) -> None:

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from marshmallow import Schema, fields, validate
 
 from backend.apifields import db_id, text
-from backend.booking.services import REQUESTERS
+from backend.booking.services import MAX_AVAILABILITY_DAYS, REQUESTERS
 from backend.timeutil import LOCAL_TZ
 from backend.workorders.models import PRIORITIES
 
@@ -58,7 +58,14 @@ class TechnicianQuerySchema(Schema):
 
 
 class AvailabilityQuerySchema(TechnicianQuerySchema):
-    date = fields.Date(required=True, metadata={"description": "Local day (Asia/Shanghai)"})
+    date = fields.Date(required=True, metadata={"description": "Local day (Asia/Shanghai); the first day of a range"})
+    days = fields.Integer(
+        load_default=1,
+        validate=validate.Range(min=1, max=MAX_AVAILABILITY_DAYS),
+        metadata={
+            "description": f"Days from `date`: 1 for the board's day, 7 for its week (at most {MAX_AVAILABILITY_DAYS})"
+        },
+    )
 
 
 class WindowSchema(Schema):
@@ -86,7 +93,10 @@ class SuggestedWindowsSchema(Schema):
 
 class TechnicianDaySchema(Schema):
     technician = fields.Nested(TechnicianSchema)
-    free = fields.List(fields.Nested(WindowSchema), metadata={"description": "Bookable windows, buffers removed"})
+    free = fields.List(
+        fields.Nested(WindowSchema),
+        metadata={"description": "Bookable windows, buffers removed, day by day over the range"},
+    )
     booked = fields.List(fields.Nested(BookedWindowSchema))
 
 
@@ -96,7 +106,9 @@ class WorkingHoursSchema(Schema):
 
 
 class AvailabilitySchema(Schema):
-    date = fields.Date()
+    date = fields.Date(metadata={"description": "The first day"})
+    until = fields.Date(metadata={"description": "The last day (the same as `date` for one day)"})
+    days = fields.Integer()
     working_hours = fields.Nested(WorkingHoursSchema)
     travel_buffer_minutes = fields.Integer()
     technicians = fields.List(fields.Nested(TechnicianDaySchema))

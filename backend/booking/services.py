@@ -249,14 +249,35 @@ def technicians(*, branch=None, area=None, skill=None):
     ]
 
 
-def availability(day, *, branch=None, area=None, skill=None, now=None):
-    """Return each technician's free windows on a local day: working hours minus visits and travel buffers."""
+# A board view is a day or a week; longer ranges are refused so one request stays one screen's worth.
+MAX_AVAILABILITY_DAYS = 7
+
+
+def availability(day, *, days=1, branch=None, area=None, skill=None, now=None):
+    """Return each technician's free windows over ``days`` local days from ``day``.
+
+    Free windows are working hours minus visits and travel buffers, day by day (never before
+    ``now``); booked visits are those of the whole range. One query reads the range's visits, so a
+    week costs the board one request, like a day.
+    """
+    if not 1 <= days <= MAX_AVAILABILITY_DAYS:
+        raise InvalidInput(
+            f"A board shows 1 to {MAX_AVAILABILITY_DAYS} days.",
+            errors={"query": {"days": [f"Must be between 1 and {MAX_AVAILABILITY_DAYS}."]}},
+        )
     opens, closes = working_hours()
-    day_opens = datetime.combine(day, opens, tzinfo=LOCAL_TZ).astimezone(UTC)
-    day_closes = datetime.combine(day, closes, tzinfo=LOCAL_TZ).astimezone(UTC)
-    earliest = max(day_opens, now or utcnow())
+    dates = [day + timedelta(days=offset) for offset in range(days)]
+    hours = [
+        (
+            datetime.combine(date, opens, tzinfo=LOCAL_TZ).astimezone(UTC),
+            datetime.combine(date, closes, tzinfo=LOCAL_TZ).astimezone(UTC),
+        )
+        for date in dates
+    ]
+    now = now or utcnow()
     staff = technicians(branch=branch, area=area, skill=skill)
-    start, end = local_day_bounds(day)
+    start, _ = local_day_bounds(dates[0])
+    _, end = local_day_bounds(dates[-1])
     booked = db.session.execute(
         select(Appointment, WorkOrder.number, WorkOrder.status, WorkOrder.type)
         .join(WorkOrder, WorkOrder.id == Appointment.work_order_id)
@@ -268,15 +289,22 @@ def availability(day, *, branch=None, area=None, skill=None, now=None):
         )
         .order_by(Appointment.starts_at)
     ).all()
+    by_technician: dict[int, list] = {}
+    for row in booked:
+        by_technician.setdefault(row[0].technician_id, []).append(row)
     gap = travel_buffer()
     result = []
     for technician in staff:
-        visits = [row for row in booked if row[0].technician_id == technician.id]
+        visits = by_technician.get(technician.id, [])
         busy = [(a.starts_at - gap, a.ends_at + gap) for a, *_ in visits]
         result.append(
             {
                 "technician": technician,
-                "free": free_windows(earliest, day_closes, busy),
+                "free": [
+                    window
+                    for opens_at, closes_at in hours
+                    for window in free_windows(max(opens_at, now), closes_at, busy)
+                ],
                 "booked": [
                     {
                         "appointment_id": a.id,
@@ -292,7 +320,9 @@ def availability(day, *, branch=None, area=None, skill=None, now=None):
             }
         )
     return {
-        "date": day,
+        "date": dates[0],
+        "until": dates[-1],
+        "days": days,
         "working_hours": {"start": opens.strftime("%H:%M"), "end": closes.strftime("%H:%M")},
         "travel_buffer_minutes": int(gap.total_seconds() // 60),
         "technicians": result,

@@ -64,7 +64,11 @@ class Availability(MethodView):
     @blp.arguments(AvailabilityQuerySchema, location="query")
     @blp.response(200, AvailabilitySchema)
     def get(self, args):
-        """Return each technician's free windows on a day (working hours minus visits and travel buffers)."""
+        """Return each technician's free windows and visits on a day or a week (`days`, at most 7).
+
+        Free windows are working hours minus visits and travel buffers; the board draws a day or a
+        week from this one request.
+        """
         return services.availability(args.pop("date"), **args)
 
 

@@ -1,7 +1,7 @@
 """A message to a customer's phone, kept with its delivery status."""
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.extensions import db
 from backend.timeutil import UTCDateTime, utcnow
@@ -31,3 +31,6 @@ class Message(db.Model):
     gateway_id: Mapped[str | None] = mapped_column(String(64))
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     sent_at = mapped_column(UTCDateTime)
+
+    # The console lists messages with their order's number; joined so a page is one query.
+    work_order = relationship("WorkOrder", lazy="joined")

@@ -24,6 +24,7 @@ from backend.greetings import addressed_as, check_script, fill_script
 from backend.jobs import enqueue
 from backend.messages.models import MESSAGE_KINDS, Message
 from backend.timeutil import LOCAL_TZ, utcnow
+from backend.workorders.models import WorkOrder
 
 TEMPLATES_FILE = Path(__file__).parent / "templates.yaml"
 PLACEHOLDERS = frozenset({"customer", "number", "date", "start", "end", "technician", "minutes", "url", "hotline"})
@@ -171,11 +172,14 @@ def _gateway_id(answer: bytes) -> str | None:
     return (str(parsed.get("id") or "")[:64] or None) if isinstance(parsed, dict) else None
 
 
-def messages_query(*, work_order_id=None, status=None):
-    """Return the SELECT of messages, newest first."""
+def messages_query(*, work_order_id=None, work_order_number=None, status=None):
+    """Return the SELECT of messages, newest first, optionally of one order (by id or number) and status."""
     query = select(Message).order_by(Message.id.desc())
     if work_order_id:
         query = query.where(Message.work_order_id == work_order_id)
+    if work_order_number:
+        number = select(WorkOrder.id).where(WorkOrder.number == work_order_number.strip().upper())
+        query = query.where(Message.work_order_id.in_(number.scalar_subquery()))
     if status:
         query = query.where(Message.status == status)
     return query

@@ -10,6 +10,7 @@ from backend.aftercare.models import Complaint, ReturnVisitCall
 from backend.errors import Conflict, InvalidInput, NotFound
 from backend.extensions import db
 from backend.timeutil import LOCAL_TZ
+from backend.visits.models import Visit
 from backend.workorders.statemachine import transition
 from tests.aftercare.conftest import COMPLETED, statuses
 
@@ -162,6 +163,45 @@ def test_the_sheet_fills_the_standard_script_for_this_call(dispatcher, technicia
     assert all("{" not in text[lang] and "喂" not in text[lang] for text in steps.values() for lang in text)
     assert sheet["awaiting_return_visit"] is True
     assert sheet["due_on"] == date(2026, 11, 24)
+
+
+def test_the_sheet_says_when_the_customer_called_what_they_reported_the_result_and_the_agents_number(
+    db, dispatcher, technician, completed_order
+):
+    # 003: 您曾经在**日致电我们反映了**情况……我们已有跟进结果了……我的工号是**，再见！
+    order = completed_order()
+    order.created_at = datetime(2026, 11, 21, 19, 30, tzinfo=LOCAL_TZ)
+    db.session.add(
+        Visit(
+            work_order_id=order.id,
+            technician_id=technician.id,
+            flow_type="repair",
+            flow_version=1,
+            result="fixed",
+            operate_notes="更换机顶盒",
+            ended_at=COMPLETED,
+        )
+    )
+    db.session.commit()
+    sheet = services.return_visit_sheet(dispatcher, order.id, now=NEXT_MORNING)
+    steps = {step["id"]: step["text"] for step in sheet["script"]}
+    assert steps["report_follow_up"]["zh"].startswith(
+        "您曾经在11月21日致电我们反映了“无信号”的情况，关于这个问题，我们已有跟进结果了：故障已排除（更换机顶盒）。"
+    )
+    assert steps["report_follow_up"]["en"].startswith(
+        "On 21 November you called us about “无信号”. We have the follow-up result: the fault was fixed (更换机顶盒)."
+    )
+    assert "我的工号是KF0107，再见！" in steps["closing"]["zh"]
+    assert "my employee number is KF0107" in steps["closing"]["en"]
+
+
+def test_the_sheet_leaves_out_a_result_not_recorded_and_a_missing_number(db, make_user, completed_order):
+    caller = make_user("dispatcher", name="无工号")
+    sheet = services.return_visit_sheet(caller, completed_order().id, now=NEXT_MORNING)
+    steps = {step["id"]: step["text"] for step in sheet["script"]}
+    assert "我们已有跟进结果了。" in steps["report_follow_up"]["zh"]  # no visit result: the sentence without it
+    assert steps["closing"]["zh"].endswith("欢迎随时致电服务部，再见！")
+    assert all("{" not in text[lang] and "[" not in text[lang] for text in steps.values() for lang in text)
 
 
 def test_the_sheet_says_happy_new_year_in_the_season(dispatcher, completed_order):

@@ -53,3 +53,23 @@ def test_a_script_with_an_unknown_placeholder_is_refused(tmp_path):
     body = "version: 1\nsteps:\n" + "".join(STEP.format(id=i, zh="{nickname}") for i in STANDARD)
     with pytest.raises(ValueError, match="nickname"):
         load_script(_write(tmp_path, body))
+
+
+RESULTS = "results: {fixed: {zh: a, en: a}, not_fixed: {zh: b, en: b}, needs_revisit: {zh: c, en: c}}\n"
+
+
+def test_a_script_with_the_records_placeholders_loads(tmp_path):
+    body = "version: 1\nsteps:\n" + "".join(STEP.format(id=i, zh="{called_on}[{reported}][{result}]") for i in STANDARD)
+    assert load_script(_write(tmp_path, body + RESULTS))["results"]["fixed"] == {"zh": "a", "en": "a"}
+
+
+def test_what_the_customer_reported_may_be_unknown_so_it_must_be_in_brackets(tmp_path):
+    body = "version: 1\nsteps:\n" + "".join(STEP.format(id=i, zh="{reported}") for i in STANDARD)
+    with pytest.raises(ValueError, match="reported"):
+        load_script(_write(tmp_path, body + RESULTS))
+
+
+def test_a_script_without_wording_for_every_visit_result_is_refused(tmp_path):
+    body = "version: 1\nsteps:\n" + "".join(STEP.format(id=i, zh="x") for i in STANDARD)
+    with pytest.raises(ValueError, match="needs_revisit"):
+        load_script(_write(tmp_path, body + "results: {fixed: {zh: a, en: a}, not_fixed: {zh: b, en: b}}\n"))

@@ -105,6 +105,10 @@ def test_technicians_and_availability(client, make_user, auth_headers):
     as_technician = client.get(f"/api/v1/technicians/availability?date={day}", headers=auth_headers(technician))
     assert as_technician.status_code == 403
     assert client.get("/api/v1/technicians/availability", headers=headers).status_code == 422
+    week = client.get(f"/api/v1/technicians/availability?date={day}&days=7&area=鼓楼区", headers=headers).get_json()
+    assert (week["date"], week["days"], len(week["technicians"][0]["free"])) == (str(day), 7, 7)
+    too_long = client.get(f"/api/v1/technicians/availability?date={day}&days=8", headers=headers)
+    assert too_long.status_code == 422 and "days" in too_long.get_json()["errors"]["query"]
 
 
 def test_agenda_has_the_contract_shape_and_only_own_visits(client, make_user, auth_headers):

@@ -110,6 +110,40 @@ def test_availability_is_working_hours_minus_visits_and_buffers(app, dispatcher,
     assert result["travel_buffer_minutes"] == 30
 
 
+def test_a_week_is_each_days_free_windows_and_the_weeks_visits(dispatcher, technician):
+    _book(dispatcher, technician, make_order(dispatcher), 10)  # tomorrow
+    starts, ends = window(14, days_ahead=3)
+    services.book(dispatcher, make_order(dispatcher).id, technician_id=technician.id, starts_at=starts, ends_at=ends)
+    after_the_week = window(9, days_ahead=8)
+    services.book(
+        dispatcher,
+        make_order(dispatcher).id,
+        technician_id=technician.id,
+        starts_at=after_the_week[0],
+        ends_at=after_the_week[1],
+    )
+    first = local_at(8).date()
+    result = services.availability(first, days=7)
+    assert (result["date"], result["until"], result["days"]) == (first, first + timedelta(days=6), 7)
+    mine = next(t for t in result["technicians"] if t["technician"].id == technician.id)
+    assert [b["starts_at"] for b in mine["booked"]] == [local_at(10), local_at(14, days_ahead=3)]
+    free = [(w["starts_at"], w["ends_at"]) for w in mine["free"]]
+    # Seven working days, split around the two visits and their buffers; nothing from day 8.
+    assert len(free) == 7 + 1 + 1
+    assert free[:3] == [
+        (local_at(8), local_at(9, 30)),
+        (local_at(11, 30), local_at(20)),
+        (local_at(8, days_ahead=2), local_at(20, days_ahead=2)),
+    ]
+    assert free[-1] == (local_at(8, days_ahead=7), local_at(20, days_ahead=7))
+
+
+@pytest.mark.parametrize("days", [0, 8, 31])
+def test_a_board_range_is_one_to_seven_days(days):
+    with pytest.raises(InvalidInput):
+        services.availability(local_at(8).date(), days=days)
+
+
 def test_availability_today_starts_now(technician):
     result = services.availability(local_at(8, days_ahead=0).date(), now=local_at(15, days_ahead=0))
     mine = next(t for t in result["technicians"] if t["technician"].id == technician.id)

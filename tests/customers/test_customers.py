@@ -26,6 +26,22 @@ def test_search_finds_by_name_phone_and_account():
     assert found("%") == []  # wildcards are searched literally
 
 
+def test_two_characters_find_a_given_name_or_part_of_an_address_but_not_two_digits_of_a_phone():
+    # Two characters are served by the bigram indexes on PostgreSQL, LIKE on SQLite: the same answers.
+    lin = make_customer(name="林志强", phones=["13800001111"], address="福州市台江区八一七中路88号")
+    huang = make_customer(name="黄美玲", phones=["13900002222"], address="福州市鼓楼区五四路1号")
+
+    def found(q):
+        return [c.id for c in db.session.scalars(services.search_query(q=q))]
+
+    assert found("志强") == [lin.id]
+    assert found("五四") == [huang.id]
+    assert found("11") == []  # two digits of a phone would match nearly everyone
+    assert found("111") == [lin.id]
+    assert found("%强") == []
+    assert found("1111") == [lin.id] and found("0000 1111") == []  # spaces are searched as typed
+
+
 def test_dispatcher_creates_lists_and_corrects_a_customer(client, make_user, auth_headers):
     headers = auth_headers(make_user("dispatcher"))
     created = client.post("/api/v1/customers", json=NEW_CUSTOMER, headers=headers)

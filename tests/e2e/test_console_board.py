@@ -116,3 +116,50 @@ def test_dragging_a_booked_visit_reschedules_it_recording_who_asked_and_why(live
     status, detail = live_server.api("GET", f"/api/v1/work-orders/{order['id']}", live_server.token("dispatch"))
     latest = max(detail["appointments"], key=lambda a: a["id"])
     assert (latest["requested_by"], latest["reason"], latest["status"]) == ("customer", "客户上午不在家", "active")
+
+
+def test_the_week_view_shows_seven_days_per_technician_from_one_request_and_books_a_later_day(live_server, desk):
+    order = _new_order(live_server, "宽带断线，需上门")
+    today = dt.datetime.now(LOCAL_TZ).date()
+    later = today + dt.timedelta(days=3)
+    page = desk.new_page()
+    _sign_in(page, live_server, "dispatch")
+    page.get_by_role("link", name="派工").click()
+    expect(page.get_by_role("heading", name=re.compile(f"派工 · {today}"))).to_be_visible()
+    views = []
+    page.on("request", lambda r: views.append(r.url) if "/technicians/availability" in r.url else None)
+    page.locator("body").press("w")  # from the keyboard, no pointer
+    expect(page.get_by_role("heading", name=re.compile(f"{today} 起一周"))).to_be_visible()
+    assert len(views) == 1 and "days=7" in views[0], views  # the whole week is one request
+    expect(page.get_by_role("button", name="周")).to_have_attribute("aria-pressed", "true")
+    row = page.get_by_role("group", name="李明", exact=True)
+    expect(row.get_by_role("group", name=re.compile(r"^李明 \d{4}-\d\d-\d\d$"))).to_have_count(7)
+    # Today's seeded visits, each in its day's cell and named with its status (coloured by it).
+    seeded = live_server.order("repair", 0)
+    today_cell = row.get_by_role("group", name=f"李明 {today}")
+    visit = today_cell.get_by_role("button", name=re.compile(f"改约 {seeded['number']} {today} .* 已预约"))
+    expect(visit).to_be_visible()
+    assert "st-scheduled" in visit.locator("..").get_attribute("class")
+    screenshot(page, "console-board-week")
+
+    lane = page.get_by_role("region", name=re.compile("待预约工单"))
+    lane.get_by_role("listitem").filter(has_text=order["number"]).get_by_role("button", name="选择并预约").click()
+    row.get_by_role("group", name=f"李明 {later}").get_by_role(
+        "button", name=re.compile(f"空闲时段 李明 {later} 08:00")
+    ).click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text(str(later))  # the window's own day, not the board's first day
+    expect(dialog.get_by_label("结束")).to_have_value("09:00")
+    dialog.get_by_role("button", name="确认预约").click()
+    expect(page.get_by_role("status")).to_contain_text(f"{order['number']} 已预约在 08:00")
+    booked = row.get_by_role("group", name=f"李明 {later}").get_by_role(
+        "button", name=re.compile(f"改约 {order['number']} {later} 08:00")
+    )
+    expect(booked).to_be_visible()
+    starts = live_server.scalar(
+        "SELECT starts_at FROM appointments WHERE work_order_id = :id AND status = 'active'", id=order["id"]
+    )
+    assert str(later) in str(starts)  # 08:00 in Fuzhou is 00:00 UTC, the same day
+
+    page.locator("body").press("d")
+    expect(page.get_by_role("heading", name=re.compile(f"派工 · {today}$"))).to_be_visible()

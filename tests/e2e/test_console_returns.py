@@ -23,9 +23,31 @@ def _completed_days_ago(server, order_id, days):
         )
 
 
+def _visit_fixed(server, order_id, notes):
+    """Record the visit's result as the technician's sync would: fixed, with the work done."""
+    with server.engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO visits (work_order_id, technician_id, flow_type, flow_version, checklist, call_attempts,"
+                " knocks, needs, work_kinds, equipment_swaps, materials, fees, fees_total_cents, help_checks,"
+                " attachments, completed_steps, flags, compliance, result, operate_notes, ended_at)"
+                " SELECT id, technician_id, type, 1, '{}', '[]', '[]', '[]', '[]', '[]', '[]', '[]', 0, '[]', '[]',"
+                " '[]', '[]', '{}', 'fixed', :notes, :at FROM work_orders WHERE id = :id"
+            ),
+            {"id": order_id, "notes": notes, "at": dt.datetime.now(dt.UTC)},
+        )
+
+
 def test_a_return_visit_unreached_then_reached_and_satisfied_closes_the_order(live_server, desk):
     order = live_server.order("repair", 0)
     _completed_days_ago(live_server, order["id"], 3)
+    _visit_fixed(live_server, order["id"], "更换机顶盒")
+    called = dt.datetime.now(dt.UTC) - dt.timedelta(days=4)  # the customer called four days ago
+    with live_server.engine.begin() as connection:
+        connection.execute(
+            sa.text("UPDATE work_orders SET created_at = :at WHERE id = :id"), {"id": order["id"], "at": called}
+        )
+    called_on = called.astimezone(dt.timezone(dt.timedelta(hours=8)))  # the day in Fuzhou
     page = desk.new_page()
     _sign_in(page, live_server, "dispatch")
     page.get_by_role("link", name="回访").click()
@@ -33,6 +55,10 @@ def test_a_return_visit_unreached_then_reached_and_satisfied_closes_the_order(li
     sheet = page.get_by_role("form", name=re.compile("回访单"))
     expect(sheet).to_contain_text("我们的维护员李明已上门为您处理完毕")
     expect(sheet).to_contain_text("工号KF0107")
+    # 003's return call, filled from the record: the day they called, what they reported, the result.
+    expect(sheet).to_contain_text(f"您曾经在{called_on.month}月{called_on.day}日致电我们反映了“电视无信号”的情况")
+    expect(sheet).to_contain_text("我们已有跟进结果了：故障已排除（更换机顶盒）")
+    expect(sheet).to_contain_text("我的工号是KF0107，再见！")
     screenshot(page, "console-returns")
 
     sheet.get_by_label("未接通").check()

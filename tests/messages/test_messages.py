@@ -152,6 +152,25 @@ def test_the_office_lists_messages_and_a_technician_may_not(client, make_user, a
     assert client.get("/api/v1/messages", headers=auth_headers(technician)).status_code == 403
 
 
+def test_the_list_shows_the_masked_phone_and_the_order_and_filters_by_order_number_and_status(
+    client, auth_headers, dispatcher, technician
+):
+    order = make_order(dispatcher, make_customer(phones=["13612345678"]))
+    other = make_order(dispatcher, make_customer(phones=["13700000000"]))
+    _book(dispatcher, technician, order, 9)
+    _book(dispatcher, technician, other, 11)
+    headers = auth_headers(dispatcher)
+    listed = client.get(f"/api/v1/messages?work_order_number={order.number.lower()}", headers=headers).json
+    assert [(m["work_order_id"], m["work_order_number"], m["to_phone_masked"]) for m in listed] == [
+        (order.id, order.number, "136****5678")
+    ]
+    status = listed[0]["status"]
+    by_status = client.get(f"/api/v1/messages?status={status}", headers=headers).json
+    assert {order.id, other.id} <= {m["work_order_id"] for m in by_status}
+    assert client.get("/api/v1/messages?status=lost", headers=headers).status_code == 422
+    assert client.get("/api/v1/messages?work_order_number=WO-NONE", headers=headers).json == []
+
+
 def test_a_synced_late_notice_tells_the_customer_how_late(client, auth_headers, dispatcher, technician):
     import uuid
     from datetime import timedelta

@@ -1,4 +1,5 @@
-// 派工: a day as a timeline, one row per technician, and a lane of orders waiting for a time.
+// 派工: a day as a timeline (or a week: seven days per row), one row per technician, and a lane of
+// orders waiting for a time. Each view is one request (availability with days=1 or 7); D and W switch.
 // Book by picking a free window or dragging an order onto one; drag a booked visit to move it
 // (who asked and why is asked for). Every action is a button too, so the board works from the keyboard.
 import { html } from 'htm/preact';
@@ -17,6 +18,23 @@ function localDay(offset = 0) {
 function hhmm(iso) {
   return new Date(iso).toLocaleTimeString(getLang() === 'zh' ? 'zh-CN' : 'en-GB', { hour: '2-digit', minute: '2-digit', timeZone: 'Asia/Shanghai' });
 }
+
+// The local (Asia/Shanghai) day of an instant, as YYYY-MM-DD.
+function localDateOf(iso) {
+  return new Date(iso).toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' });
+}
+
+// The days from `first` (YYYY-MM-DD), as the week view's columns.
+function daysFrom(first, count) {
+  const noon = new Date(`${first}T12:00:00+08:00`).getTime();
+  return Array.from({ length: count }, (_, i) => localDateOf(new Date(noon + i * 86400000).toISOString()));
+}
+
+function weekdayOf(date) {
+  return new Date(`${date}T12:00:00+08:00`).toLocaleDateString(getLang() === 'zh' ? 'zh-CN' : 'en-GB', { weekday: 'short', timeZone: 'Asia/Shanghai' });
+}
+
+const VIEW_DAYS = { day: 1, week: 7 };
 
 // A local wall-clock time on the board's day, as the API takes it (Asia/Shanghai, +08:00).
 function onDay(date, time) {
@@ -91,10 +109,37 @@ function addMinutes(time, minutes) {
   return `${String(Math.floor(total / 60)).padStart(2, '0')}:${String(total % 60).padStart(2, '0')}`;
 }
 
-/** The booking board of one day. */
+// The week: one row per technician, seven day cells, each a small timeline of the working hours
+// with its visits (coloured by the order's status) and free windows (buttons: pick or drop to book).
+function Week({ day, readOnly, chosen, planAt, dropOn, drag, open, close, minutesOf, reschedule }) {
+  const dates = daysFrom(day.date, day.days);
+  const place = (from, to) => {
+    const left = ((minutesOf(from) - open) / (close - open)) * 100;
+    const width = ((minutesOf(to) - minutesOf(from)) / (close - open)) * 100;
+    return `left:${left}%;width:${Math.max(width, 1)}%`;
+  };
+  return html`<section class="panel timeline week" aria-labelledby="timeline-h">
+    <h2 id="timeline-h">${t('board')} · ${t('weekOf', { from: day.date, to: day.until })}</h2>
+    <div class="weekhead" aria-hidden="true">${dates.map((d) => html`<span>${d.slice(5)} ${weekdayOf(d)}</span>`)}</div>
+    ${day.technicians.map((row) => html`<div class="techrow" role="group" aria-label=${row.technician.name}>
+      <div class="who"><b>${row.technician.name}</b><span class="muted">${row.technician.skills.join('/')} · ${row.technician.areas.join('/')}</span></div>
+      <div class="weekdays">${dates.map((d) => html`<div class="track" role="group" aria-label=${`${row.technician.name} ${d}`}>
+        ${row.free.filter((w) => localDateOf(w.starts_at) === d).map((w) => html`<button class="free" style=${place(w.starts_at, w.ends_at)} disabled=${readOnly}
+          aria-label=${`${t('freeWindow')} ${row.technician.name} ${d} ${hhmm(w.starts_at)}–${hhmm(w.ends_at)}`}
+          onClick=${() => planAt(chosen, row.technician.id, w)} onDragOver=${(e) => e.preventDefault()} onDrop=${dropOn(row.technician.id, w)}></button>`)}
+        ${row.booked.filter((b) => localDateOf(b.starts_at) === d).map((b) => html`<div class=${`booked st-${b.status}`} style=${place(b.starts_at, b.ends_at)}
+          draggable=${!readOnly} onDragStart=${drag(b.work_order_id, true)} title=${`${b.number} ${hhmm(b.starts_at)} ${t(`status_${b.status}`)}`}>
+          <button class="link" disabled=${readOnly} aria-label=${`${t('reschedule')} ${b.number} ${d} ${hhmm(b.starts_at)} ${t(`status_${b.status}`)}`}
+            onClick=${() => reschedule(b)}>${b.number.slice(-4)}</button></div>`)}
+      </div>`)}</div></div>`)}
+  </section>`;
+}
+
+/** The booking board of a day or a week. */
 export function Board({ user, api }) {
   const [date, setDate] = useState(localDay());
   const [branch, setBranch] = useState('');
+  const [view, setView] = useState('day');
   const [day, setDay] = useState(null);
   const [waiting, setWaiting] = useState([]);
   const [chosen, setChosen] = useState(null); // {order, reschedule} picked from the lane or a booked block
@@ -102,7 +147,7 @@ export function Board({ user, api }) {
   const [notice, setNotice] = useState(null);
   const readOnly = user.role === 'manager';
   const load = async () => {
-    const query = `date=${date}${branch ? `&branch=${encodeURIComponent(branch)}` : ''}`;
+    const query = `date=${date}&days=${VIEW_DAYS[view]}${branch ? `&branch=${encodeURIComponent(branch)}` : ''}`;
     const [avail, ...lanes] = await Promise.all([
       api(`/api/v1/technicians/availability?${query}`),
       ...WAITING_STATUSES.map((s) => api(`/api/v1/work-orders?status=${s}&page_size=100`)),
@@ -112,7 +157,17 @@ export function Board({ user, api }) {
     orders.sort((a, b) => (PRIORITY_ORDER[a.priority] ?? 9) - (PRIORITY_ORDER[b.priority] ?? 9) || a.id - b.id);
     setWaiting(orders);
   };
-  useEffect(() => { load(); }, [date, branch]);
+  useEffect(() => { load(); }, [date, branch, view]);
+  // D and W switch the view from anywhere on the board except while typing in a field.
+  useEffect(() => {
+    const onKey = (e) => {
+      if (e.ctrlKey || e.metaKey || e.altKey || e.target.closest?.('input, select, textarea, [role="dialog"]')) return;
+      const next = { d: 'day', w: 'week' }[e.key.toLowerCase()];
+      if (next) setView(next);
+    };
+    addEventListener('keydown', onKey);
+    return () => removeEventListener('keydown', onKey);
+  }, []);
   if (!day) return html`<p class="panel muted">${t('searching')}</p>`;
   const [open, close] = [day.working_hours.start, day.working_hours.end].map((s) => Number(s.slice(0, 2)) * 60 + Number(s.slice(3)));
   const minutesOf = (iso) => {
@@ -127,7 +182,8 @@ export function Board({ user, api }) {
   const orderById = async (id) => (await api(`/api/v1/work-orders/${id}`)).body;
   const planAt = (choice, technicianId, window) => {
     if (readOnly || !choice) return;
-    setPlan({ order: choice.order, reschedule: choice.reschedule, technicianId, date, start: roundUp(hhmm(window.starts_at)), end: null });
+    // The window's own day: in the week view it is not the board's first day.
+    setPlan({ order: choice.order, reschedule: choice.reschedule, technicianId, date: localDateOf(window.starts_at), start: roundUp(hhmm(window.starts_at)), end: null });
   };
   const dropOn = (technicianId, window) => async (e) => {
     e.preventDefault();
@@ -148,6 +204,10 @@ export function Board({ user, api }) {
       <label class="field narrow">${t('branch')}<input name="branch" value=${branch} onChange=${(e) => setBranch(e.target.value.trim())} /></label>
       <button onClick=${() => setDate(localDay())}>${t('today')}</button>
       <button onClick=${() => setDate(localDay(1))}>${t('tomorrowDay')}</button>
+      <div role="group" aria-label=${t('boardView')} class="row">
+        ${Object.keys(VIEW_DAYS).map((name) => html`<button aria-pressed=${view === name} class=${view === name ? 'current' : ''}
+          aria-keyshortcuts=${name === 'day' ? 'D' : 'W'} onClick=${() => setView(name)}>${t(`view_${name}`)}</button>`)}
+      </div>
       <span class="muted">${t('travelBuffer', { n: day.travel_buffer_minutes })}</span>
     </div>
     ${readOnly && html`<p class="warn" role="note">${t('readOnly')}</p>`}
@@ -162,7 +222,9 @@ export function Board({ user, api }) {
           <div>${o.customer?.name} · ${o.description}</div><div class="muted">${o.address} · ${o.area || ''}</div>
           <button disabled=${readOnly} onClick=${() => setChosen({ order: o, reschedule: o.status !== 'new' })}>${t('chooseToBook')}</button></li>`)}</ul>
       </section>
-      <section class="panel timeline" aria-labelledby="timeline-h">
+      ${view === 'week' ? html`<${Week} day=${day} readOnly=${readOnly} chosen=${chosen} planAt=${planAt} dropOn=${dropOn} drag=${drag}
+        open=${open} close=${close} minutesOf=${minutesOf} reschedule=${async (b) => setChosen({ order: await orderById(b.work_order_id), reschedule: true })} />`
+      : html`<section class="panel timeline" aria-labelledby="timeline-h">
         <h2 id="timeline-h">${t('board')} · ${day.date}</h2>
         <div class="hours" aria-hidden="true">${hours.map((m) => html`<span style=${`left:${((m - open) / (close - open)) * 100}%`}>${String(m / 60).padStart(2, '0')}:00</span>`)}</div>
         ${day.technicians.map((row) => html`<div class="techrow" role="group" aria-label=${row.technician.name}>
@@ -177,7 +239,7 @@ export function Board({ user, api }) {
               <button class="link" disabled=${readOnly} aria-label=${`${t('reschedule')} ${b.number} ${hhmm(b.starts_at)}`}
                 onClick=${async () => setChosen({ order: await orderById(b.work_order_id), reschedule: true })}>${b.number.slice(-4)} ${hhmm(b.starts_at)}</button></div>`)}
           </div></div>`)}
-      </section>
+      </section>`}
     </div>
     ${plan && html`<${BookDialog} plan=${plan} day=${day} api=${api} reload=${load} onClose=${() => setPlan(null)}
       onBooked=${(a) => { setPlan(null); setChosen(null); setNotice(t('booked', { number: plan.order.number, at: hhmm(a.starts_at) })); load(); }} />`}

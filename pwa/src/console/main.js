@@ -10,6 +10,7 @@ import { Live } from './live.js';
 import { Board } from './board.js';
 import { Returns } from './returns.js';
 import { Cases } from './cases.js';
+import { Messages } from './messages.js';
 import './console.css';
 
 addStrings(CONSOLE_STRINGS);
@@ -50,7 +51,7 @@ function Reports(props) {
   return screen ? html`<${screen} ...${props} />` : html`<p class="panel muted">${t('searching')}</p>`;
 }
 
-const SCREENS = { intake: Intake, board: Board, live: Live, returns: Returns, cases: Cases, reports: Reports };
+const SCREENS = { intake: Intake, board: Board, live: Live, returns: Returns, cases: Cases, messages: Messages, reports: Reports };
 // Where each office role starts: the call centre at the phone, the manager at the figures.
 const FIRST_SCREEN = { manager: 'reports' };
 
