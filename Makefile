@@ -16,7 +16,7 @@ DEMO_ENV = DOORSTEP_SECRET_KEY="$${DOORSTEP_SECRET_KEY:-$$(cat $(SECRET_FILE))}"
 	DOORSTEP_PUBLIC_BASE_URL="$${DOORSTEP_PUBLIC_BASE_URL:-http://$(PUBLIC_HOST):$(PORT)}"
 
 .DEFAULT_GOAL := help
-.PHONY: screenshots help run test test-python test-contract lint system-packages venv venv-dev db demo pwa test-pwa bench-pwa fonts bench-forms bench-seal bench-sync bench-sync-http bench-api
+.PHONY: screenshots help run test test-python test-contract lint system-packages venv venv-dev db demo pwa test-pwa bench-pwa fonts bench-forms bench-seal bench-sync bench-sync-http bench-api bench-kpis
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -125,3 +125,6 @@ bench-sync-http: system-packages venv ## Benchmark POST /api/v1/sync over HTTP: 
 
 bench-api: system-packages venv ## Benchmark agenda and work-order list on PostgreSQL (200,000 orders) vs a minimal Flask endpoint, with wrk
 	@$(PY) benchmarks/bench_api.py
+
+bench-kpis: venv ## Benchmark the manager's overview for one month on PostgreSQL with 100k and 1M visits stored (ratio <= 1.5)
+	@$(PY) benchmarks/bench_kpis.py
