@@ -16,7 +16,7 @@ DEMO_ENV = DOORSTEP_SECRET_KEY="$${DOORSTEP_SECRET_KEY:-$$(cat $(SECRET_FILE))}"
 	DOORSTEP_PUBLIC_BASE_URL="$${DOORSTEP_PUBLIC_BASE_URL:-http://$(PUBLIC_HOST):$(PORT)}"
 
 .DEFAULT_GOAL := help
-.PHONY: screenshots help run test test-python test-contract lint system-packages venv venv-dev db demo pwa test-pwa bench-pwa fonts bench-forms bench-seal bench-sync bench-sync-http bench-api bench-console
+.PHONY: screenshots help run test test-python test-contract lint system-packages venv venv-dev db demo pwa test-pwa bench-pwa fonts bench-forms bench-seal bench-sync bench-sync-http bench-api bench-console bench-kpis standard-doc
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -131,3 +131,6 @@ bench-api: system-packages venv ## Benchmark agenda and work-order list on Postg
 
 bench-console: system-packages venv ## Benchmark customer search and a branch's board day on PostgreSQL at 10k and 1M orders (~7 min)
 	@$(PY) benchmarks/bench_console.py
+
+bench-kpis: venv ## Benchmark the manager's overview for one month on PostgreSQL with 100k and 1M visits stored (ratio <= 1.5)
+	@$(PY) benchmarks/bench_kpis.py

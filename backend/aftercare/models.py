@@ -34,6 +34,8 @@ class ReturnVisitCall(db.Model):
             " AND unreached_reason IS NOT NULL)",
             name="outcome_consistent",
         ),
+        # The manager's figures read a range of calls by when they were made.
+        Index("ix_return_visit_calls_called_at", "called_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -67,6 +69,8 @@ class Complaint(db.Model):
         CheckConstraint(f"severity IN {CASE_SEVERITIES!r}", name="severity"),
         # The queue of cases still waiting for an answer, soonest due first.
         Index("ix_complaints_status_due_at", "status", "due_at"),
+        # The manager's figures read a range of cases by when they were opened.
+        Index("ix_complaints_opened_at", "opened_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

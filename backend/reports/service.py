@@ -198,9 +198,33 @@ def _rollup_sums(f: Filters, by):
         yield Record(key if by == "day" else None, key if by == "technician_id" else None, counter)
 
 
+_Case = namedtuple("_Case", "id work_order_id kind opened_at due_at answered_at technician_id")
+_Call = namedtuple("_Call", "id work_order_id called_at reached resolved satisfaction technician_id")
+
+
+def _orders_kept(order_ids, f: Filters) -> dict:
+    """Return {order id: technician id} of these orders that pass the filters, looked up by id.
+
+    By id in chunks rather than joined: the planner would rather scan every work order to join a
+    month's few thousand calls, which grows with the history instead of with the month.
+    """
+    kept, ids = {}, sorted(order_ids)
+    for i in range(0, len(ids), 1000):
+        query = _order_filters(
+            select(WorkOrder.id, WorkOrder.technician_id).where(WorkOrder.id.in_(ids[i : i + 1000])),
+            f,
+            WorkOrder.technician_id,
+        )
+        kept.update(db.session.execute(query).all())
+    return kept
+
+
 def _cases(f, start, end, has_dimension):
-    """Return the range's cases as plain rows (what the counters read, and the order's technician)."""
-    query = (
+    """Return the range's cases as plain rows (what the counters read, and the order's technician).
+
+    A case about no order belongs to no branch, area, technician or type: kept only without filters.
+    """
+    rows = db.session.execute(
         select(
             Complaint.id,
             Complaint.work_order_id,
@@ -208,19 +232,21 @@ def _cases(f, start, end, has_dimension):
             Complaint.opened_at,
             Complaint.due_at,
             Complaint.answered_at,
-            WorkOrder.technician_id,
         )
-        .outerjoin(WorkOrder, WorkOrder.id == Complaint.work_order_id)
         .where(Complaint.opened_at >= start, Complaint.opened_at < end)
-    )
-    if has_dimension:  # a case about no order belongs to no branch, area, technician or type
-        query = _order_filters(query.where(Complaint.work_order_id.is_not(None)), f, WorkOrder.technician_id)
-    return db.session.execute(query.order_by(Complaint.opened_at, Complaint.id)).all()
+        .order_by(Complaint.opened_at, Complaint.id)
+    ).all()
+    orders = _orders_kept({r.work_order_id for r in rows if r.work_order_id is not None}, f)
+    return [
+        _Case(*row, orders.get(row.work_order_id))
+        for row in rows
+        if row.work_order_id in orders or (row.work_order_id is None and not has_dimension)
+    ]
 
 
 def _return_visit_calls(f, start, end):
     """Return the range's return-visit calls as plain rows, with the order's technician."""
-    query = (
+    rows = db.session.execute(
         select(
             ReturnVisitCall.id,
             ReturnVisitCall.work_order_id,
@@ -228,12 +254,12 @@ def _return_visit_calls(f, start, end):
             ReturnVisitCall.reached,
             ReturnVisitCall.resolved,
             ReturnVisitCall.satisfaction,
-            WorkOrder.technician_id,
         )
-        .join(WorkOrder, WorkOrder.id == ReturnVisitCall.work_order_id)
         .where(ReturnVisitCall.called_at >= start, ReturnVisitCall.called_at < end)
-    )
-    return db.session.execute(_order_filters(query, f, WorkOrder.technician_id).order_by(ReturnVisitCall.id)).all()
+        .order_by(ReturnVisitCall.id)
+    ).all()
+    orders = _orders_kept({r.work_order_id for r in rows}, f)
+    return [_Call(*row, orders[row.work_order_id]) for row in rows if row.work_order_id in orders]
 
 
 def totals(f: Filters, now) -> Counter:

@@ -1,4 +1,5 @@
-"""kpi_rollups: the manager's figures summed per day × technician × work-order type × branch × area
+"""kpi_rollups: the manager's figures summed per day × technician × work-order type × branch × area;
+indexes to read cases and return-visit calls by time
 
 Revision ID: 0010_kpi_rollups
 Revises: 0009_visit_revisit_window
@@ -29,8 +30,13 @@ def upgrade():
         sa.UniqueConstraint("day", "technician_id", "work_order_type", "branch", "area", name="uq_kpi_rollups_cell"),
     )
     op.create_index("ix_kpi_rollups_day_branch", "kpi_rollups", ["day", "branch"])
+    # The figures read cases and return-visit calls by range of time.
+    op.create_index("ix_return_visit_calls_called_at", "return_visit_calls", ["called_at"])
+    op.create_index("ix_complaints_opened_at", "complaints", ["opened_at"])
 
 
 def downgrade():
+    op.drop_index("ix_complaints_opened_at", table_name="complaints")
+    op.drop_index("ix_return_visit_calls_called_at", table_name="return_visit_calls")
     op.drop_index("ix_kpi_rollups_day_branch", table_name="kpi_rollups")
     op.drop_table("kpi_rollups")
