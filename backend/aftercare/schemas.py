@@ -65,6 +65,12 @@ class ReturnVisitCallSchema(Schema):
     )
 
 
+class FollowUpSchema(Schema):
+    id = fields.Integer()
+    description = fields.String()
+    due_at = fields.DateTime()
+
+
 class ReturnVisitQueueEntrySchema(Schema):
     work_order = fields.Nested(AftercareOrderSchema)
     customer = fields.Nested(AftercareCustomerSchema)
@@ -73,6 +79,11 @@ class ReturnVisitQueueEntrySchema(Schema):
     due_on = fields.Date(metadata={"description": "Local day the return visit fell due"})
     attempts = fields.Integer(metadata={"description": "Calls since completion that did not reach the customer"})
     last_attempt = fields.Nested(ReturnVisitCallSchema, allow_none=True)
+    follow_up = fields.Nested(
+        FollowUpSchema,
+        allow_none=True,
+        metadata={"description": "The open follow-up the technician agreed at the visit (修复后主动联系客户进行确认)"},
+    )
 
 
 class ReturnVisitQuerySchema(Schema):

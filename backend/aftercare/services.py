@@ -78,7 +78,8 @@ def completed_at_of(order: WorkOrder) -> dt.datetime | None:
 
 
 def queue_entries(orders: list[WorkOrder]) -> list[dict]:
-    """Return queue rows for ``orders``: completion, due day, unreached attempts since, last attempt."""
+    """Return queue rows for ``orders``: completion, due day, unreached attempts since, last attempt,
+    and the open follow-up the technician agreed at the visit (修复后主动联系客户进行确认), if any."""
     if not orders:
         return []
     ids = [order.id for order in orders]
@@ -90,6 +91,11 @@ def queue_entries(orders: list[WorkOrder]) -> list[dict]:
     )
     calls = db.session.scalars(
         select(ReturnVisitCall).where(ReturnVisitCall.work_order_id.in_(ids)).order_by(ReturnVisitCall.called_at)
+    ).all()
+    follow_ups = db.session.scalars(
+        select(Complaint)
+        .where(Complaint.work_order_id.in_(ids), Complaint.kind == "follow_up", Complaint.status == "open")
+        .order_by(Complaint.opened_at)
     ).all()
     entries = []
     for order in orders:
@@ -105,6 +111,7 @@ def queue_entries(orders: list[WorkOrder]) -> list[dict]:
                 "due_on": due_on(completed_at),
                 "attempts": len(attempts),
                 "last_attempt": attempts[-1] if attempts else None,
+                "follow_up": next((case for case in follow_ups if case.work_order_id == order.id), None),
             }
         )
     return entries

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from backend.aftercare.models import Complaint
+from backend.aftercare.services import queue_entries
 from backend.booking.models import Appointment
 from backend.forms.services import orders_awaiting_forms
 from backend.visits.models import VisitEvent
@@ -274,6 +275,9 @@ def test_a_fix_with_the_follow_up_agreed_opens_a_follow_up_case_for_the_team_lea
     case = db.session.scalars(select(Complaint).where(Complaint.work_order_id == order.id)).one()
     assert (case.kind, case.channel, case.status, case.owner_id) == ("follow_up", "visit", "open", lead.id)
     assert case.description.startswith("修复后主动联系客户进行确认") and case.contact_phone == "13800000000"
+    # The return-visit queue shows the agreed follow-up on the order's row.
+    (entry,) = queue_entries([order])
+    assert entry["follow_up"] is case
 
     other = make_order("repair")
     run(db, other, technician, _ops_with_follow_up(new_attachment, False))

@@ -73,7 +73,8 @@ export function Returns({ user, api }) {
       ${notice && html`<p class="ok" role="status">${notice}</p>`}
       ${queue.length === 0 ? html`<p class="muted">${t('nothingDue')}</p>` : html`<table><tbody>${queue.map((entry) => html`<tr>
         <td>${entry.work_order.number}</td><td>${entry.customer.addressed_as}</td><td>${entry.due_on}</td>
-        <td>${entry.attempts > 0 ? t('attemptsMade', { n: entry.attempts }) : ''}</td>
+        <td>${entry.attempts > 0 ? t('attemptsMade', { n: entry.attempts }) : ''}${entry.follow_up
+          && html`<span class="badge" data-testid="follow-up" title=${entry.follow_up.description}>${t('followUpAgreed')}</span>`}</td>
         <td><button onClick=${() => setOrderId(entry.work_order.id)} aria-label=${`${t('callNow')} ${entry.work_order.number}`}>${t('callNow')}</button></td></tr>`)}
       </tbody></table>`}
     </section>
