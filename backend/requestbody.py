@@ -19,6 +19,7 @@ from webargs import core
 from webargs.flaskparser import FlaskParser, abort, is_json_request
 
 LONE_SURROGATE = "Contains a lone UTF-16 surrogate (half a character), which is not text."
+NUL_CHARACTER = "Contains a NUL character, which no text may hold."
 
 
 class UnreadableJSON(ValueError):
@@ -71,9 +72,19 @@ def surrogate_errors(schema, data) -> dict:
     return errors
 
 
+def text_problem(value) -> str | None:
+    """Return why a str cannot be stored as text (half a surrogate pair, or NUL: PostgreSQL refuses it), else None."""
+    if has_lone_surrogate(value):
+        return LONE_SURROGATE
+    if isinstance(value, str) and "\x00" in value:
+        return NUL_CHARACTER
+    return None
+
+
 def _field_errors(field, value):
     if isinstance(field, fields.String):
-        return [LONE_SURROGATE] if has_lone_surrogate(value) else None
+        problem = text_problem(value)
+        return [problem] if problem else None
     if isinstance(field, fields.Nested):
         if field.many and isinstance(value, list):
             return _list_errors(lambda item: surrogate_errors(field.schema, item), value)
@@ -106,9 +117,17 @@ class BodyParser(FlaskParser):
         abort(400, messages={"json": [problem]}, code="malformed_json", message="The request body is not valid JSON.")
 
     def pre_load(self, location_data, *, schema, req, location):
-        """Refuse text fields holding lone surrogates before the schema loads them."""
+        """Refuse text holding lone surrogates or NUL before the schema loads it (body and query)."""
         if location == "json":
             errors = surrogate_errors(schema, location_data)
-            if errors:
-                abort(400, messages={"json": errors}, code="invalid_text", message="Some text is not valid Unicode.")
+        elif location == "query":
+            errors = {
+                key: [problem]
+                for key in location_data
+                if (problem := next(filter(None, map(text_problem, location_data.getlist(key))), None))
+            }
+        else:
+            errors = {}
+        if errors:
+            abort(400, messages={location: errors}, code="invalid_text", message="Some text cannot be stored.")
         return location_data

@@ -56,7 +56,8 @@ _MAX_DEPTH = 8
 def _junk(value, path="", depth=0):
     """Return (field path, problem) for the first value no op may carry, or None.
 
-    Lone UTF-16 surrogates cannot be encoded (hash, database); NaN/Infinity are not JSON and
+    Lone UTF-16 surrogates cannot be encoded (hash, database), NUL cannot be stored in
+    PostgreSQL's text; NaN/Infinity are not JSON and
     break later reads; strings longer than any free-text field are refused everywhere.
     """
     if depth > _MAX_DEPTH:
@@ -64,6 +65,8 @@ def _junk(value, path="", depth=0):
     if isinstance(value, str):
         if _SURROGATE.search(value):
             return path, "Contains a lone UTF-16 surrogate."
+        if "\x00" in value:  # PostgreSQL cannot store NUL in text
+            return path, "Contains a NUL character."
         if len(value) > NOTES_MAX:
             return path, f"Longer than {NOTES_MAX} characters."
     elif isinstance(value, float) and not math.isfinite(value):

@@ -30,6 +30,7 @@ BAD_OPS = {
     "at_far_future": ({"at": "2099-01-01T00:00:00+08:00"}, "at"),
     "at_far_past": ({"at": "2001-01-01T00:00:00+08:00"}, "at"),
     "lone_surrogate_in_notes": ({"data": {"outcome": "no_answer", "notes": "\ud800"}}, "data"),
+    "nul_in_notes": ({"data": {"outcome": "no_answer", "notes": "无\x00人"}}, "data"),
     "huge_notes": ({"data": {"outcome": "no_answer", "notes": "长" * 100_000}}, "data"),
     "fractional_order_id": ({"work_order_id": 1.5}, "work_order_id"),
     "order_id_as_text": ({"work_order_id": "1"}, "work_order_id"),
