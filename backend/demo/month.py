@@ -1,6 +1,7 @@
 """`seed-demo --past-month`: the finished visits of a realistic past month, for the manager's figures.
 
-From the first day of last month to four days ago, each technician has three or four visits a
+From the first day of the month before last to four days ago (last month, and the month before it
+for the figures' trend), each technician has three or four visits a
 day, recorded as the engine records them (arrival class and lead, late notices, flags, outcome,
 ratings and moments of truth, declined evaluations, compliance with verified and self-attested
 rules, leads), some revisits and repeat faults, return-visit calls and complaints answered in
@@ -43,8 +44,10 @@ DEFAULT_MANNER = (5, 7, 0.6, 4.2)  # any other technician (the browser tests' ow
 
 
 def month_days(today):
-    """Return the days of the demo month: the first of last month to four days before today."""
-    first = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    """Return the demo's days: the first of the month before last (last month's figures have a
+    previous period to compare with) to four days before today."""
+    last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    first = (last_month - timedelta(days=1)).replace(day=1)
     return [first + timedelta(days=d) for d in range((today - timedelta(days=4) - first).days + 1)]
 
 

@@ -13,9 +13,10 @@ from backend.timeutil import local_today, utcnow
 from backend.visits.models import Visit
 
 
-def test_month_days_run_from_the_first_of_last_month_to_four_days_ago():
+def test_the_demo_days_run_from_the_first_of_the_month_before_last_to_four_days_ago():
+    # Last month's figures have the month before to trend against.
     days = month_days(date(2026, 12, 3))
-    assert (days[0], days[-1]) == (date(2026, 11, 1), date(2026, 11, 29))
+    assert (days[0], days[-1]) == (date(2026, 10, 1), date(2026, 11, 29))
 
 
 def test_the_past_month_has_every_kind_of_figure_and_is_seeded_once(app):
