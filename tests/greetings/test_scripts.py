@@ -5,7 +5,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from backend.aftercare.script import SCRIPT_ALWAYS_KNOWN, SCRIPT_PLACEHOLDERS
 from backend.greetings import addressed_as, check_script, customer_title, fill_script
+from backend.greetings.scripts import ALWAYS_KNOWN, PLACEHOLDERS
 
 FLOWS = Path(__file__).resolve().parents[2] / "backend" / "visits" / "flows"
 RETURN_VISIT = Path(__file__).resolve().parents[2] / "backend" / "aftercare" / "return_visit.yaml"
@@ -87,20 +89,32 @@ def test_an_unknown_value_name_is_refused():
         fill_script("您好", nickname="x")
 
 
+# The return-visit call also names what the record says of the customer's call (aftercare/script.py).
+RECORD_VALUES = {"reported": "电视没有信号", "result": "已修复", "work_done": "更换机顶盒"}
+
+
 def _every_script():
+    """Yield (where, text, placeholders, always known, the record's values) of every script in the data files."""
     for path in sorted(FLOWS.glob("*.yaml")):
         for step in yaml.safe_load(path.read_text(encoding="utf-8"))["steps"]:
             for script in step.get("scripts", []):
-                yield f"{path.name}:{script['id']}", script["text"]
+                yield f"{path.name}:{script['id']}", script["text"], PLACEHOLDERS, ALWAYS_KNOWN, {}
     for step in yaml.safe_load(RETURN_VISIT.read_text(encoding="utf-8"))["steps"]:
-        yield f"return_visit:{step['id']}", step["text"]
+        yield (
+            f"return_visit:{step['id']}",
+            step["text"],
+            SCRIPT_PLACEHOLDERS,
+            SCRIPT_ALWAYS_KNOWN,
+            {"called_on": "11月22日"},
+        )
 
 
 @pytest.mark.parametrize("known", [ALL_VALUES, {"greeting": "上午好"}], ids=["all values", "only the greeting"])
 def test_every_script_of_the_data_files_reads_without_placeholders(known):
-    for where, text in _every_script():
+    for where, text, placeholders, always_known, always in _every_script():
+        values = {**known, **always, **(RECORD_VALUES if always and known is ALL_VALUES else {})}
         for lang in ("zh", "en"):
-            filled = fill_script(text[lang], **known)
+            filled = fill_script(text[lang], placeholders=placeholders, always_known=always_known, **values)
             for leftover in ("{", "}", "[", "]", "|", "××", "分公司分公司", "网络分公司", "喂"):
                 assert leftover not in filled, (where, lang, filled)
             assert "，，" not in filled and "  " not in filled, (where, lang, filled)
