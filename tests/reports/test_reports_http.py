@@ -110,8 +110,9 @@ query_values = st.one_of(
 def test_fuzzed_query_parameters_are_answered_never_500(client, manager, auth_headers, table, params):
     query = {k: v for k, v in params.items() if v is not None}
     response = client.get(f"/api/v1/reports/{table}", query_string=query, headers=auth_headers(manager))
-    assert response.status_code in (200, 422), (query, response.data[:300])
-    if response.status_code == 422:
+    # 400 invalid_text: text no database can store (NUL, half a surrogate pair), refused for every endpoint.
+    assert response.status_code in (200, 400, 422), (query, response.data[:300])
+    if response.status_code in (400, 422):
         assert response.json["errors"]["query"]
 
 
@@ -119,7 +120,8 @@ def test_fuzzed_query_parameters_are_answered_never_500(client, manager, auth_he
 def test_a_nul_character_in_a_filter_is_refused_not_a_500(client, manager, auth_headers, table):
     query = {**RANGE, "branch": "福\x00州", "measure": "visits"}
     response = client.get(f"/api/v1/reports/{table}", query_string=query, headers=auth_headers(manager))
-    assert response.status_code == 422 and "branch" in response.json["errors"]["query"]
+    assert (response.status_code, response.json["code"]) == (400, "invalid_text")
+    assert "branch" in response.json["errors"]["query"]
 
 
 def _numbers(client, headers, **query):
