@@ -111,7 +111,9 @@ def test_dragging_a_booked_visit_reschedules_it_recording_who_asked_and_why(live
     dialog.get_by_label("提出方").select_option(label="客户要求")
     dialog.get_by_label("原因").fill("客户上午不在家")
     dialog.get_by_role("button", name="确认预约").click()
-    expect(page.get_by_role("button", name=f"改约 {order['number']} 10:30")).to_be_visible()
+    expect(page.get_by_role("button", name=f"改约 {order['number']} 10:30")).to_be_visible(
+        timeout=20_000
+    )  # a rescheduling PATCH and the board reload, on a loaded CI machine
 
     status, detail = live_server.api("GET", f"/api/v1/work-orders/{order['id']}", live_server.token("dispatch"))
     latest = max(detail["appointments"], key=lambda a: a["id"])
