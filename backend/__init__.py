@@ -12,7 +12,7 @@ from backend.extensions import api, babel, db, migrate
 from backend.i18n import select_locale
 from backend.pagination import document_pagination_header
 from backend.ratelimit import init_app as init_rate_limits
-from backend.requestbody import JSONProvider
+from backend.requestbody import JSONProvider, document_storable_text
 from backend.visits.definitions import check_definitions
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -40,6 +40,7 @@ def create_app(config=None):
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     document_pagination_header(api)
     document_order_types(api)
+    document_storable_text(api)
     from backend.visits.schemas import document_sync_ops
 
     document_sync_ops(api)

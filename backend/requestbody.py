@@ -41,6 +41,24 @@ class JSONProvider(DefaultJSONProvider):
             raise UnreadableJSON("A number in the JSON has too many digits.") from None
 
 
+# The constraint every request's text is held to (see BodyParser.pre_load), published so a client
+# or a fuzzer knows a NUL is refused rather than finding out from a 400.
+STORABLE_TEXT_PATTERN = "^[^\\u0000]*$"
+
+
+def document_storable_text(api):
+    """Publish, on every request text field without a pattern of its own, that it may not hold NUL."""
+
+    def storable(_converter, field, ret, **_kwargs):
+        if not isinstance(field, fields.String) or field.dump_only:
+            return {}
+        if any(key in ret for key in ("pattern", "enum", "format")):
+            return {}
+        return {"pattern": STORABLE_TEXT_PATTERN}
+
+    api.ma_plugin.converter.add_attribute_function(storable)
+
+
 def has_lone_surrogate(value) -> bool:
     """Return whether `value` is a str that UTF-8 cannot encode (it holds half a surrogate pair)."""
     if not isinstance(value, str) or value.isascii():

@@ -1,6 +1,7 @@
 """The OpenAPI document describes what the server really sends (a client generated from it must work)."""
 
 import json
+import re
 
 from backend.visits.definitions import flow_types
 
@@ -50,3 +51,48 @@ def test_a_method_not_allowed_says_which_are(client):
 def test_listing_by_a_type_that_no_flow_defines_is_refused(client, make_user, auth_headers):
     response = client.get("/api/v1/work-orders?type=AAA", headers=auth_headers(make_user("dispatcher")))
     assert response.status_code == 422 and "type" in response.get_json()["errors"]["query"]
+
+
+def _request_text_properties(spec):
+    """Yield (where, property) for every property a request may carry: bodies (nested too) and query parameters."""
+    schemas = spec["components"]["schemas"]
+
+    def walk(where, schema, seen):
+        if "$ref" in schema:
+            name = schema["$ref"].rsplit("/", 1)[-1]
+            if name not in seen:
+                yield from walk(name, schemas[name], seen | {name})
+            return
+        yield where, schema
+        for field, prop in schema.get("properties", {}).items():
+            yield from walk(f"{where}.{field}", prop, seen)
+        for key in ("items", "additionalProperties"):
+            if isinstance(schema.get(key), dict):
+                yield from walk(f"{where}[]", schema[key], seen)
+        for key in ("oneOf", "anyOf", "allOf"):
+            for option in schema.get(key, []):
+                yield from walk(where, option, seen)
+
+    for path, methods in spec["paths"].items():
+        for method, operation in methods.items():
+            if method == "parameters":  # the path's own, ids
+                continue
+            for media in operation.get("requestBody", {}).get("content", {}).values():
+                yield from walk(f"{method} {path}", media["schema"], frozenset())
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query":
+                    yield f"{method} {path} ?{parameter['name']}", parameter["schema"]
+
+
+def test_every_request_text_publishes_that_it_cannot_hold_nul(client):
+    # Every request's text with a NUL is refused (400 invalid_text); a client or fuzzer reading the
+    # document must know, or it sends "valid" text and gets a refusal the document never stated.
+    allowing_nul = [
+        where
+        for where, prop in _request_text_properties(_spec(client))
+        if prop.get("type") == "string"
+        and not prop.get("readOnly")
+        and not {"enum", "format"} & set(prop)
+        and (not prop.get("pattern") or re.search(prop["pattern"], "见\x00面"))
+    ]
+    assert allowing_nul == []

@@ -15,7 +15,9 @@ from backend.apifields import db_id, text
 from backend.customers.schemas import PHONE
 from backend.greetings import addressed_as
 
-NOT_BLANK = validate.Regexp(r"\S", error="Must not be blank.")
+# Anchored, so marshmallow's match and the published pattern (searched) agree: some text that is
+# not white space, and no NUL anywhere (as every request's text, see requestbody.STORABLE_TEXT_PATTERN).
+NOT_BLANK = validate.Regexp(r"^\s*[^\s\u0000][^\u0000]*$", error="Must not be blank.")
 
 
 class AftercareLocalizedSchema(Schema):

@@ -166,6 +166,21 @@ def test_answer_then_resolve(client, as_dispatcher, auth_headers, manager, compl
     assert resolved.json["resolution_notes"] == "上门清洁，客户接受"
 
 
+def test_notes_may_start_with_a_space_but_not_be_blank(client, as_dispatcher, completed_order):
+    # The not-blank check once matched only at the start, refusing "  已致电道歉" as blank.
+    opened = client.post(
+        "/api/v1/complaints",
+        headers=as_dispatcher,
+        json={"work_order_id": completed_order().id, "channel": "visit", "description": "  地上留了脚印"},
+    )
+    assert opened.status_code == 201, opened.json
+    answer = f"/api/v1/complaints/{opened.json['id']}/answer"
+    blank = client.post(answer, headers=as_dispatcher, json={"notes": " \n\t "})
+    assert (blank.status_code, list(blank.json["errors"]["json"])) == (422, ["notes"])
+    answered = client.post(answer, headers=as_dispatcher, json={"notes": "  已致电道歉"})
+    assert answered.status_code == 200, answered.json
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
