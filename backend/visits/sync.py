@@ -15,7 +15,6 @@ import hashlib
 import json
 import logging
 import math
-import re
 from collections import namedtuple
 from datetime import datetime, timedelta
 
@@ -28,6 +27,7 @@ from backend.extensions import db
 from backend.forms.jobs import seal_visit_forms
 from backend.messages.services import tell_running_late
 from backend.reports.rollups import record_ended_visits
+from backend.requestbody import text_problem
 from backend.timeutil import LOCAL_TZ, as_utc, utcnow
 from backend.visits.engine import (
     OpRefused,
@@ -48,7 +48,6 @@ _op_schema = SyncOpSchema()
 # What a replay needs of an op applied earlier in the same batch (a SyncOp row has the same two).
 _Applied = namedtuple("_Applied", "body_hash result")
 log = logging.getLogger(__name__)
-_SURROGATE = re.compile("[\ud800-\udfff]")
 # Deeper than any op the PWA sends; keeps the walk below (and later reads) cheap.
 _MAX_DEPTH = 8
 
@@ -56,17 +55,15 @@ _MAX_DEPTH = 8
 def _junk(value, path="", depth=0):
     """Return (field path, problem) for the first value no op may carry, or None.
 
-    Lone UTF-16 surrogates cannot be encoded (hash, database), NUL cannot be stored in
-    PostgreSQL's text; NaN/Infinity are not JSON and
-    break later reads; strings longer than any free-text field are refused everywhere.
+    Text no request may hold (see `text_problem`) is refused here too; NaN/Infinity are not
+    JSON and break later reads; strings longer than any free-text field are refused everywhere.
     """
     if depth > _MAX_DEPTH:
         return path, "Nested too deeply."
     if isinstance(value, str):
-        if _SURROGATE.search(value):
-            return path, "Contains a lone UTF-16 surrogate."
-        if "\x00" in value:  # PostgreSQL cannot store NUL in text
-            return path, "Contains a NUL character."
+        problem = text_problem(value)
+        if problem:
+            return path, problem
         if len(value) > NOTES_MAX:
             return path, f"Longer than {NOTES_MAX} characters."
     elif isinstance(value, float) and not math.isfinite(value):
