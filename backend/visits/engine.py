@@ -676,8 +676,18 @@ def _no_access(ctx):
     visit = ctx.visit
     missing, evidence = knock_protocol(visit, ctx.flow["rules"])
     if missing:
+        rules = ctx.flow["rules"]
+        # The flow's figures go with the refusal so the app's words state this flow's protocol.
+        protocol = {
+            "knock_interval_seconds": rules["knock_interval_seconds"],
+            "knock_sets_per_round": rules["knock_sets_per_round"],
+            "knocks_per_set": rules["knocks_per_set"],
+            "call_after_knocking_seconds": rules["call_after_knocking_seconds"],
+        }
         raise rejected(
-            "knock_protocol_incomplete", f"Before leaving a notice: {', '.join(missing)}.", {"knocks": missing}
+            "knock_protocol_incomplete",
+            f"Before leaving a notice: {', '.join(missing)}.",
+            {"knocks": missing, "protocol": protocol},
         )
     notice_id = _use_attachment(ctx, ctx.payload["notice_attachment_id"], "arrive", "notice")
     visit.no_access_notice_id = notice_id

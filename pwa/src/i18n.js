@@ -60,7 +60,7 @@ const STRINGS = {
     next_checklist_incomplete: '服务器认为检查单还有必填项未完成：请补全后重试。',
     next_attachment_not_found: '照片或签名尚未上传成功：联网后重试。',
     next_checklist_locked: '此步骤已完成，答案已锁定：请用“更正”并写明原因。',
-    next_knock_protocol_incomplete: '敲门流程未完成（每30秒一轮、每轮连续轻敲2次每次3下，敲满3分钟后再致电客户）：请补全后重试。',
+    next_knock_protocol_incomplete: '敲门流程未完成（每{knock_interval_seconds}秒一轮、每轮连续轻敲{knock_sets_per_round}次每次{knocks_per_set}下，敲满{call_after_knocking_seconds}秒后再致电客户）：请补全后重试。',
     next_validation_error: '记录内容有误：请修改后重试。',
     next_scores_without_customer: '客户拒绝评价时不应记录评分：请清除评分后重试。',
     next_server_error: '服务器无法处理此操作（其他操作已同步）。此操作已保留：请联系调度，稍后重试。',
@@ -133,7 +133,7 @@ const STRINGS = {
     next_checklist_incomplete: 'The server finds required checklist items missing: complete them and retry.',
     next_attachment_not_found: 'A photo or signature has not uploaded yet: retry when online.',
     next_checklist_locked: 'This step is complete and its answers are locked: use “Correct” with a reason.',
-    next_knock_protocol_incomplete: 'The knock protocol is incomplete (a round of two sets of three knocks every 30 s for 3 minutes, then a call): complete it and retry.',
+    next_knock_protocol_incomplete: 'The knock protocol is incomplete (a round of {knock_sets_per_round} sets of {knocks_per_set} knocks every {knock_interval_seconds} s for {call_after_knocking_seconds} s, then a call): complete it and retry.',
     next_validation_error: 'Something recorded is invalid: correct it and retry.',
     next_scores_without_customer: 'The customer declined: record no scores for them, then retry.',
     next_server_error: 'The server could not process this action (the others synced). It is kept: call dispatch and retry later.',
@@ -180,8 +180,8 @@ export function L(obj) {
   return obj[lang] ?? obj.zh ?? '';
 }
 
-/** Say in words what the technician should do about a refused op. */
+/** Say in words what the technician should do about a refused op, with the figures the refusal names. */
 export function nextStepFor(result) {
   const key = `next_${result?.code}`;
-  return key in STRINGS[lang] ? t(key) : t('next_default');
+  return key in STRINGS[lang] ? t(key, result?.errors?.protocol) : t('next_default');
 }

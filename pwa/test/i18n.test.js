@@ -10,4 +10,20 @@ describe('refusals in words', () => {
     expect(nextStepFor({ status: 'conflict', code: 'order_cancelled' })).toContain('The dispatcher cancelled this order');
     setLang('zh');
   });
+
+  it("states the refused knock protocol with the flow's own figures", () => {
+    const result = {
+      status: 'rejected',
+      code: 'knock_protocol_incomplete',
+      errors: {
+        knocks: ['6 knock rounds'],
+        protocol: { knock_interval_seconds: 20, knock_sets_per_round: 2, knocks_per_set: 4, call_after_knocking_seconds: 120 },
+      },
+    };
+    setLang('zh');
+    expect(nextStepFor(result)).toContain('每20秒一轮、每轮连续轻敲2次每次4下，敲满120秒后再致电客户');
+    setLang('en');
+    expect(nextStepFor(result)).toContain('a round of 2 sets of 4 knocks every 20 s for 120 s');
+    setLang('zh');
+  });
 });

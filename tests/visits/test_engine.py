@@ -170,6 +170,13 @@ def test_no_access_needs_the_knock_protocol(db, make_order, technician, new_atta
         order, technician, "arrive.no_access", {"notice_attachment_id": upload(technician)}, t + timedelta(minutes=5)
     )
     assert error.code == "knock_protocol_incomplete"
+    # The app words its advice from the flow's own figures, not from numbers of its own.
+    assert error.errors["protocol"] == {
+        "knock_interval_seconds": 30,
+        "knock_sets_per_round": 2,
+        "knocks_per_set": 3,
+        "call_after_knocking_seconds": 180,
+    }
     assert order.status == "en_route"
 
 
