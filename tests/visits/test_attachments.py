@@ -21,6 +21,19 @@ def put(client, headers, data, attachment_id=None, **extra_headers):
     )
 
 
+def link_photo(client, headers, order, attachment_id):
+    """Sync one op linking the upload to the order's call step; return the op's status."""
+    op = {
+        "op_id": str(uuid.uuid4()),
+        "work_order_id": order.id,
+        "type": "attachment.link",
+        "at": "2026-11-22T09:00:00+08:00",
+        "data": {"attachment_id": attachment_id, "step": "call", "kind": "photo"},
+    }
+    response = client.post("/api/v1/sync", json={"device_id": "d", "ops": [op]}, headers=headers)
+    return response.json["results"][0]["status"]
+
+
 @pytest.mark.parametrize("data,content_type", [(JPEG, "image/jpeg"), (PNG, "image/png"), (WEBP, "image/webp")])
 def test_images_are_stored_with_their_hash(client, technician, auth_headers, data, content_type):
     _, response = put(client, auth_headers(technician), data)
@@ -69,22 +82,7 @@ def test_readable_only_by_those_who_may_see_the_work_order(client, db, make_orde
     stranger, dispatcher = make_user("technician"), make_user("dispatcher")
     # Not linked yet: only the uploader.
     assert client.get(f"/api/v1/attachments/{attachment_id}", headers=auth_headers(dispatcher)).status_code == 404
-    sync = {
-        "device_id": "d",
-        "ops": [
-            {
-                "op_id": str(uuid.uuid4()),
-                "work_order_id": order.id,
-                "type": "attachment.link",
-                "at": "2026-11-22T09:00:00+08:00",
-                "data": {"attachment_id": attachment_id, "step": "call", "kind": "photo"},
-            }
-        ],
-    }
-    assert (
-        client.post("/api/v1/sync", json=sync, headers=auth_headers(technician)).json["results"][0]["status"]
-        == "applied"
-    )
+    assert link_photo(client, auth_headers(technician), order, attachment_id) == "applied"
     owner = client.get(f"/api/v1/attachments/{attachment_id}", headers=auth_headers(technician))
     assert owner.status_code == 200 and owner.data == PNG and owner.mimetype == "image/png"
     assert client.get(f"/api/v1/attachments/{attachment_id}", headers=auth_headers(dispatcher)).status_code == 200
@@ -141,19 +139,7 @@ def test_an_upload_answers_alike_whether_or_not_another_user_has_its_id(
     order = make_order("install")
     order.technician_id = other_tech.id
     db.session.commit()
-    sync = {
-        "device_id": "d",
-        "ops": [
-            {
-                "op_id": str(uuid.uuid4()),
-                "work_order_id": order.id,
-                "type": "attachment.link",
-                "at": "2026-11-22T09:00:00+08:00",
-                "data": {"attachment_id": attachment_id, "step": "call", "kind": "photo"},
-            }
-        ],
-    }
-    assert client.post("/api/v1/sync", json=sync, headers=other).json["results"][0]["status"] == "applied"
+    assert link_photo(client, other, order, attachment_id) == "applied"
     record = client.get(f"/api/v1/work-orders/{order.id}/visits", headers=other).json["visits"][0]
     kept_under = record["attachments"][0]["id"]
     assert kept_under != attachment_id
