@@ -1,12 +1,16 @@
-"""Sync over HTTP: whole repair visits (69 ops each) per POST /api/v1/sync, gunicorn on PostgreSQL, wrk.
+"""Sync over HTTP: whole repair visits (every op of one, ~70) per POST /api/v1/sync, gunicorn on PostgreSQL, wrk.
 
 Seeds the database `doorstep_bench_sync` (created if missing, wiped each run) by COPY with booked
 repair orders, each with its photos and signature already uploaded; serves the app with gunicorn
 (2 sync workers, forms sealing queued to a private Redis that no worker drains) and the minimal
 Flask endpoint with the same settings; drives each with wrk. Every request is one whole visit
-(every checklist answer, 69 ops) for its own order; a replay sends an applied visit again,
+(every checklist answer, ~70 ops) for its own order; a replay sends an applied visit again,
 byte for byte. Prints visits/s, p50, p99 and the ratio to the minimal endpoint, and checks that
 every request of a new-visit run completed its visit.
+
+The per-visit cost must not grow with the history: the runs start with 10,000 sync ops (and as
+many audit events) already stored for earlier visits; then the history is grown to 1,000,000 by
+`INSERT … SELECT generate_series` and new visits are measured again at 8 connections.
 
     make bench-sync-http    # or: .venv/bin/python benchmarks/bench_sync_http.py [--code DIR] [--duration S]
 
@@ -30,11 +34,11 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_api import _copy, _load, _millis  # noqa: E402
+from benchmarks.bench_api import _copy  # noqa: E402
+from benchmarks.httpbench import ADMIN_URL, _millis, app_env, load_average  # noqa: E402
+from benchmarks.httpbench import database_url as _database_url  # noqa: E402
 
-ADMIN_URL = os.environ.get("BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 DATABASE = os.environ.get("BENCH_DATABASE", "doorstep_bench_sync")
-SECRET = "bench-secret"
 TECHNICIANS = 100
 REDIS_PORT = 6391
 THREADS = 2
@@ -42,6 +46,9 @@ BLOCK = 3000  # orders per wrk thread and run: more than a thread sends in one r
 GUNICORN = ["--workers", "2", "--worker-class", "sync", "--backlog", "2048", "--preload", "--log-level", "warning"]
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452") + bytes(64)
 # Attachment uuids derive from the order id: kind k of order n is 0000000k-0000-4000-8000-<n, 12 digits>.
+# Sync ops (and as many audit events) stored for earlier visits before the runs and before the last one.
+STORED_OPS = (10_000, 1_000_000)
+OPS_PER_EARLIER_VISIT = 72
 ATTACHMENT_KINDS = ("photo_before", "photo_after", "photo_fault", "photo_meter", "signature", "technician_signature")
 
 LUA = r"""
@@ -74,7 +81,7 @@ end
 
 
 def database_url():
-    return ADMIN_URL.rsplit("/", 1)[0] + "/" + DATABASE
+    return _database_url(DATABASE)
 
 
 def _run(code, *args, env):
@@ -194,7 +201,7 @@ def _attachment_id(kind_index, order_id):
 
 
 def visit_template(window_start):
-    """Return one whole repair visit (69 ops) as a JSON body with __WO__ / __WOPAD__ placeholders."""
+    """Return one whole repair visit (every op, ~70) as a JSON body with __WO__ / __WOPAD__ placeholders."""
     from backend.visits.definitions import STEP_IDS, flow_step, get_flow
 
     flow = get_flow("repair")
@@ -375,6 +382,47 @@ def completed_between(first, last):
         ).fetchone()[0]
 
 
+def store_history(orders, first_order, stored):
+    """Grow the history to `stored` sync ops and audit events of earlier visits, on orders from `first_order`.
+
+    Each earlier visit is OPS_PER_EARLIER_VISIT ops for one of the `orders` orders set aside for
+    the history, with the shapes a real visit leaves (op ids, hashes, results, event payloads).
+    """
+    with psycopg.connect(database_url()) as connection:
+        have = connection.execute("SELECT count(*) FROM sync_ops").fetchone()[0]
+        if have >= stored:
+            return
+        params = {
+            "from": have + 1,
+            "to": stored,
+            "first": first_order,
+            "per": OPS_PER_EARLIER_VISIT,
+            "orders": orders,
+            "technicians": TECHNICIANS,
+        }
+        # Visit n of the history is ops (n-1)*per+1 … n*per, on one of the orders set aside, a second apart.
+        order = "%(first)s::int + ((g - 1) / %(per)s::int) %% %(orders)s::int"
+        technician = "2 + (g %% %(technicians)s::int)"
+        when = "now() - interval '30 days' + g * interval '1 second'"
+        series = "FROM generate_series(%(from)s::int, %(to)s::int) g"
+        connection.execute(
+            "INSERT INTO sync_ops (op_id, body_hash, work_order_id, user_id, device_id, type, client_at,"
+            f" received_at, result) SELECT 'earlier-' || g, md5(g::text) || md5((-g)::text), {order},"
+            f" {technician}, 'earlier-phone', 'checklist.answer', {when}, {when},"
+            f""" '{{"op_id": "earlier", "status": "applied"}}'::json {series}""",
+            params,
+        )
+        connection.execute(
+            "INSERT INTO visit_events (work_order_id, op_id, actor_id, device_id, type, client_at, server_at, payload)"
+            f" SELECT {order}, 'earlier-' || g, {technician}, 'earlier-phone', 'checklist.answer', {when}, {when},"
+            f""" '{{"step": "operate", "item": "tested", "value": true}}'::json {series}""",
+            params,
+        )
+        connection.commit()
+        connection.execute("ANALYZE sync_ops")
+        connection.execute("ANALYZE visit_events")
+
+
 def sync_op_count():
     with psycopg.connect(database_url()) as connection:
         return connection.execute("SELECT count(*) FROM sync_ops").fetchone()[0]
@@ -390,9 +438,7 @@ def main():
         ["redis-server", "--port", str(REDIS_PORT), "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL
     )
     env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "DOORSTEP_SECRET_KEY": SECRET,
+        **app_env(DATABASE),
         "DOORSTEP_REDIS_URL": f"redis://127.0.0.1:{REDIS_PORT}/0",
         "DOORSTEP_LOG_LEVEL": "ERROR",
         "PYTHONPATH": str(code),
@@ -402,7 +448,11 @@ def main():
     try:
         prepare_database(code, env)
         runs = (("warm-up", 8, 2), ("new visits", 8, args.duration), ("new visits", 32, args.duration))
-        seed(len(runs) * THREADS * BLOCK, window_start)
+        # One more block set of orders for the run after the history has grown, then the history's own.
+        run_orders = (len(runs) + 1) * THREADS * BLOCK
+        history_orders = STORED_OPS[-1] // OPS_PER_EARLIER_VISIT + 1
+        seed(run_orders + history_orders, window_start)
+        store_history(history_orders, run_orders + 1, STORED_OPS[0])
         template, op_count = visit_template(window_start)
         token_list = tokens(code, env)
         print(f"code served: {code}")
@@ -410,7 +460,7 @@ def main():
             f"gunicorn {' '.join(GUNICORN)}; wrk -t{THREADS} -d{args.duration}s; {op_count} ops per visit; "
             f"{os.cpu_count()} cores"
         )
-        print(f"load average before: {_load()}", flush=True)
+        print(f"load average before: {load_average()}", flush=True)
         scripts = tempfile.mkdtemp(prefix="bench-sync-http-")
         minimal = serve(ROOT, "benchmarks.minimal_app:app", 5111, env, "/ping")
         servers.append(minimal)
@@ -422,24 +472,34 @@ def main():
         url = "http://127.0.0.1:5112/api/v1/sync"
         rows = []
         # A short warm-up, then each run on its own orders (THREADS blocks of BLOCK).
-        for run, (label, connections, duration) in enumerate(runs):
+
+        def new_visits(run, label, connections, duration):
             first = 1 + run * THREADS * BLOCK
             script = lua_script(scripts, f"new{run}", template, token_list, first, 0, False)
+            stored = sync_op_count()
             result = wrk(url, connections, duration, script)
             settle(5112)
             if result[0] > BLOCK:
                 raise SystemExit(f"a thread may have run out of booked orders: raise BLOCK above {result[0]}")
             # wrk counts the answered requests; those in flight when it stopped complete too.
             done = completed_between(first, first + THREADS * BLOCK - 1)
+            return (f"{label}, {connections} connections", *result[1:], done, result[0], stored)
+
+        for run, (label, connections, duration) in enumerate(runs):
+            row = new_visits(run, label, connections, duration)
             if label != "warm-up":
-                rows.append((f"{label}, {connections} connections", *result[1:], done, result[0]))
+                rows.append(row)
         # Replays cycle over the warm-up's first thread's visits, all applied and completed.
         replay_count = completed_between(1, BLOCK)
         for connections in (8, 32):
             script = lua_script(scripts, f"replay{connections}", template, token_list, 1, replay_count, True)
             result = wrk(url, connections, args.duration, script)
             settle(5112)
-            rows.append((f"identical replays, {connections} connections", *result[1:], None, result[0]))
+            rows.append((f"identical replays, {connections} connections", *result[1:], None, result[0], None))
+        print(f"growing the stored history to {STORED_OPS[-1]:,} sync ops", flush=True)
+        store_history(history_orders, run_orders + 1, STORED_OPS[-1])
+        settle(5112)
+        rows.append(new_visits(len(runs), "new visits, more history", 8, args.duration))
         total_ops = sync_op_count()
     finally:
         for process in servers:
@@ -447,23 +507,31 @@ def main():
             process.wait()
         redis.terminate()
         redis.wait()
-    print(f"load average after: {_load()}; sync_ops rows at the end: {total_ops:,}")
-    print(f"\n{'run':<36}{'visits/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}{'non-2xx':>9}{'completed':>11}")
+    print(f"load average after: {load_average()}; sync_ops rows at the end: {total_ops:,}")
+    header = f"{'run':<40}{'visits/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}{'non-2xx':>9}{'completed':>11}"
+    print(f"\n{header}{'stored ops':>12}")
     print(
-        f"{'minimal endpoint, 8 connections':<36}{baseline[1]:>10.0f}{baseline[2]:>9.1f}{baseline[3]:>9.1f}"
+        f"{'minimal endpoint, 8 connections':<40}{baseline[1]:>10.0f}{baseline[2]:>9.1f}{baseline[3]:>9.1f}"
         f"{1:>8.2f}{baseline[4]:>9}"
     )
-    for label, rate, p50, p99, bad, done, sent in rows:
+    for label, rate, p50, p99, bad, done, sent, stored in rows:
         shown = "" if done is None else f"{done}/{sent}"
-        print(f"{label:<36}{rate:>10.1f}{p50:>9.1f}{p99:>9.1f}{rate / baseline[1]:>8.3f}{bad:>9}{shown:>11}")
-    new8, new32, replay8 = rows[0], rows[1], rows[2]
+        history = "" if stored is None else f"{stored:,}"
+        print(
+            f"{label:<40}{rate:>10.1f}{p50:>9.1f}{p99:>9.1f}{rate / baseline[1]:>8.3f}{bad:>9}{shown:>11}{history:>12}"
+        )
+    new8, new32, replay8, later8 = rows[0], rows[1], rows[2], rows[-1]
+    # Per-visit cost is the inverse of the rate at the same concurrency.
+    growth = new8[1] / later8[1]
+    print(f"\nper-visit cost with {later8[7]:,} stored ops vs {new8[7]:,}: {growth:.2f}x")
     checks = [
         ("new visits >= 200/s at 8 connections", new8[1] >= 200),
         ("p99 <= 200 ms at 8 connections", new8[3] <= 200),
         ("rising from 8 to 32 connections", new32[1] > new8[1]),
         ("identical replays >= 500/s", replay8[1] >= 500),
         ("ratio to the minimal endpoint >= 0.05", new8[1] / baseline[1] >= 0.05),
-        ("every new-visit request completed its visit", all(r[4] == 0 and r[5] >= r[6] for r in rows[:2])),
+        ("per-visit cost flat as the history grows 100x (within 1.25x)", growth <= 1.25),
+        ("every new-visit request completed its visit", all(r[4] == 0 and r[5] >= r[6] for r in (new8, new32, later8))),
     ]
     print()
     for name, ok in checks:
