@@ -28,13 +28,21 @@ SITUATIONAL_RULES = ("arrive.knock_protocol", "arrive.notice_left")
 
 
 def record_rule(visit, rule: str, status: str, evidence: dict, at: datetime | None) -> None:
-    """Record one rule of the standard on a visit (replacing an earlier record of it) and rescore."""
+    """Record one rule of the standard on a visit, replacing an earlier record of it.
+
+    The score is tallied once, when the visit is written (`visit_score`), not after every rule: a
+    whole visit records some sixty rules in one batch.
+    """
     if status not in STATUSES:
         raise ValueError(f"unknown compliance status {status!r}")
-    compliance = dict(visit.compliance or {})
+    compliance = dict(visit.compliance or {})  # a new dict: the stored row's is compared with it
     compliance[rule] = {"status": status, "evidence": evidence, "checked_at": at.isoformat() if at else None}
     visit.compliance = compliance
-    visit.compliance_score = tally(compliance)["score"]
+
+
+def visit_score(visit) -> int | None:
+    """Return the visit's compliance score (% of its applicable rules met), None before any rule applies."""
+    return tally(visit.compliance)["score"]
 
 
 def status_of(check: dict) -> str:

@@ -30,6 +30,7 @@ from backend.visits.compliance import (
     SITUATIONAL_RULES,
     VERIFIED,
     record_rule,
+    visit_score,
 )
 from backend.visits.definitions import STEP_IDS, flow_step, get_flow, swap_items, tariff_items
 from backend.visits.models import Attachment, Lead, SyncOp, Visit, VisitEvent
@@ -277,6 +278,7 @@ def write(state, actor):
         return
     visit, row = state.visit, state.stored_visit
     if visit is not None:
+        visit.compliance_score = visit_score(visit)
         if row is None:
             row = Visit(**{key: getattr(visit, key) for key in _VISIT_FIELDS})
             db.session.add(row)
