@@ -14,6 +14,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from backend.extensions import db
+from backend.jobs import enqueue
+from backend.observability import record_job_failure
 from backend.reports.facts import REPEAT_WINDOW, Cell, local_day, visit_facts
 from backend.reports.models import KpiRollup
 from backend.timeutil import local_day_bounds, utcnow
@@ -30,23 +32,47 @@ def visit_day_expression():
     return func.coalesce(Visit.window_starts_at, Visit.started_at)
 
 
+def refresh_after_sync(work_order_ids):
+    """Refresh the figures of visits a sync batch just ended and committed, now or on a worker.
+
+    Not inside the sync's transaction: a refresh reads a technician's whole day and locks its
+    rows, work a phone's batch must not wait for nor hold its orders' locks through. With
+    Redis the manager's figures follow a visit by a worker's queue; a lost job is repaired by
+    `flask reports rebuild`.
+    """
+    if work_order_ids:
+        return enqueue(run_refresh_after_sync, sorted(work_order_ids))
+    return None
+
+
+def run_refresh_after_sync(work_order_ids) -> None:
+    """The job: refresh the ended visits' cells and commit; a failure is logged and counted
+    (and re-raised on a worker, so RQ records it; in-process the sync has answered already)."""
+    from rq import get_current_job
+
+    try:
+        record_ended_visits(work_order_ids)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("refreshing the KPI rollups of work orders %s failed", work_order_ids)
+        record_job_failure("refresh_rollups")
+        if get_current_job() is not None:
+            raise
+
+
 def record_ended_visits(work_order_ids) -> None:
-    """Refresh the cells touched by visits that just ended on these orders, in the caller's transaction.
+    """Refresh the cells touched by visits that ended on these orders, in the caller's transaction.
 
     Besides the visits' own cells, those of the same customers' visits that ended in the seven
-    days before: this visit may be the repeat that undoes their first-time fix. Runs in a
-    savepoint: a failure costs the figures (`flask reports rebuild` repairs them), never the sync.
+    days before: this visit may be the repeat that undoes their first-time fix.
     """
     if not work_order_ids:
         return
-    try:
-        with db.session.begin_nested():
-            ended = db.session.scalars(
-                select(Visit).where(Visit.work_order_id.in_(sorted(work_order_ids)), Visit.ended_at.is_not(None))
-            ).all()
-            refresh_cells(_cells_of(ended) | _cells_of(_earlier_visits_of_customers(ended)))
-    except Exception:
-        log.exception("refreshing the KPI rollups of work orders %s failed", sorted(work_order_ids))
+    ended = db.session.scalars(
+        select(Visit).where(Visit.work_order_id.in_(sorted(work_order_ids)), Visit.ended_at.is_not(None))
+    ).all()
+    refresh_cells(_cells_of(ended) | _cells_of(_earlier_visits_of_customers(ended)))
 
 
 def _earlier_visits_of_customers(visits):

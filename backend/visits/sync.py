@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from backend.extensions import db
 from backend.forms.jobs import seal_visit_forms
 from backend.messages.services import tell_running_late
-from backend.reports.rollups import record_ended_visits
+from backend.reports.rollups import refresh_after_sync
 from backend.requestbody import text_problem
 from backend.timeutil import LOCAL_TZ, as_utc, utcnow
 from backend.visits.engine import (
@@ -198,7 +198,6 @@ def sync_batch(user, device_id: str, raw_ops: list) -> list[dict]:
                     failed_orders.add(order_id)
         for order_id, state in states.items():
             _write_order(user, state, applied[order_id], results, raw_ops)
-    record_ended_visits(_ended_orders(results, raw_ops))  # the manager's figures, in this transaction
     db.session.commit()
     _after_commit(results, raw_ops)
     return results
@@ -287,9 +286,11 @@ def _ended_orders(results, raw_ops):
 
 
 def _after_commit(results, raw_ops):
-    """Hand finished visits (completed, or no access) to the forms area, which renders and seals their PDFs;
-    tell the customer of a late notice by message."""
-    for work_order_id in sorted(_ended_orders(results, raw_ops)):
+    """Hand finished visits (completed, or no access) to the manager's figures and to the forms area,
+    which renders and seals their PDFs; tell the customer of a late notice by message."""
+    ended = sorted(_ended_orders(results, raw_ops))
+    refresh_after_sync(ended)
+    for work_order_id in ended:
         seal_visit_forms(work_order_id)
     for raw, result in zip(raw_ops, results, strict=True):
         if result.get("status") == "applied" and raw.get("type") == "call.late_notice":

@@ -87,6 +87,60 @@ def test_a_visit_ended_through_the_sync_fills_the_rollup(client, make_order, tec
     assert row.counts["rating.overall.5"] == 1 and row.counts["lead.broadband_upgrade.high"] == 1
 
 
+def _whole_visit(make_order, technician, upload):
+    from tests.visits.conftest import as_sync_ops, whole_visit_ops
+
+    return as_sync_ops(make_order("repair"), whole_visit_ops("repair", lambda data=None: upload(technician)))
+
+
+def test_with_redis_the_figures_are_refreshed_by_a_worker_not_in_the_sync(
+    app, client, make_order, technician, upload, auth_headers, monkeypatch
+):
+    import uuid
+
+    import redis
+
+    from backend.extensions import db
+    from backend.jobs import run_worker
+    from backend.reports.models import KpiRollup
+
+    try:
+        redis.Redis.from_url("redis://127.0.0.1:6379/15").ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis on localhost")
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:6379/15")
+    monkeypatch.setitem(app.config, "JOB_QUEUE_NAME", f"test-{uuid.uuid4().hex}")
+    ops = _whole_visit(make_order, technician, upload)
+    response = client.post("/api/v1/sync", json={"device_id": "d1", "ops": ops}, headers=auth_headers(technician))
+    assert all(r["status"] == "applied" for r in response.json["results"]), response.json
+    assert db.session.query(KpiRollup).count() == 0  # the phone did not wait for the figures
+    run_worker(burst=True)
+    db.session.expire_all()
+    assert db.session.query(KpiRollup).one().counts["visits"] == 1
+
+
+def test_a_refresh_that_fails_costs_the_figures_never_the_visit(
+    client, make_order, technician, upload, auth_headers, monkeypatch
+):
+    from backend.extensions import db
+    from backend.reports import rollups
+    from backend.reports.models import KpiRollup
+    from backend.workorders.models import WorkOrder
+
+    def broken(cells):
+        raise RuntimeError("rollups table unreachable")
+
+    monkeypatch.setattr(rollups, "refresh_cells", broken)
+    ops = _whole_visit(make_order, technician, upload)
+    response = client.post("/api/v1/sync", json={"device_id": "d1", "ops": ops}, headers=auth_headers(technician))
+    assert all(r["status"] == "applied" for r in response.json["results"]), response.json
+    assert db.session.get(WorkOrder, ops[0]["work_order_id"]).status == "completed"
+    assert db.session.query(KpiRollup).count() == 0
+    monkeypatch.undo()
+    rollups.record_ended_visits({ops[0]["work_order_id"]})  # what `flask reports rebuild` repairs
+    assert db.session.query(KpiRollup).one().counts["visits"] == 1
+
+
 query_values = st.one_of(
     st.none(),
     st.text(max_size=12),
