@@ -334,12 +334,14 @@ def write(state, actor):
 
 
 def _bulk_insert(model):
-    """Return an INSERT that SQLAlchemy sends as one multi-row statement for a list of rows.
+    """Return the INSERT a list of rows is written with, in one executemany.
 
-    RETURNING makes it use "insertmanyvalues" (rows batched into one VALUES list); a plain
-    executemany is one statement per row on psycopg.
+    Without RETURNING, psycopg 3 pipelines the rows: one round trip, and one short statement
+    whose conversion it caches. RETURNING made SQLAlchemy render one multi-row VALUES statement
+    instead, tens of kilobytes that psycopg parsed again on every call (it caches statements up
+    to 4 KB): a whole visit took 70 ms of CPU in-process that way, 57 ms this way.
     """
-    return model.__table__.insert().returning(model.__table__.c.id)
+    return model.__table__.insert()
 
 
 def apply_op(order, actor, op_type, data, at, *, device_id=None, op_id=None, received_at=None) -> dict:
