@@ -4,6 +4,7 @@ Rendering and sealing forms is the main job; the same function runs either way, 
 deployment only changes configuration.
 """
 
+import functools
 import logging
 
 from flask import current_app
@@ -11,15 +12,26 @@ from flask import current_app
 log = logging.getLogger(__name__)
 
 
+@functools.lru_cache(maxsize=8)
+def redis_connection(url: str, timeout: float | None = None):
+    """Return this process's Redis client for `url`, its connection pool reused by every caller.
+
+    A client made per job opened a TCP connection and read redis-py's package metadata each
+    time (several ms per sync ending a visit). redis-py resets a pool inherited through fork.
+    """
+    from redis import Redis
+
+    return Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
+
+
 def enqueue(func, *args, **kwargs):
     """Run `func(*args, **kwargs)` now, or queue it for an RQ worker when Redis is configured."""
     redis_url = current_app.config.get("REDIS_URL")
     if not redis_url:
         return func(*args, **kwargs)
-    from redis import Redis
     from rq import Queue
 
-    queue = Queue(current_app.config["JOB_QUEUE_NAME"], connection=Redis.from_url(redis_url))
+    queue = Queue(current_app.config["JOB_QUEUE_NAME"], connection=redis_connection(redis_url))
     job = queue.enqueue(func, *args, **kwargs)
     log.info("queued %s as job %s", func.__name__, job.id)
     return job
@@ -27,13 +39,12 @@ def enqueue(func, *args, **kwargs):
 
 def run_worker(burst=False):
     """Process queued jobs, each inside the app context; with `burst`, stop when the queue is empty."""
-    from redis import Redis
     from rq import Queue, SimpleWorker
 
     from backend.forms import prepare_worker
 
     app = current_app._get_current_object()
-    connection = Redis.from_url(app.config["REDIS_URL"])
+    connection = redis_connection(app.config["REDIS_URL"])
     prepare_worker(app)
 
     # SimpleWorker runs jobs in this process, so the fonts and signer loaded above stay warm

@@ -154,11 +154,11 @@ def _redis_queue():
     redis_url = current_app.config.get("REDIS_URL")
     if not redis_url:
         return None
-    from redis import Redis
     from rq import Queue
 
-    connection = Redis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=1)
-    return Queue(current_app.config["JOB_QUEUE_NAME"], connection=connection)
+    from backend.jobs import redis_connection
+
+    return Queue(current_app.config["JOB_QUEUE_NAME"], connection=redis_connection(redis_url, timeout=1))
 
 
 def queue_status() -> dict:
