@@ -1,5 +1,6 @@
 """Build the forms' plain data from a work order, its visit and what the customer gave."""
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -29,6 +30,8 @@ from backend.timeutil import LOCAL_TZ
 from backend.visits.compliance import rule_label, tally
 from backend.visits.definitions import NO_ACCESS_NOTICE_SCRIPT, flow_step, get_flow
 from backend.visits.models import Attachment, Visit, VisitEvent
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,12 @@ class AttachmentImages:
         if key not in self._found:
             attachment = db.session.get(Attachment, attachment_id)
             found = (attachment.data, attachment.content_type) if attachment else None
-            self._found[key] = shrink_photo(*found) if found and photo else found
+            if found and photo:
+                try:
+                    found = shrink_photo(*found)
+                except Exception:  # checked at upload, so unexpected: print it as stored, as before
+                    log.warning("forms: photo %s could not be shrunk; printed as stored", attachment_id, exc_info=True)
+            self._found[key] = found
         return self._found[key]
 
 

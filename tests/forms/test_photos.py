@@ -99,3 +99,15 @@ def test_the_sealed_service_form_prints_the_photos_at_print_resolution(completed
     status = seal_status(service)
     assert status.intact and status.valid
     assert order.number in pdftotext(service)
+
+
+def test_a_photo_that_cannot_be_shrunk_is_printed_as_stored(completed_order, monkeypatch, tmp_path):
+    from backend.forms import builder
+
+    def refuse(content, mime_type):
+        raise OSError("cannot shrink")
+
+    monkeypatch.setattr(builder, "shrink_photo", refuse)
+    order = completed_order(photo=app_photo())
+    service = db.session.scalar(select(Form).where(Form.work_order_id == order.id, Form.kind == "service"))
+    assert any(image["width"] == 1600 for image in embedded_images(service.pdf, tmp_path))  # sealed all the same
