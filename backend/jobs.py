@@ -13,7 +13,7 @@ log = logging.getLogger(__name__)
 
 # A form's render allocates about a million short-lived objects. With Python's default collector
 # (a young collection every 700 allocations, and the older ones walking every object the process
-# holds: modules, fonts, templates, the signer) a worker spent ~25 ms of each form collecting.
+# holds: modules, fonts, templates, the signer) a worker spent ~23 ms of each form collecting.
 WORKER_GC_THRESHOLD = (10_000, 10, 10)
 _memory_settled = False
 
