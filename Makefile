@@ -113,8 +113,8 @@ fonts: $(FONT_STAMP) ## Build the forms' subset fonts (once; idempotent)
 bench-forms: venv fonts ## Benchmark render+seal of the Service Form: zh vs en, sizes, forms/s on 2 processes
 	@$(PY) benchmarks/bench_forms.py
 
-# The "before" of bench-seal: the commit before this work on sealing (any git revision will do).
-SEAL_BASELINE ?= d696ac2
+# The "before" of bench-seal: main before shrinking photos and the other cuts of issue 9 (any git revision will do).
+SEAL_BASELINE ?= 0808df5
 
 bench-seal: venv-dev fonts ## Benchmark sealed visits/s of one RQ worker (Service + Feedback Form), before vs after, cold vs warm
 	@$(PY) benchmarks/bench_seal.py --baseline $(SEAL_BASELINE)

@@ -1,10 +1,12 @@
 """Sealed visits per second of one RQ worker process: whole repair visits, Service + Feedback Form each.
 
-Run with `make bench-seal` (`SEAL_BASELINE=<git rev>` chooses the "before" code; the Makefile gives the
-commit before this work on sealing). Each figure comes from its own process on its own SQLite
-database, with a throwaway redis-server: whole visits are synced through the real sync (which
-queues one `seal_visit_forms` job per visit), then one worker seals them all. The visits' photos
-are what the app uploads (1,600 px JPEGs of ~200 KB), the customer's name has 𠮷 in it.
+Run with `make bench-seal` (`SEAL_BASELINE=<git rev>` chooses the "before" code; the Makefile gives
+main before the photos were shrunk to their printed size: the code that ran until then). Each
+figure comes from its own process on its own SQLite database, with a throwaway redis-server:
+whole visits are synced through the real sync (which queues one `seal_visit_forms` job per
+visit), then one worker seals them all. The visits' photos are what the app uploads (1,600 px
+JPEGs of ~200 KB; a visit's three are three attachments with the same bytes), the customer's
+name has 𠮷 in it.
 
   before  - the baseline commit's code (`git archive`), its own `run_worker`, warm;
   after   - this tree's `run_worker` (SimpleWorker: fonts, stylesheet, templates, signer kept);

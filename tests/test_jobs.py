@@ -1,5 +1,6 @@
 """Jobs run in-process by default and through Redis/RQ when REDIS_URL is set."""
 
+import gc
 import uuid
 
 import pytest
@@ -64,3 +65,24 @@ def test_a_worker_loads_fonts_and_signer_before_its_first_job(app, monkeypatch):
     assert len(rendered) == 2  # the sample Service and Feedback Forms, drawn once at start-up
     run_worker(burst=True)
     assert len(rendered) == 2  # not again
+
+
+def test_a_worker_sets_what_it_loaded_aside_from_the_garbage_collector(app, monkeypatch):
+    redis = pytest.importorskip("redis")
+    try:
+        redis.Redis.from_url("redis://127.0.0.1:6379/15").ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis on localhost")
+    import backend.jobs
+
+    monkeypatch.setattr(backend.jobs, "_memory_settled", False)
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:6379/15")
+    monkeypatch.setitem(app.config, "JOB_QUEUE_NAME", f"test-{uuid.uuid4().hex}")
+    threshold = gc.get_threshold()
+    try:
+        run_worker(burst=True)
+        assert gc.get_freeze_count() > 0  # the fonts, templates, signer and modules: never walked again
+        assert gc.get_threshold() == backend.jobs.WORKER_GC_THRESHOLD
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)

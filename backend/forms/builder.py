@@ -1,5 +1,6 @@
 """Build the forms' plain data from a work order, its visit and what the customer gave."""
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -23,11 +24,14 @@ from backend.forms.data import (
     Signature,
     mask_phone,
 )
+from backend.forms.photos import shrink_photo
 from backend.greetings import customer_title, fill_script
 from backend.timeutil import LOCAL_TZ
 from backend.visits.compliance import rule_label, tally
 from backend.visits.definitions import NO_ACCESS_NOTICE_SCRIPT, flow_step, get_flow
 from backend.visits.models import Attachment, Visit, VisitEvent
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -63,11 +67,31 @@ def customer_name(customer) -> str:
     return customer.name
 
 
-def _attachment_bytes(attachment_id: str | None) -> tuple[bytes, str] | None:
-    if not attachment_id:
-        return None
-    attachment = db.session.get(Attachment, attachment_id)
-    return (attachment.data, attachment.content_type) if attachment else None
+class AttachmentImages:
+    """The images one job's forms print, each attachment read (a photo shrunk to its printed size) once.
+
+    One per job, shared by the forms it seals: a photo used twice is shrunk once. Not kept across
+    jobs: each visit's photos are its own.
+    """
+
+    def __init__(self):
+        self._found: dict[tuple[str, bool], tuple[bytes, str] | None] = {}
+
+    def get(self, attachment_id: str | None, *, photo: bool = False) -> tuple[bytes, str] | None:
+        """Return an attachment's bytes and media type (a photo's at its printed size), or None."""
+        if not attachment_id:
+            return None
+        key = (attachment_id, photo)
+        if key not in self._found:
+            attachment = db.session.get(Attachment, attachment_id)
+            found = (attachment.data, attachment.content_type) if attachment else None
+            if found and photo:
+                try:
+                    found = shrink_photo(*found)
+                except Exception:  # checked at upload, so unexpected: print it as stored, as before
+                    log.warning("forms: photo %s could not be shrunk; printed as stored", attachment_id, exc_info=True)
+            self._found[key] = found
+        return self._found[key]
 
 
 def _event_time(visit: Visit, event_type: str) -> datetime | None:
@@ -79,20 +103,20 @@ def _event_time(visit: Visit, event_type: str) -> datetime | None:
     )
 
 
-def _photos(visit: Visit) -> tuple[Photo, ...]:
+def _photos(visit: Visit, images: AttachmentImages) -> tuple[Photo, ...]:
     links = [a for a in visit.attachments or [] if a.get("kind") == "photo"]
     # The operate step's before/after photos first: they are the ones the customer confirmed.
     links.sort(key=lambda a: a.get("step") != "operate")
     photos = []
     for link in links[:MAX_PHOTOS]:
-        found = _attachment_bytes(link["id"])
+        found = images.get(link["id"], photo=True)
         if found:
             photos.append(Photo(content=found[0], mime_type=found[1]))
     return tuple(photos)
 
 
-def _technician_signature(visit: Visit) -> Signature | None:
-    found = _attachment_bytes(visit.technician_signature_attachment_id)
+def _technician_signature(visit: Visit, images: AttachmentImages) -> Signature | None:
+    found = images.get(visit.technician_signature_attachment_id)
     return Signature(found[0], found[1], signed_at=visit.technician_signed_at) if found else None
 
 
@@ -112,15 +136,23 @@ def _compliance(visit: Visit, lang: str) -> ComplianceSummary:
 
 
 def service_form_data(
-    order, visit: Visit, *, form_id: str, number: str, lang: str, customer_input: CustomerInput | None = None
+    order,
+    visit: Visit,
+    *,
+    form_id: str,
+    number: str,
+    lang: str,
+    customer_input: CustomerInput | None = None,
+    images: AttachmentImages | None = None,
 ) -> ServiceFormData:
-    """Return the Service Form of a completed visit."""
+    """Return the Service Form of a completed visit (its images read through `images`, if given)."""
+    images = images if images is not None else AttachmentImages()
     customer = order.customer
     customer_signature = None
     if customer_input:
         customer_signature = Signature(customer_input.signature_png, signed_at=customer_input.signed_at)
     else:
-        found = _attachment_bytes(visit.signature_attachment_id)
+        found = images.get(visit.signature_attachment_id)
         if found:
             customer_signature = Signature(found[0], found[1], signed_at=visit.evaluated_at)
     fault = order.description or ""
@@ -166,23 +198,31 @@ def service_form_data(
         ),
         result=visit.result or "",
         customer_signature=customer_signature,
-        technician_signature=_technician_signature(visit),
-        photos=_photos(visit),
+        technician_signature=_technician_signature(visit, images),
+        photos=_photos(visit, images),
         compliance=_compliance(visit, lang),
     )
 
 
 def feedback_form_data(
-    order, visit: Visit, *, form_id: str, number: str, lang: str, customer_input: CustomerInput | None = None
+    order,
+    visit: Visit,
+    *,
+    form_id: str,
+    number: str,
+    lang: str,
+    customer_input: CustomerInput | None = None,
+    images: AttachmentImages | None = None,
 ) -> FeedbackFormData:
-    """Return the Customer Feedback Form of a completed visit."""
+    """Return the Customer Feedback Form of a completed visit (its images read through `images`, if given)."""
+    images = images if images is not None else AttachmentImages()
     if customer_input:
         ratings, mot, comments = customer_input.ratings, customer_input.mot, customer_input.comments
         signature = Signature(customer_input.signature_png, signed_at=customer_input.signed_at)
         signed_on, declined = customer_input.signed_at.astimezone(LOCAL_TZ).date(), ""
     else:
         ratings, mot, comments = visit.ratings or {}, visit.mot or {}, visit.comments or ""
-        found = _attachment_bytes(visit.signature_attachment_id)
+        found = images.get(visit.signature_attachment_id)
         signature = Signature(found[0], found[1]) if found else None
         signed_on = visit.evaluated_at.astimezone(LOCAL_TZ).date() if visit.evaluated_at else None
         declined = visit.signature_declined_reason or ""
@@ -232,7 +272,14 @@ def notice_message(order, visit: Visit, lang: str) -> str:
 
 
 def no_access_notice_data(
-    order, visit: Visit, *, form_id: str, number: str, lang: str, customer_input: CustomerInput | None = None
+    order,
+    visit: Visit,
+    *,
+    form_id: str,
+    number: str,
+    lang: str,
+    customer_input: CustomerInput | None = None,
+    images: AttachmentImages | None = None,
 ) -> NoAccessNoticeData:
     """Return the Service Form left at the door when nobody was home (留单), as sealed."""
     technician = visit.technician

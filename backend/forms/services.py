@@ -15,7 +15,7 @@ from backend.config import public_base_url
 from backend.errors import Conflict, DomainError, InvalidInput, NotFound
 from backend.extensions import db
 from backend.forms import configure_for_app
-from backend.forms.builder import BUILDERS, CustomerInput
+from backend.forms.builder import BUILDERS, AttachmentImages, CustomerInput
 from backend.forms.models import Form, SigningLink
 from backend.forms.render import render_pdf
 from backend.forms.seal import get_sealer, sha256_hex
@@ -136,6 +136,7 @@ def _plan(work_order_id, actor_id, device_id, signing_link_id, reason) -> tuple[
         customer_input.signed_at if customer_input else (visit.evaluated_at if visit.signature_attachment_id else None)
     )
     device_id = device_id or _device_of(visit)
+    images = AttachmentImages()  # the job's forms share their images: each read, a photo shrunk, once
     ids, new_versions = [], []
     for kind in kinds:
         existing = current_form(order.id, kind)
@@ -150,7 +151,9 @@ def _plan(work_order_id, actor_id, device_id, signing_link_id, reason) -> tuple[
         ) + 1
         form_id = str(uuid.uuid4())
         number = f"{NUMBER_PREFIX[kind]}-{order.number.removeprefix('WO-')}-{version}"
-        data = BUILDERS[kind](order, visit, form_id=form_id, number=number, lang=lang, customer_input=customer_input)
+        data = BUILDERS[kind](
+            order, visit, form_id=form_id, number=number, lang=lang, customer_input=customer_input, images=images
+        )
         ids.append(form_id)
         new_versions.append(
             _NewVersion(

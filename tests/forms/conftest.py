@@ -25,14 +25,18 @@ def jpeg(colour=(200, 120, 40)) -> bytes:
 def completed_order(db, make_order, technician):  # noqa: F811 (fixtures re-exported above)
     """Return a factory of work orders completed a whole repair visit synced as the PWA would send it."""
 
+    photo_bytes = [jpeg()]
+
     def new_attachment(data=None):
         # The visit fixture's images are placeholders; the forms need real ones to draw.
-        content = squiggle_png(seed=3) if data is not None else jpeg()
+        content = squiggle_png(seed=3) if data is not None else photo_bytes[0]
         attachment, _ = store_attachment(str(uuid.uuid4()), content, technician)
         return attachment.id
 
-    def make(visit=None, **customer):
-        """Complete a repair visit (whole_visit_ops options in `visit`) for a customer with these fields."""
+    def make(visit=None, photo=None, **customer):
+        """Complete a repair visit (whole_visit_ops options in `visit`, its photos `photo`, a JPEG's
+        bytes) for a customer with these fields."""
+        photo_bytes[0] = photo or jpeg()
         order = make_order("repair")
         for key, value in customer.items():
             setattr(order.customer, key, value)
