@@ -17,7 +17,7 @@ def page_of(query, page_params, *, count_at_most=None):
     """
     counted = query.order_by(None)
     if count_at_most is not None:
-        bound = page_params.first_item + count_at_most
+        bound = min(page_params.first_item, _MAX_OFFSET) + count_at_most  # an absurd page still binds an integer
         counted = counted.limit(bound + 1)
     total = db.session.scalar(select(func.count()).select_from(counted.subquery()))
     page_params.total_capped = count_at_most is not None and total > bound
