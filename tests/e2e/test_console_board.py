@@ -133,7 +133,7 @@ def test_the_week_view_shows_seven_days_per_technician_from_one_request_and_book
     page.locator("body").press("w")  # from the keyboard, no pointer
     expect(page.get_by_role("heading", name=re.compile(f"{today} 起一周"))).to_be_visible()
     assert len(views) == 1 and "days=7" in views[0], views  # the whole week is one request
-    expect(page.get_by_role("button", name="周")).to_have_attribute("aria-pressed", "true")
+    expect(page.get_by_role("button", name="周", exact=True)).to_have_attribute("aria-pressed", "true")
     row = page.get_by_role("group", name="李明", exact=True)
     expect(row.get_by_role("group", name=re.compile(r"^李明 \d{4}-\d\d-\d\d$"))).to_have_count(7)
     # Today's seeded visits, each in its day's cell and named with its status (coloured by it).
