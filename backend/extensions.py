@@ -1,5 +1,7 @@
 """Flask extensions, created once here and bound to an app in create_app."""
 
+import json
+
 import flask_smorest
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -49,6 +51,19 @@ class Blueprint(flask_smorest.Blueprint):
     """flask-smorest's Blueprint, parsing bodies with BodyParser (no body answers a 500)."""
 
     ARGUMENTS_PARSER = BodyParser()
+
+    def _set_pagination_metadata(self, page_params, result, headers):
+        """flask-smorest's X-Pagination, with `total_capped` when the total was not counted to the end.
+
+        backend.pagination.page_of sets the flag; the header is declared in document_pagination_header.
+        """
+        if headers is None:
+            headers = {}
+        metadata = self._make_pagination_metadata(page_params.page, page_params.page_size, page_params.item_count)
+        if getattr(page_params, "total_capped", False):
+            metadata["total_capped"] = True
+        headers[self.PAGINATION_HEADER_NAME] = json.dumps(metadata)
+        return result, headers
 
 
 class DoorstepApi(flask_smorest.Api):

@@ -1,14 +1,17 @@
 """The console's two heavy reads on PostgreSQL at 10k and at 1M work orders: customer search and a board day.
 
-Seeds the database `doorstep_bench_console` (created if missing) with set-based SQL
-(INSERT … SELECT generate_series: a million orders in a couple of minutes, no ORM loop), at 10k
-orders and then at 1M (customers half as many as orders, 200 technicians in 10 branches, 5 visits
-each a day, so a day's board holds the same visits at either size and only the history grows).
-At each size it serves the app with gunicorn and drives with wrk, one after the other:
+Seeds one database per size, `doorstep_bench_console_10000` and `…_1000000` (created if missing),
+with set-based SQL (INSERT … SELECT generate_series: a million orders in a couple of minutes, no
+ORM loop): customers half as many as orders, 200 technicians in 10 branches, 5 visits each a day,
+so a day's board holds the same visits at either size and only the history grows. Both sizes are
+served at once (gunicorn each) and measured in turn, probe by probe, and the in-process rounds
+alternate between them too: on a machine shared with other work, a load that rises or falls
+during the run then weighs on both sizes alike instead of on whichever was measured second.
 
 - GET /api/v1/customers?q=… by part of a phone number, a name, a given name (two characters), an
   account number, part of an address
-  (the intake's search, as the console asks it: page_size=10);
+  (the intake's search, as the console asks it: page_size=10; in-process, the service the
+  endpoint calls: the page and its bounded total);
 - GET /api/v1/technicians/availability?date=today&branch=… (the board's day for a branch: one request).
 
 It prints requests/s and p50 at each size and the growth of the cost per request (time per request
@@ -49,7 +52,8 @@ SLOTS_PER_DAY = 5
 PER_DAY = TECHNICIANS * SLOTS_PER_DAY
 # Days of visits after today, so today's board is full at every size.
 FUTURE_DAYS = 7
-PORT = 5112
+# One port per size; 5111/5112 are bench-sync-http's, which may run beside this on a shared machine.
+PORTS = (5121, 5122)
 CONNECTIONS = 8
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬燕彬鑫斌宇浩凯健俊帆"
@@ -127,16 +131,20 @@ FROM work_orders AS o
 """
 
 
-def seed(orders: int) -> dict:
+def database_of(size: int) -> str:
+    return f"{DATABASE}_{size}"
+
+
+def seed(database: str, orders: int) -> dict:
     """Replace the database's rows with `orders` work orders (and their customers, technicians, visits)."""
     from argon2 import PasswordHasher
 
     customers = max(orders // 2, 1)
     today = local_today()
     first_day = today - timedelta(days=-(-orders // PER_DAY) - FUTURE_DAYS - 1)
-    print(f"seed: {orders:,} orders, {customers:,} customers ...", flush=True)
+    print(f"seed {database}: {orders:,} orders, {customers:,} customers ...", flush=True)
     started = time.perf_counter()
-    with psycopg.connect(database_url(DATABASE)) as connection:
+    with psycopg.connect(database_url(database)) as connection:
         connection.execute(
             "TRUNCATE status_changes, phone_guidance, appointments, work_orders, work_order_counters,"
             " customers, users RESTART IDENTITY CASCADE"
@@ -164,50 +172,55 @@ def seed(orders: int) -> dict:
         for table in ("users", "customers", "work_orders", "appointments"):
             connection.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
         connection.commit()
-    with psycopg.connect(database_url(DATABASE), autocommit=True) as connection:
+    with psycopg.connect(database_url(database), autocommit=True) as connection:
         connection.execute("VACUUM ANALYZE")  # fresh statistics and visibility map, as a live database has
     print(f"seed: done in {time.perf_counter() - started:.0f} s", flush=True)
     return {"customers": customers}
 
 
-def service_costs(customers: int, repeats: int = 15) -> dict:
-    """Median ms of the services behind each probe, in-process: the database work and the Python around it.
+def service_costs(seeded: dict, repeats: int = 15) -> dict:
+    """Median ms of the services behind each probe at each size, in-process: the database work and the Python around it.
 
     Less shaken than wrk by whatever else runs on the machine (no HTTP, no gunicorn workers
-    competing), so it says more plainly whether the cost follows the table's size.
+    competing), so it says more plainly whether the cost follows the table's size. The sizes take
+    turns, call by call, so both see the same machine.
     """
+    from flask_smorest.pagination import PaginationParameters
+
     from backend.booking.services import availability
-    from backend.customers.services import search_query
+    from backend.customers.services import search_page
     from backend.extensions import db
     from benchmarks.httpbench import app_for
 
-    def search(q):
-        query = search_query(q=q)
-        db.session.scalar(db.select(db.func.count()).select_from(query.order_by(None).subquery()))
-        return db.session.scalars(query.limit(10)).all()
+    def call_for(path):
+        args = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)
+        if "q" in args:
+            return lambda q=args["q"][0]: search_page(page_params=PaginationParameters(1, 10), q=q)
+        return lambda b=args["branch"][0]: availability(local_today(), branch=b)
 
-    costs = {}
-    with app_for(DATABASE).app_context():
-        for label, path in probes(customers):
-            args = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)
-            if "q" in args:
-                call = lambda q=args["q"][0]: search(q)  # noqa: E731
-            else:
-                call = lambda b=args["branch"][0]: availability(local_today(), branch=b)  # noqa: E731
-            call()  # warm caches
-            timings = []
-            for _ in range(repeats):
-                started = time.perf_counter()
-                call()
-                timings.append((time.perf_counter() - started) * 1000)
-                db.session.rollback()
-            costs[label] = sorted(timings)[len(timings) // 2]
+    apps = {size: app_for(database_of(size)) for size in seeded}
+    calls = {size: probes(database_of(size), customers) for size, customers in seeded.items()}
+    costs = {size: {} for size in seeded}
+    for index, (label, _) in enumerate(next(iter(calls.values()))):
+        timings = {size: [] for size in seeded}
+        for round_ in range(repeats + 1):  # the first round warms caches and is not counted
+            for size, app in apps.items():
+                call = call_for(calls[size][index][1])
+                with app.app_context():
+                    started = time.perf_counter()
+                    call()
+                    elapsed = (time.perf_counter() - started) * 1000
+                    db.session.rollback()
+                if round_:
+                    timings[size].append(elapsed)
+        for size in seeded:
+            costs[size][label] = sorted(timings[size])[len(timings[size]) // 2]
     return costs
 
 
-def probes(customers: int) -> list[tuple[str, str]]:
+def probes(database: str, customers: int) -> list[tuple[str, str]]:
     """The requests measured, chosen from a customer in the middle so each size has one to find."""
-    with psycopg.connect(database_url(DATABASE)) as connection:
+    with psycopg.connect(database_url(database)) as connection:
         name, phone, address, account = connection.execute(
             "SELECT name, phones->>0, address, account_no FROM customers WHERE id = %s", (customers // 2 + 1,)
         ).fetchone()
@@ -226,19 +239,25 @@ def probes(customers: int) -> list[tuple[str, str]]:
     ]
 
 
-def measure(duration: int, customers: int) -> dict:
-    env = app_env(DATABASE)
-    token = token_for(DATABASE, "dispatcher")
-    server = serve("backend:create_app()", PORT, env)
-    results = {}
+def measure(duration: int, seeded: dict) -> dict:
+    """wrk figures per size: both sizes served at once, each probe driven at one size then the other."""
+    servers, urls, tokens = [], {}, {}
+    results = {size: {} for size in seeded}
     try:
-        for label, path in probes(customers):
-            url = f"http://127.0.0.1:{PORT}{path}"
-            drive(url, token, 2, CONNECTIONS)  # warm the workers, pools and caches
-            results[label] = drive(url, token, duration, CONNECTIONS)
+        for port, (size, customers) in zip(PORTS, seeded.items(), strict=False):
+            database = database_of(size)
+            servers.append(serve("backend:create_app()", port, app_env(database)))
+            tokens[size] = token_for(database, "dispatcher")
+            urls[size] = [(label, f"http://127.0.0.1:{port}{path}") for label, path in probes(database, customers)]
+        for index in range(len(next(iter(urls.values())))):
+            for size in seeded:
+                label, url = urls[size][index]
+                drive(url, tokens[size], 2, CONNECTIONS)  # warm the workers, pools and caches
+                results[size][label] = drive(url, tokens[size], duration, CONNECTIONS)
     finally:
-        server.terminate()
-        server.wait()
+        for server in servers:
+            server.terminate()
+            server.wait()
     return results
 
 
@@ -248,15 +267,19 @@ def main():
     parser.add_argument("--duration", type=int, default=8)
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
-    ensure_database(DATABASE)
-    migrate(DATABASE)
+    if len(sizes) > len(PORTS):
+        parser.error(f"at most {len(PORTS)} sizes")
     print(f"gunicorn {' '.join(GUNICORN)}; wrk -c{CONNECTIONS} -d{args.duration}s on {os.cpu_count()} cores")
-    runs, services = {}, {}
+    seeded = {}
     for size in sizes:
-        seeded = seed(size)
-        print(f"load average before {size:,}: {load_average()}", flush=True)
-        runs[size] = measure(args.duration, seeded["customers"])
-        services[size] = service_costs(seeded["customers"])
+        ensure_database(database_of(size))
+        migrate(database_of(size))
+        seeded[size] = seed(database_of(size), size)["customers"]
+    print(f"load average before HTTP: {load_average()}", flush=True)
+    runs = measure(args.duration, seeded)
+    print(f"load average before in-process: {load_average()}", flush=True)
+    services = service_costs(seeded)
+    print(f"load average after: {load_average()}", flush=True)
     small, large = sizes[0], sizes[-1]
     print(f"\nHTTP (wrk -c{CONNECTIONS}): req/s and p50 at each size; cost x = time per request, largest over smallest")
     header = f"{'request':<40}" + "".join(f"{f'{size:,} req/s':>16}{'p50 ms':>9}" for size in sizes)

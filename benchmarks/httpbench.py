@@ -6,6 +6,7 @@ database is made, how the app is served and how wrk's figures are read is the sa
 
 import os
 import re
+import socket
 import subprocess
 import tempfile
 import time
@@ -86,6 +87,10 @@ def token_for(name: str, username: str) -> str:
 
 def serve(app_spec: str, port: int, env: dict, gunicorn=GUNICORN):
     """Start gunicorn serving `app_spec` on `port`; return the process once it answers."""
+    with socket.socket() as probe_socket:
+        if probe_socket.connect_ex(("127.0.0.1", port)) == 0:
+            # Another benchmark's server would answer the probe below and be measured instead.
+            raise RuntimeError(f"port {port} is already in use")
     process = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), *gunicorn, "--bind", f"127.0.0.1:{port}", app_spec], cwd=ROOT, env=env
     )

@@ -43,6 +43,10 @@ class CustomerSchema(CustomerUpdateSchema):
 
 
 class CustomerQuerySchema(Schema):
-    q = text(64, min_length=1, metadata={"description": "Part of the name, a phone number, or the account number"})
+    q = text(
+        64,
+        min_length=1,
+        metadata={"description": "Part of the name, a phone number or the address, or the account number"},
+    )
     branch = text(64)
     area = text(64)

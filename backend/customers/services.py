@@ -9,6 +9,7 @@ from backend.apifields import id_exists_in_range
 from backend.customers.models import Customer
 from backend.errors import Conflict, NotFound
 from backend.extensions import db
+from backend.pagination import page_of
 from backend.workorders.models import WorkOrder
 
 OFFICE_ROLES = ("dispatcher", "manager", "admin")
@@ -17,40 +18,48 @@ OFFICE_ROLES = ("dispatcher", "manager", "admin")
 # Below this length a search is a name's or an address's characters, or an account number; two
 # digits of a phone would match nearly everyone, and no index serves them.
 PHONE_SEARCH_MIN = 3
-# What a stored phone may hold (customers.schemas.PHONE). Anything else cannot be part of one, and
-# asking the phones' trigram index anyway is not free: digit trigrams (000, 138) are in a large
-# share of all numbers, so their lists grow with the table (2.5 ms of an account number's search
-# at 500k customers went there).
-_COULD_BE_PHONE = re.compile(r"^[0-9 +\-]+$")
+# What a stored phone may hold (customers.schemas.PHONE): digits, spaces, '-' and '+'. A search of
+# only these is part of a phone number or an account number, and is not looked for in names and
+# addresses: their digit trigrams (house and flat numbers) are in a large share of all rows, so
+# their lists grow with the table and were read for nothing. Anything else cannot be part of a
+# phone, and the phones' index is not asked (2.5 ms of an account number's search at 500k
+# customers went there).
+_PHONE_SHAPED = re.compile(r"^[0-9 +\-]+$")
+# A search's total is counted up to this many matches past the page's first row; beyond that the
+# page says "more than" (X-Pagination total_capped) instead of counting every customer in 福州.
+SEARCH_COUNT_LIMIT = 1000
 
 
 def search_query(*, q=None, branch=None, area=None):
     """Return the SELECT of customers matching part of a name, phone number or address, or an account number.
 
-    Each part is indexed on PostgreSQL (migrations 0008, 0009): trigram GIN indexes serve the
+    Each part is indexed on PostgreSQL (migrations 0012, 0013): trigram GIN indexes serve the
     LIKE '%…%' of three characters or more; a two-character search (a given name: 志强) uses the
-    bigram GIN indexes instead, because trigrams cannot. A phone is searched from three digits, and
-    only by what a phone may hold (digits, spaces, '-', '+').
+    bigram GIN indexes instead, because trigrams cannot. The search is routed by its shape: digits
+    only (spaces, '-', '+' allowed) are part of a phone (from three digits) or an account number;
+    anything else is part of a name or an address, or an account number.
     """
     query = select(Customer).order_by(Customer.name, Customer.id)
     if q:
-        if len(q) == 2 and db.session.get_bind().dialect.name == "postgresql":
+        if _PHONE_SHAPED.match(q):
+            # Phones live in a JSON list; its text form is enough to find a number in it.
+            parts = [cast(Customer.phones, String).contains(q, autoescape=True)] if len(q) >= PHONE_SEARCH_MIN else []
+        elif len(q) == 2 and db.session.get_bind().dialect.name == "postgresql":
             pair = [q]
-            name_or_address = [_bigrams(Customer.name).contains(pair), _bigrams(Customer.address).contains(pair)]
+            parts = [_bigrams(Customer.name).contains(pair), _bigrams(Customer.address).contains(pair)]
         else:
-            name_or_address = [
-                Customer.name.contains(q, autoescape=True),
-                Customer.address.contains(q, autoescape=True),
-            ]
-        # Phones live in a JSON list; its text form is enough to find a number in it.
-        could_be_phone = len(q) >= PHONE_SEARCH_MIN and _COULD_BE_PHONE.match(q)
-        phone = [cast(Customer.phones, String).contains(q, autoescape=True)] if could_be_phone else []
-        query = query.where(or_(*name_or_address, *phone, Customer.account_no == q))
+            parts = [Customer.name.contains(q, autoescape=True), Customer.address.contains(q, autoescape=True)]
+        query = query.where(or_(*parts, Customer.account_no == q))
     if branch:
         query = query.where(Customer.branch == branch)
     if area:
         query = query.where(Customer.area == area)
     return query
+
+
+def search_page(*, page_params, q=None, branch=None, area=None) -> list[Customer]:
+    """Return one page of a search, setting its total (bounded: see SEARCH_COUNT_LIMIT) on `page_params`."""
+    return page_of(search_query(q=q, branch=branch, area=area), page_params, count_at_most=SEARCH_COUNT_LIMIT)
 
 
 def _bigrams(column):

@@ -6,7 +6,6 @@ from backend.auth.access import current_user, login_required
 from backend.customers import services
 from backend.customers.schemas import CustomerQuerySchema, CustomerSchema, CustomerUpdateSchema
 from backend.extensions import Blueprint
-from backend.pagination import page_of
 
 blp = Blueprint("customers", __name__, url_prefix="/api/v1/customers", description="Customers")
 
@@ -20,9 +19,18 @@ class Customers(MethodView):
     @blp.arguments(CustomerQuerySchema, location="query")
     @blp.response(200, CustomerSchema(many=True))
     @blp.paginate()
+    @blp.doc(
+        description=(
+            "Part of a name, a phone number or an address, or an account number. Digits only (spaces,"
+            " '-', '+' allowed) are looked for in the phones (from three digits) and the account number;"
+            " anything else in the name, the address and the account number. The total is counted up to"
+            f" {services.SEARCH_COUNT_LIMIT:,} matches past the page's first row: beyond that X-Pagination"
+            ' says "total_capped": true (more than total match; the pages go on).'
+        )
+    )
     def get(self, args, pagination_parameters):
-        """Search customers by name, phone or account number."""
-        return page_of(services.search_query(**args), pagination_parameters)
+        """Search customers by name, phone, address or account number."""
+        return services.search_page(page_params=pagination_parameters, **args)
 
     @login_required(*WRITERS)
     @blp.arguments(CustomerSchema)

@@ -7,7 +7,10 @@ export function apiFetch(path, { token, headers = {}, ...init } = {}) {
   return fetch(path, { ...init, headers: all });
 }
 
-/** Fetch and parse: {ok, status, body}; a network failure is {ok: false, status: 0}. */
+/**
+ * Fetch and parse: {ok, status, body}, and `page` for a paged list (its X-Pagination: total,
+ * pages, and total_capped when a broad search stopped counting); a network failure is {ok: false, status: 0}.
+ */
 export async function apiJson(path, options = {}) {
   let res;
   try {
@@ -16,7 +19,21 @@ export async function apiJson(path, options = {}) {
     return { ok: false, status: 0, body: null };
   }
   const body = res.headers.get('Content-Type')?.includes('json') ? await res.json().catch(() => null) : null;
-  return { ok: res.ok, status: res.status, body };
+  return { ok: res.ok, status: res.status, body, page: pageOf(res.headers.get('X-Pagination')) };
+}
+
+function pageOf(header) {
+  try {
+    return header ? JSON.parse(header) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A paged list's total as the office reads it: "1000+" when more match than were counted. */
+export function totalText(page) {
+  if (!page || typeof page.total !== 'number') return null;
+  return page.total_capped ? `${page.total}+` : String(page.total);
 }
 
 // Where each role works: the technician's phone app or the office console.

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { apiJson, rememberHome, rememberedHome } from '../src/http.js';
+import { apiJson, rememberHome, rememberedHome, totalText } from '../src/http.js';
 
 afterEach(() => vi.unstubAllGlobals());
 
@@ -13,6 +13,17 @@ describe('the shared API client', () => {
     const [, init] = fetch.mock.calls[0];
     expect(init.headers.Authorization).toBe('Bearer tok');
     expect(init.body).toBe('{"a":1}');
+  });
+
+  it("reads a paged list's X-Pagination; a capped total reads as more than", async () => {
+    const page = { total: 1000, total_pages: 100, first_page: 1, last_page: 100, page: 1, next_page: 2, total_capped: true };
+    vi.stubGlobal('fetch', vi.fn(async () => new Response('[]',
+      { status: 200, headers: { 'Content-Type': 'application/json', 'X-Pagination': JSON.stringify(page) } })));
+    const r = await apiJson('/api/v1/customers?q=福州');
+    expect(r.page).toEqual(page);
+    expect(totalText(r.page)).toBe('1000+');
+    expect(totalText({ total: 3, total_pages: 1 })).toBe('3');
+    expect(totalText(undefined)).toBe(null);
   });
 
   it('answers a network failure as status 0 instead of throwing', async () => {

@@ -1,3 +1,5 @@
+import json
+
 from backend.customers import services
 from backend.extensions import db
 from tests.factories import make_customer, make_order
@@ -40,6 +42,40 @@ def test_two_characters_find_a_given_name_or_part_of_an_address_but_not_two_digi
     assert found("111") == [lin.id]
     assert found("%强") == []
     assert found("1111") == [lin.id] and found("0000 1111") == []  # spaces are searched as typed
+
+
+def test_a_search_is_routed_by_its_shape_digits_to_phones_and_account_numbers():
+    lin = make_customer(name="林志强", phones=["13800001111"], address="福州市台江区八一七中路188号", account_no="188")
+
+    def found(q):
+        return [c.id for c in db.session.scalars(services.search_query(q=q))]
+
+    assert found("188") == [lin.id]  # the account number, not the house number
+    lin.account_no = "FZ-188"
+    db.session.commit()
+    assert found("188") == []  # digits only are part of a phone or an account number
+    assert found("188号") == [lin.id] and found("中路188") == [lin.id]  # with characters, the address
+    assert found("0000 1111") == [] and found("00001111") == [lin.id]
+
+
+def test_a_broad_search_counts_up_to_the_limit_and_says_more_match(client, make_user, auth_headers, monkeypatch):
+    monkeypatch.setattr(services, "SEARCH_COUNT_LIMIT", 2)
+    headers = auth_headers(make_user("dispatcher"))
+    ids = sorted(make_customer(name=f"王秀{n}").id for n in range(4))
+
+    def search(page):
+        response = client.get(f"/api/v1/customers?q=王秀&page_size=1&page={page}", headers=headers)
+        assert response.status_code == 200
+        return [c["id"] for c in response.get_json()], json.loads(response.headers["X-Pagination"])
+
+    first, pagination = search(1)
+    assert first == ids[:1]
+    # Counted up to 2 past the first row: more match, and the next page is there.
+    assert pagination["total"] == 2 and pagination["total_capped"] is True and pagination["next_page"] == 2
+    third, pagination = search(3)
+    assert third == ids[2:3]
+    assert pagination["total"] == 4 and "total_capped" not in pagination  # counted to the end from here
+    assert search(5) == ([], {"total": 4, "total_pages": 4, "first_page": 1, "last_page": 4})
 
 
 def test_dispatcher_creates_lists_and_corrects_a_customer(client, make_user, auth_headers):

@@ -40,6 +40,7 @@ def test_a_call_found_by_part_of_the_phone_verified_and_solved_by_phone_guidance
     expect(page.get_by_role("row", name=re.compile("不知道"))).to_be_visible()
 
     page.get_by_role("searchbox").fill("12345")
+    expect(page.get_by_text("找到 1 位客户")).to_be_visible()  # the page total, from X-Pagination
     page.get_by_role("button", name=re.compile("张三先生")).click()
     create = page.get_by_role("button", name="创建工单")
     expect(create).to_be_disabled()  # 核对客户信息 comes first

@@ -2,6 +2,7 @@
 // guide them by phone, close with the script. The rules (verification, transitions) are the API's.
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { totalText } from '../http.js';
 import { L, t } from '../i18n.js';
 import { reasonOf } from './reason.js';
 
@@ -29,6 +30,7 @@ function Forbidden({ guide }) {
 function Search({ api, onPick }) {
   const [q, setQ] = useState('');
   const [results, setResults] = useState(null);
+  const [total, setTotal] = useState(null);
   const timer = useRef(null);
   useEffect(() => {
     clearTimeout(timer.current);
@@ -36,6 +38,8 @@ function Search({ api, onPick }) {
     timer.current = setTimeout(async () => {
       const r = await api(`/api/v1/customers?q=${encodeURIComponent(q.trim())}&page_size=10`);
       setResults(r.ok ? r.body : []);
+      // The API counts a broad search only so far, and says so: "1000+".
+      setTotal(r.ok ? totalText(r.page) : null);
     }, SEARCH_DELAY_MS);
     return () => clearTimeout(timer.current);
   }, [q]);
@@ -50,6 +54,8 @@ function Search({ api, onPick }) {
         <input type="search" name="q" autofocus value=${q} onInput=${(e) => setQ(e.target.value)} /></label>
     </form>
     ${results && (results.length === 0 ? html`<p class="muted" role="status">${t('noMatch')}</p>` : html`
+      <p class="muted matches">${total && total !== String(results.length)
+        ? t('matchesShown', { n: total, shown: results.length }) : t('matches', { n: total ?? results.length })}</p>
       <ul class="results" aria-label=${t('findCustomer')}>${results.map((c) => html`<li>
         <button onClick=${() => onPick(c)}><b>${c.name}${c.title || ''}</b>
           <span>${c.phones.join(' / ')}</span><span>${c.address}</span><span>${c.account_no || ''}</span></button></li>`)}
