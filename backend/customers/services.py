@@ -58,8 +58,17 @@ def search_query(*, q=None, branch=None, area=None):
 
 
 def search_page(*, page_params, q=None, branch=None, area=None) -> list[Customer]:
-    """Return one page of a search, setting its total (bounded: see SEARCH_COUNT_LIMIT) on `page_params`."""
-    return page_of(search_query(q=q, branch=branch, area=area), page_params, count_at_most=SEARCH_COUNT_LIMIT)
+    """Return one page of a search, setting its total (bounded: see SEARCH_COUNT_LIMIT) on `page_params`.
+
+    A search matching more than that is listed in the order customers were registered, not by
+    name: the caller is told to narrow it (total_capped), and no page waits for every match sorted.
+    """
+    return page_of(
+        search_query(q=q, branch=branch, area=area),
+        page_params,
+        count_at_most=SEARCH_COUNT_LIMIT,
+        capped_order=(Customer.id,),
+    )
 
 
 def _bigrams(column):
