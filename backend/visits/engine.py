@@ -687,6 +687,8 @@ def _no_access(ctx):
             "knock_sets_per_round": rules["knock_sets_per_round"],
             "knocks_per_set": rules["knocks_per_set"],
             "call_after_knocking_seconds": rules["call_after_knocking_seconds"],
+            # 004 says 3分钟: the words a technician reads give the wait in minutes.
+            "call_after_knocking_minutes": round(rules["call_after_knocking_seconds"] / 60, 1),
         }
         raise rejected(
             "knock_protocol_incomplete",

@@ -17,13 +17,13 @@ describe('refusals in words', () => {
       code: 'knock_protocol_incomplete',
       errors: {
         knocks: ['6 knock rounds'],
-        protocol: { knock_interval_seconds: 20, knock_sets_per_round: 2, knocks_per_set: 4, call_after_knocking_seconds: 120 },
+        protocol: { knock_interval_seconds: 20, knock_sets_per_round: 2, knocks_per_set: 4, call_after_knocking_seconds: 150, call_after_knocking_minutes: 2.5 },
       },
     };
     setLang('zh');
-    expect(nextStepFor(result)).toContain('每20秒一轮、每轮连续轻敲2次每次4下，敲满120秒后再致电客户');
+    expect(nextStepFor(result)).toContain('每20秒一轮、每轮连续轻敲2次每次4下，敲满2.5分钟后再致电客户');
     setLang('en');
-    expect(nextStepFor(result)).toContain('a round of 2 sets of 4 knocks every 20 s for 120 s');
+    expect(nextStepFor(result)).toContain('a round of 2 sets of 4 knocks every 20 s for 2.5 min');
     setLang('zh');
   });
 });

@@ -176,6 +176,7 @@ def test_no_access_needs_the_knock_protocol(db, make_order, technician, new_atta
         "knock_sets_per_round": 2,
         "knocks_per_set": 3,
         "call_after_knocking_seconds": 180,
+        "call_after_knocking_minutes": 3,
     }
     assert order.status == "en_route"
 
