@@ -59,6 +59,28 @@ def enqueue(func, *args, **kwargs):
     return job
 
 
+def run_logged(job_name: str, func, *args):
+    """Run a job's work; a failure is rolled back, logged and counted as `job_name`.
+
+    On a worker the failure is re-raised so RQ records it. In-process the caller's own
+    transaction has already committed and its request must still answer, so it returns None.
+    """
+    from rq import get_current_job
+
+    from backend.extensions import db
+    from backend.observability import record_job_failure
+
+    try:
+        return func(*args)
+    except Exception:
+        db.session.rollback()
+        log.exception("job %s%r failed", job_name, args)
+        record_job_failure(job_name)
+        if get_current_job() is not None:
+            raise
+        return None
+
+
 def run_worker(burst=False):
     """Process queued jobs, each inside the app context; with `burst`, stop when the queue is empty."""
     from rq import Queue, SimpleWorker

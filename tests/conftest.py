@@ -7,6 +7,7 @@ Tests that need data other threads can see (parallel requests) mark themselves
 
 import os
 import tempfile
+import uuid
 
 import flask
 import flask_migrate
@@ -99,6 +100,21 @@ class FreshRequestClient(FlaskClient):
     def open(self, *args, **kwargs):
         flask.g._get_current_object().__dict__.clear()
         return super().open(*args, **kwargs)
+
+
+TEST_REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture
+def redis_queue(app, monkeypatch):
+    """Point the app's jobs at the local Redis and a queue of this test's own; skip without Redis."""
+    redis = pytest.importorskip("redis")
+    try:
+        redis.Redis.from_url(TEST_REDIS_URL).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis on localhost")
+    monkeypatch.setitem(app.config, "REDIS_URL", TEST_REDIS_URL)
+    monkeypatch.setitem(app.config, "JOB_QUEUE_NAME", f"test-{uuid.uuid4().hex}")
 
 
 @pytest.fixture

@@ -1,12 +1,12 @@
 """Jobs run in-process by default and through Redis/RQ when REDIS_URL is set."""
 
 import gc
+import logging
 import uuid
 
-import pytest
 from flask import current_app
 
-from backend.jobs import enqueue, run_worker
+from backend.jobs import enqueue, run_logged, run_worker
 
 RESULTS = []
 
@@ -22,14 +22,7 @@ def test_without_redis_the_job_runs_at_once(app):
     assert ("inline", app.name) in RESULTS
 
 
-def test_with_redis_a_worker_runs_the_queued_job(app, monkeypatch):
-    redis = pytest.importorskip("redis")
-    try:
-        redis.Redis.from_url("redis://127.0.0.1:6379/15").ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("no Redis on localhost")
-    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:6379/15")
-    monkeypatch.setitem(app.config, "JOB_QUEUE_NAME", f"test-{uuid.uuid4().hex}")
+def test_with_redis_a_worker_runs_the_queued_job(app, redis_queue):
     tag = uuid.uuid4().hex
     job = enqueue(remember_app_name, tag)
     assert (tag, app.name) not in RESULTS  # queued, not yet run
@@ -39,12 +32,7 @@ def test_with_redis_a_worker_runs_the_queued_job(app, monkeypatch):
     assert job.get_status() == "finished"
 
 
-def test_a_worker_loads_fonts_and_signer_before_its_first_job(app, monkeypatch):
-    redis = pytest.importorskip("redis")
-    try:
-        redis.Redis.from_url("redis://127.0.0.1:6379/15").ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("no Redis on localhost")
+def test_a_worker_loads_fonts_and_signer_before_its_first_job(app, redis_queue, monkeypatch):
     import backend.forms
     from backend.forms import render, seal
 
@@ -53,8 +41,6 @@ def test_a_worker_loads_fonts_and_signer_before_its_first_job(app, monkeypatch):
     monkeypatch.setattr(backend.forms, "_worker_prepared", False)
     monkeypatch.setattr(render, "_renderer", None)
     monkeypatch.setattr(seal, "_sealer", None)
-    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:6379/15")
-    monkeypatch.setitem(app.config, "JOB_QUEUE_NAME", f"test-{uuid.uuid4().hex}")
     rendered = []
     real_render = render.Renderer.render_pdf
     monkeypatch.setattr(render.Renderer, "render_pdf", lambda self, *a: rendered.append(a) or real_render(self, *a))
@@ -67,17 +53,10 @@ def test_a_worker_loads_fonts_and_signer_before_its_first_job(app, monkeypatch):
     assert len(rendered) == 2  # not again
 
 
-def test_a_worker_sets_what_it_loaded_aside_from_the_garbage_collector(app, monkeypatch):
-    redis = pytest.importorskip("redis")
-    try:
-        redis.Redis.from_url("redis://127.0.0.1:6379/15").ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("no Redis on localhost")
+def test_a_worker_sets_what_it_loaded_aside_from_the_garbage_collector(app, redis_queue, monkeypatch):
     import backend.jobs
 
     monkeypatch.setattr(backend.jobs, "_memory_settled", False)
-    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:6379/15")
-    monkeypatch.setitem(app.config, "JOB_QUEUE_NAME", f"test-{uuid.uuid4().hex}")
     threshold = gc.get_threshold()
     try:
         run_worker(burst=True)
@@ -86,3 +65,39 @@ def test_a_worker_sets_what_it_loaded_aside_from_the_garbage_collector(app, monk
     finally:
         gc.unfreeze()
         gc.set_threshold(*threshold)
+
+
+def fail_on_purpose(tag):
+    """A job that raises, as a render or a rollup refresh can."""
+    RESULTS.append((tag, "tried"))
+    raise RuntimeError(f"broken {tag}")
+
+
+def run_failing(tag):
+    return run_logged("test_failing", fail_on_purpose, tag)
+
+
+def _failures_counted():
+    from prometheus_client import REGISTRY
+
+    return REGISTRY.get_sample_value("doorstep_job_failures_total", {"job": "test_failing"}) or 0
+
+
+def test_in_process_a_failing_job_is_logged_and_counted_and_the_caller_goes_on(app, caplog):
+    before = _failures_counted()
+    with caplog.at_level(logging.ERROR, logger="backend.jobs"):
+        assert enqueue(run_failing, "inline-failure") is None
+    assert ("inline-failure", "tried") in RESULTS
+    assert _failures_counted() == before + 1
+    assert any("test_failing" in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+def test_on_a_worker_a_failing_job_is_counted_and_recorded_failed_by_rq(app, redis_queue):
+    before = _failures_counted()
+    tag = uuid.uuid4().hex
+    job = enqueue(run_failing, tag)
+    run_worker(burst=True)
+    assert (tag, "tried") in RESULTS
+    job.refresh()
+    assert job.get_status() == "failed"
+    assert _failures_counted() == before + 1

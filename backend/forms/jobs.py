@@ -1,12 +1,6 @@
 """The job that seals a finished visit's forms: queued on RQ when Redis is configured, else run now."""
 
-import logging
-
-from backend.extensions import db
-from backend.jobs import enqueue
-from backend.observability import record_job_failure
-
-log = logging.getLogger(__name__)
+from backend.jobs import enqueue, run_logged
 
 
 def seal_visit_forms(work_order_id: int):
@@ -15,18 +9,7 @@ def seal_visit_forms(work_order_id: int):
 
 
 def run_seal_visit_forms(work_order_id: int) -> list[str] | None:
-    """Seal the forms; a failure is logged (and re-raised on a worker, so RQ records it)."""
-    from rq import get_current_job
-
+    """The job: seal the forms (a failure is logged, counted, and re-raised on a worker)."""
     from backend.forms.services import seal_visit_forms as seal
 
-    try:
-        return seal(work_order_id)
-    except Exception:
-        db.session.rollback()
-        log.exception("forms: sealing the forms of work order %s failed", work_order_id)
-        record_job_failure("seal_visit_forms")
-        if get_current_job() is not None:
-            raise
-        # In-process the visit's ops are already committed: the sync must still answer.
-        return None
+    return run_logged("seal_visit_forms", seal, work_order_id)

@@ -6,7 +6,6 @@ a rebuild, a cell refreshed twice all give the same row). The cell's row is lock
 visits are read, so two batches ending visits of one cell cannot each write a sum missing the other.
 """
 
-import logging
 from collections import Counter
 from datetime import timedelta
 
@@ -14,15 +13,13 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from backend.extensions import db
-from backend.jobs import enqueue
-from backend.observability import record_job_failure
+from backend.jobs import enqueue, run_logged
 from backend.reports.facts import REPEAT_WINDOW, Cell, local_day, visit_facts
 from backend.reports.models import KpiRollup
 from backend.timeutil import local_day_bounds, utcnow
 from backend.visits.models import Visit
 from backend.workorders.models import WorkOrder
 
-log = logging.getLogger(__name__)
 _REBUILD_DAYS = 7  # days of visits read at once by a rebuild
 _DIALECT_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
@@ -46,19 +43,13 @@ def refresh_after_sync(work_order_ids):
 
 
 def run_refresh_after_sync(work_order_ids) -> None:
-    """The job: refresh the ended visits' cells and commit; a failure is logged and counted
-    (and re-raised on a worker, so RQ records it; in-process the sync has answered already)."""
-    from rq import get_current_job
+    """The job: refresh the ended visits' cells and commit (a failure is logged and counted)."""
+    run_logged("refresh_rollups", _refresh_and_commit, work_order_ids)
 
-    try:
-        record_ended_visits(work_order_ids)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        log.exception("refreshing the KPI rollups of work orders %s failed", work_order_ids)
-        record_job_failure("refresh_rollups")
-        if get_current_job() is not None:
-            raise
+
+def _refresh_and_commit(work_order_ids) -> None:
+    record_ended_visits(work_order_ids)
+    db.session.commit()
 
 
 def record_ended_visits(work_order_ids) -> None:

@@ -5,8 +5,6 @@ be able to write (on SQLite every transaction is BEGIN IMMEDIATE and holds the w
 the finished visit must already be committed: readable from another connection.
 """
 
-import uuid
-
 import pytest
 from sqlalchemy import select
 
@@ -75,17 +73,6 @@ def test_in_process_forms_render_after_the_sync_commits_holding_no_transaction(c
         assert {key: entry[key] for key in EXPECTED} == EXPECTED
     kinds = db.session.scalars(select(Form.kind).where(Form.work_order_id == order_id)).all()
     assert sorted(kinds) == ["feedback", "service"]
-
-
-@pytest.fixture
-def redis_queue(app, monkeypatch):
-    redis = pytest.importorskip("redis")
-    try:
-        redis.Redis.from_url("redis://127.0.0.1:6379/15").ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("no Redis on localhost")
-    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:6379/15")
-    monkeypatch.setitem(app.config, "JOB_QUEUE_NAME", f"test-{uuid.uuid4().hex}")
 
 
 def test_with_redis_the_job_is_queued_after_commit_and_a_worker_renders_outside_any_transaction(

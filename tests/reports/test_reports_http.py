@@ -94,22 +94,12 @@ def _whole_visit(make_order, technician, upload):
 
 
 def test_with_redis_the_figures_are_refreshed_by_a_worker_not_in_the_sync(
-    app, client, make_order, technician, upload, auth_headers, monkeypatch
+    client, make_order, technician, upload, auth_headers, redis_queue
 ):
-    import uuid
-
-    import redis
-
     from backend.extensions import db
     from backend.jobs import run_worker
     from backend.reports.models import KpiRollup
 
-    try:
-        redis.Redis.from_url("redis://127.0.0.1:6379/15").ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("no Redis on localhost")
-    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:6379/15")
-    monkeypatch.setitem(app.config, "JOB_QUEUE_NAME", f"test-{uuid.uuid4().hex}")
     ops = _whole_visit(make_order, technician, upload)
     response = client.post("/api/v1/sync", json={"device_id": "d1", "ops": ops}, headers=auth_headers(technician))
     assert all(r["status"] == "applied" for r in response.json["results"]), response.json
