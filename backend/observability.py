@@ -24,6 +24,7 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client.core import GaugeMetricFamily
+from sqlalchemy import inspect as sa_inspect
 
 from backend.extensions import db
 from backend.timeutil import utcnow
@@ -119,6 +120,18 @@ def _begin_request():
     g.request_started = time.perf_counter()
 
 
+def _user_id(user):
+    """Return the request's user's id from the identity the session keeps.
+
+    After a commit the user's attributes are expired, and reading `user.id` would reload the row:
+    one more query on every request that wrote.
+    """
+    if user is None:
+        return None
+    identity = sa_inspect(user).identity
+    return identity[0] if identity else None
+
+
 def _end_request(response):
     started = g.get("request_started")
     endpoint = request.url_rule.rule if request.url_rule is not None else "unmatched"
@@ -141,7 +154,7 @@ def _end_request(response):
                 "path": request.path,
                 "status": response.status_code,
                 "duration_ms": round(elapsed * 1000, 1),
-                "user_id": getattr(user, "id", None),
+                "user_id": _user_id(user),
             },
         )
     if g.get("request_id"):

@@ -127,3 +127,27 @@ def test_health_reports_the_queue_depth_of_a_reachable_redis(app, client, monkey
     monkeypatch.setitem(app.config, "JOB_QUEUE_NAME", "doorstep-health-test")
     queue = client.get("/health").get_json()["queue"]
     assert queue == {"backend": "redis", "ok": True, "queued": 0, "failed": 0}
+
+
+def test_a_request_that_committed_logs_its_user_without_loading_them_again(app, db, make_user, caplog):
+    from flask import Response, g
+    from sqlalchemy import event
+
+    from backend.observability import _begin_request, _end_request
+
+    user = make_user("technician")
+    statements = []
+    with app.test_request_context("/api/v1/sync", method="POST"):
+        _begin_request()
+        g.current_user = user
+        db.session.expire(user)  # as after the view's commit
+        engine = db.session.get_bind()
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            with caplog.at_level(logging.DEBUG, logger="backend.observability"):
+                _end_request(Response(status=200))
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+    assert statements == []
+    assert [r.user_id for r in caplog.records if r.name == "backend.observability"] == [user.id]
