@@ -6,6 +6,7 @@ a manager's or admin's bearer token, or the configured `METRICS_TOKEN` (for the 
 With several gunicorn workers set `PROMETHEUS_MULTIPROC_DIR` so the counters add up across them.
 """
 
+import collections
 import hmac
 import json
 import logging
@@ -105,8 +106,9 @@ def _default_request_id(record):
 
 def record_sync_results(results):
     """Count a sync batch's per-op results (applied, duplicate, conflict, rejected, with the code)."""
-    for result in results:
-        SYNC_OPS.labels(result.get("status", "unknown"), result.get("code") or "").inc()
+    tally = collections.Counter((result.get("status", "unknown"), result.get("code") or "") for result in results)
+    for labels, count in tally.items():
+        SYNC_OPS.labels(*labels).inc(count)
 
 
 def record_job_failure(job_name):

@@ -20,8 +20,9 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from marshmallow import ValidationError
-from sqlalchemy import select
+from sqlalchemy import ARRAY, any_, bindparam, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 
 from backend.extensions import db
 from backend.forms.jobs import seal_visit_forms
@@ -85,10 +86,14 @@ def _junk(value, path="", depth=0):
 
 
 def body_hash(op: dict) -> str:
-    """Return the SHA-256 of an op's body (everything but its op_id), canonically serialised."""
+    """Return the SHA-256 of an op's body (everything but its op_id), canonically serialised.
+
+    A lone surrogate (not valid UTF-8) is hashed as its code point's bytes instead of failing:
+    such an op is refused, and the hash of a body that could be applied is unchanged.
+    """
     body = {k: v for k, v in op.items() if k != "op_id"}
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _replay(op_id, digest, stored):
@@ -104,10 +109,25 @@ def _replay(op_id, digest, stored):
 
 
 def _applied_ops(op_ids):
+    """Return {op_id: (body_hash, result)} of the given op ids that were applied before."""
     if not op_ids:
         return {}
-    rows = db.session.execute(select(SyncOp.op_id, SyncOp.body_hash, SyncOp.result).where(SyncOp.op_id.in_(op_ids)))
+    query = select(SyncOp.op_id, SyncOp.body_hash, SyncOp.result)
+    if db.engine.dialect.name == "postgresql":
+        # One array parameter: the same statement text for any number of ids, prepared once.
+        query = query.where(SyncOp.op_id == any_(bindparam("op_ids", type_=ARRAY(SyncOp.op_id.type))))
+    else:
+        query = query.where(SyncOp.op_id.in_(bindparam("op_ids", expanding=True)))
+    rows = db.session.connection().execute(query, {"op_ids": list(op_ids)})
     return {row.op_id: row for row in rows}
+
+
+def _storable_op_id(raw):
+    """Return an op's op_id when it is one the server may have stored (a sane string), else None."""
+    op_id = raw.get("op_id") if isinstance(raw, dict) else None
+    if isinstance(op_id, str) and 8 <= len(op_id) <= 64 and text_problem(op_id) is None:
+        return op_id
+    return None
 
 
 def _parse_op(raw, received_at):
@@ -148,21 +168,20 @@ def sync_batch(user, device_id: str, raw_ops: list) -> list[dict]:
     """
     received_at = utcnow()
     results: list = [None] * len(raw_ops)
-    pending = []
+    # Replays are answered first, from one query and without locking anything: an op applied
+    # before was valid then, so only its body's hash is compared, nothing parsed again.
+    known = _applied_ops({op_id for op_id in map(_storable_op_id, raw_ops) if op_id})
+    to_apply = []
     for index, raw in enumerate(raw_ops):
+        op_id = _storable_op_id(raw)
+        if op_id in known:
+            results[index] = _replay(op_id, body_hash(raw), known[op_id])
+            continue
         op, error = _parse_op(raw, received_at)
         if error:
             results[index] = error
-        else:
-            pending.append((index, op, body_hash(raw)))
-
-    # Replays are answered from one query, without locking anything.
-    known = _applied_ops([op["op_id"] for _, op, _ in pending])
-    to_apply = []
-    for index, op, digest in pending:
-        if op["op_id"] in known:
-            results[index] = _replay(op["op_id"], digest, known[op["op_id"]])
             continue
+        digest = body_hash(raw)
         try:
             op["payload"] = load_payload(op["type"], op["data"])
         except OpRefused as refusal:
@@ -204,7 +223,13 @@ def sync_batch(user, device_id: str, raw_ops: list) -> list[dict]:
 
 
 def _lock_orders(order_ids):
-    query = select(WorkOrder).where(WorkOrder.id.in_(sorted(order_ids))).order_by(WorkOrder.id)
+    # Only the orders' own columns: the customer and the status history are not the engine's.
+    query = (
+        select(WorkOrder)
+        .options(lazyload(WorkOrder.customer), lazyload(WorkOrder.history))
+        .where(WorkOrder.id.in_(sorted(order_ids)))
+        .order_by(WorkOrder.id)
+    )
     if db.engine.dialect.name == "postgresql":
         query = query.with_for_update(of=WorkOrder)
     rows = db.session.scalars(query.execution_options(populate_existing=True)).unique()

@@ -2,7 +2,7 @@
 
 from datetime import UTC
 
-from flask import Response, request
+from flask import Response, jsonify, request
 from flask.views import MethodView
 from marshmallow import Schema, ValidationError, fields, validate
 
@@ -55,7 +55,9 @@ class Sync(MethodView):
         """Apply a batch of outbox actions; each gets applied, duplicate, conflict or rejected."""
         results = sync_batch(current_user(), batch["device_id"], batch["ops"])
         record_sync_results(results)
-        return {"results": results, "server_time": utcnow().isoformat()}
+        # The results are built to SyncResponseSchema's shape (the contract test checks it):
+        # dumping ~70 of them again through marshmallow cost ~1 ms of every sync.
+        return jsonify({"results": results, "server_time": utcnow().isoformat()})
 
 
 class _Uploaded(AttachmentSchema):

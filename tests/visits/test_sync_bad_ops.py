@@ -1,5 +1,6 @@
 """One bad op is refused on its own, naming the field at fault; the batch answers 200 and good ops apply."""
 
+import json
 import uuid
 
 import pytest
@@ -70,3 +71,45 @@ def test_huge_fee_quantity_and_a_non_string_declined_reason_are_rejected(client,
     ).json["results"]
     assert [r["status"] for r in results] == ["rejected", "rejected"]
     assert "qty" in str(results[0]["errors"]) and "declined" in str(results[1]["errors"])
+
+
+@pytest.mark.parametrize("case", sorted(BAD_OPS))
+def test_a_bad_body_sent_under_an_applied_op_id_is_refused_as_reused(
+    case, client, auth_headers, technician, make_order
+):
+    # Replays are answered before any op is parsed: junk under a known op_id must still be refused.
+    order = make_order("repair")
+    good = _good_op(order)
+    headers = auth_headers(technician)
+    assert client.post("/api/v1/sync", json={"device_id": "phone-1", "ops": [good]}, headers=headers).json[
+        "results"
+    ] == [{"op_id": good["op_id"], "status": "applied"}]
+    override, _ = BAD_OPS[case]
+    response = client.post(
+        "/api/v1/sync", json={"device_id": "phone-1", "ops": [{**good, **override}, good]}, headers=headers
+    )
+    assert response.status_code == 200, response.json
+    reused, replay = response.json["results"]
+    assert (reused["status"], reused["code"]) == ("rejected", "op_id_reused"), reused
+    assert replay == {
+        "op_id": good["op_id"],
+        "status": "duplicate",
+        "first_result": {"op_id": good["op_id"], "status": "applied"},
+    }
+
+
+def test_a_body_nested_near_the_parsers_limit_under_an_applied_op_id_is_refused(
+    client, auth_headers, technician, make_order
+):
+    order = make_order("repair")
+    good = _good_op(order)
+    headers = {**auth_headers(technician), "Content-Type": "application/json"}
+    client.post("/api/v1/sync", json={"device_id": "phone-1", "ops": [good]}, headers=headers)
+    envelope = json.dumps({k: v for k, v in good.items() if k != "data"})[:-1]
+    # Up to the deepest body the JSON parser reads: hashing it for the replay check must not fail.
+    for depth in range(900, 1000, 5):
+        body = '{"device_id": "phone-1", "ops": [' + envelope + ', "data": {"notes": ' + "[" * depth + "]" * depth
+        response = client.post("/api/v1/sync", data=body + "}}]}", headers=headers)
+        assert response.status_code in (200, 400), (depth, response.status_code)
+        if response.status_code == 200:
+            assert response.json["results"][0]["status"] == "rejected"
