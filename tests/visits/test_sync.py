@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from backend.visits import sync
 from backend.visits.models import SyncOp, Visit, VisitEvent
 from backend.workorders.models import StatusChange, WorkOrder
 from tests.visits.conftest import PNG, WINDOW_START, as_sync_ops, whole_visit_ops
@@ -236,3 +237,44 @@ def test_another_technicians_order_answers_as_one_that_does_not_exist(
     assert answer(theirs.id) == answer(missing_id)
     assert answer(theirs.id)["code"] == "order_not_found"
     assert theirs.number not in json.dumps(answer(theirs.id))
+
+
+def test_a_sync_that_moves_the_order_changes_its_etag(client, db, make_order, make_user, technician, auth_headers):
+    # A dispatcher's edit made against the order as it was before the technician's sync must fail.
+    order = make_order("install")
+    dispatcher = auth_headers(make_user("dispatcher"))
+    etag = client.get(f"/api/v1/work-orders/{order.id}", headers=dispatcher).headers["ETag"]
+    op = {
+        "op_id": str(uuid.uuid4()),
+        "work_order_id": order.id,
+        "type": "call.attempt",
+        "at": (WINDOW_START - timedelta(days=1)).isoformat(),
+        "data": {"outcome": "reached"},
+    }
+    assert post(client, auth_headers(technician), [op])[0]["status"] == "applied"
+    detail = client.get(f"/api/v1/work-orders/{order.id}", headers=dispatcher)
+    assert detail.json["status"] == "en_route" and detail.headers["ETag"] != etag
+    stale = client.patch(
+        f"/api/v1/work-orders/{order.id}", json={"priority": "urgent"}, headers={**dispatcher, "If-Match": etag}
+    )
+    assert stale.status_code == 412
+
+
+def test_ops_a_racing_batch_stored_first_are_its_duplicates_not_a_server_error(
+    client, db, make_order, technician, auth_headers, monkeypatch
+):
+    # The race only the database can judge: both look-ups miss (the other batch had not yet
+    # committed) and the unique op_id refuses the insert. Nothing of this order's ops is written.
+    order = make_order("install")
+    ops = as_sync_ops(order, whole_visit_ops("install", lambda **kw: str(uuid.uuid4()))[:3])
+    headers = auth_headers(technician)
+    assert [r["status"] for r in post(client, headers, ops[:2])] == ["applied", "applied"]
+    before = counts(db, order.id)
+    looked_up, misses = sync._applied_ops, [True, True]
+    monkeypatch.setattr(sync, "_applied_ops", lambda op_ids: {} if misses and misses.pop() else looked_up(op_ids))
+
+    results = post(client, headers, ops)
+
+    assert [r["status"] for r in results] == ["duplicate", "duplicate", "rejected"]
+    assert results[2]["code"] == "internal_error"
+    assert counts(db, order.id) == before
