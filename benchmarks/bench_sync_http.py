@@ -43,7 +43,17 @@ TECHNICIANS = 100
 REDIS_PORT = 6391
 THREADS = 2
 BLOCK = 3000  # orders per wrk thread and run: more than a thread sends in one run
-GUNICORN = ["--workers", "2", "--worker-class", "sync", "--backlog", "2048", "--preload", "--log-level", "warning"]
+# The issue's setting (2 sync workers on 2 cores); --workers/--threads measure others alike.
+WORKERS, WORKER_THREADS = 2, 1
+GUNICORN_COMMON = ["--backlog", "2048", "--preload", "--log-level", "warning"]
+
+
+def gunicorn_options(workers, threads):
+    """Return gunicorn's options for both servers: sync workers, or gthread when threads > 1."""
+    kind = ["--worker-class", "sync"] if threads == 1 else ["--worker-class", "gthread", "--threads", str(threads)]
+    return ["--workers", str(workers), *kind, *GUNICORN_COMMON]
+
+
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452") + bytes(64)
 # Attachment uuids derive from the order id: kind k of order n is 0000000k-0000-4000-8000-<n, 12 digits>.
 # Sync ops (and as many audit events) stored for earlier visits before the runs and before the last one.
@@ -304,9 +314,9 @@ def tokens(code, env):
     return json.loads(output.splitlines()[-1])
 
 
-def serve(code, app_spec, port, env, probe):
+def serve(code, app_spec, port, env, probe, options):
     process = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), *GUNICORN, "--bind", f"127.0.0.1:{port}", app_spec],
+        [str(ROOT / ".venv/bin/gunicorn"), *options, "--bind", f"127.0.0.1:{port}", app_spec],
         cwd=code,
         env={**env, "PYTHONPATH": f"{code}:{ROOT}"},
     )
@@ -432,7 +442,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--code", type=Path, default=ROOT, help="checkout of the app to serve (default: this one)")
     parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=WORKERS, help="gunicorn workers, both servers")
+    parser.add_argument("--threads", type=int, default=WORKER_THREADS, help="threads per worker (gthread when > 1)")
     args = parser.parse_args()
+    options = gunicorn_options(args.workers, args.threads)
     code = args.code.resolve()
     redis = subprocess.Popen(
         ["redis-server", "--port", str(REDIS_PORT), "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL
@@ -457,18 +470,18 @@ def main():
         token_list = tokens(code, env)
         print(f"code served: {code}")
         print(
-            f"gunicorn {' '.join(GUNICORN)}; wrk -t{THREADS} -d{args.duration}s; {op_count} ops per visit; "
+            f"gunicorn {' '.join(options)}; wrk -t{THREADS} -d{args.duration}s; {op_count} ops per visit; "
             f"{os.cpu_count()} cores"
         )
         print(f"load average before: {load_average()}", flush=True)
         scripts = tempfile.mkdtemp(prefix="bench-sync-http-")
-        minimal = serve(ROOT, "benchmarks.minimal_app:app", 5111, env, "/ping")
+        minimal = serve(ROOT, "benchmarks.minimal_app:app", 5111, env, "/ping", options)
         servers.append(minimal)
         wrk("http://127.0.0.1:5111/ping", 8, 2)
         baseline = wrk("http://127.0.0.1:5111/ping", 8, args.duration)
         minimal.terminate()
         minimal.wait()
-        servers.append(serve(code, "backend:create_app()", 5112, env, "/health"))
+        servers.append(serve(code, "backend:create_app()", 5112, env, "/health", options))
         url = "http://127.0.0.1:5112/api/v1/sync"
         rows = []
         # A short warm-up, then each run on its own orders (THREADS blocks of BLOCK).

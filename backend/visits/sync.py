@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from marshmallow import ValidationError
-from sqlalchemy import ARRAY, any_, bindparam, select
+from sqlalchemy import ARRAY, String, any_, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
@@ -108,17 +108,21 @@ def _replay(op_id, digest, stored):
     return {"op_id": op_id, "status": "duplicate", "first_result": stored.result}
 
 
+# Built once (composing a statement costs more than running this one). On PostgreSQL the ids go as
+# one array: the same statement text for any number of ids, prepared once per connection.
+_APPLIED_OPS = select(SyncOp.op_id, SyncOp.body_hash, SyncOp.result)
+_APPLIED_OPS_BY_DIALECT = {
+    "postgresql": _APPLIED_OPS.where(SyncOp.op_id == any_(bindparam("op_ids", type_=ARRAY(String)))),
+    "sqlite": _APPLIED_OPS.where(SyncOp.op_id.in_(bindparam("op_ids", expanding=True))),
+}
+
+
 def _applied_ops(op_ids):
     """Return {op_id: (body_hash, result)} of the given op ids that were applied before."""
     if not op_ids:
         return {}
-    query = select(SyncOp.op_id, SyncOp.body_hash, SyncOp.result)
-    if db.engine.dialect.name == "postgresql":
-        # One array parameter: the same statement text for any number of ids, prepared once.
-        query = query.where(SyncOp.op_id == any_(bindparam("op_ids", type_=ARRAY(SyncOp.op_id.type))))
-    else:
-        query = query.where(SyncOp.op_id.in_(bindparam("op_ids", expanding=True)))
-    rows = db.session.connection().execute(query, {"op_ids": list(op_ids)})
+    connection = db.session.connection()
+    rows = connection.execute(_APPLIED_OPS_BY_DIALECT[connection.dialect.name], {"op_ids": list(op_ids)})
     return {row.op_id: row for row in rows}
 
 
