@@ -32,6 +32,17 @@ def put_image(client, auth_headers):
     return put
 
 
+def _reached_call(order_id, at=WINDOW_START - timedelta(days=1)):
+    """Return a call.attempt op that reached the customer (the day before the window, unless told)."""
+    return {
+        "op_id": str(uuid.uuid4()),
+        "work_order_id": order_id,
+        "type": "call.attempt",
+        "at": at.isoformat(),
+        "data": {"outcome": "reached"},
+    }
+
+
 def post(client, headers, ops, device_id="phone-1"):
     response = client.post("/api/v1/sync", json={"device_id": device_id, "ops": ops}, headers=headers)
     assert response.status_code == 200, response.json
@@ -86,13 +97,7 @@ def test_a_batch_replayed_ten_times_changes_nothing_after_the_first(
 
 def test_same_op_id_with_a_different_body_is_rejected(client, db, make_order, technician, auth_headers):
     order = make_order("install")
-    op = {
-        "op_id": str(uuid.uuid4()),
-        "work_order_id": order.id,
-        "type": "call.attempt",
-        "at": (WINDOW_START - timedelta(days=1)).isoformat(),
-        "data": {"outcome": "reached"},
-    }
+    op = _reached_call(order.id)
     assert post(client, auth_headers(technician), [op])[0]["status"] == "applied"
     changed = {**op, "data": {"outcome": "busy"}}
     result = post(client, auth_headers(technician), [changed])[0]
@@ -141,13 +146,7 @@ def test_order_cancelled_meanwhile_is_a_conflict(client, db, make_order, technic
     order = make_order("install")
     order.status = "cancelled"
     db.session.commit()
-    op = {
-        "op_id": str(uuid.uuid4()),
-        "work_order_id": order.id,
-        "type": "call.attempt",
-        "at": WINDOW_START.isoformat(),
-        "data": {"outcome": "reached"},
-    }
+    op = _reached_call(order.id, WINDOW_START)
     result = post(client, auth_headers(technician), [op])[0]
     assert (result["status"], result["code"]) == ("conflict", "order_cancelled")
 
@@ -156,13 +155,7 @@ def test_order_reassigned_meanwhile_is_a_conflict(client, db, make_order, techni
     order = make_order("install")
     order.technician_id = make_user("technician").id
     db.session.commit()
-    op = {
-        "op_id": str(uuid.uuid4()),
-        "work_order_id": order.id,
-        "type": "call.attempt",
-        "at": WINDOW_START.isoformat(),
-        "data": {"outcome": "reached"},
-    }
+    op = _reached_call(order.id, WINDOW_START)
     result = post(client, auth_headers(technician), [op])[0]
     assert (result["status"], result["code"]) == ("conflict", "order_reassigned")
 
@@ -223,13 +216,7 @@ def test_another_technicians_order_answers_as_one_that_does_not_exist(
     missing_id = theirs.id + 10_000
 
     def answer(order_id):
-        op = {
-            "op_id": str(uuid.uuid4()),
-            "work_order_id": order_id,
-            "type": "call.attempt",
-            "at": WINDOW_START.isoformat(),
-            "data": {"outcome": "reached"},
-        }
+        op = _reached_call(order_id, WINDOW_START)
         result = post(client, auth_headers(technician), [op])[0]
         del result["op_id"]
         return json.loads(json.dumps(result).replace(str(order_id), "ID"))
@@ -244,13 +231,7 @@ def test_a_sync_that_moves_the_order_changes_its_etag(client, db, make_order, ma
     order = make_order("install")
     dispatcher = auth_headers(make_user("dispatcher"))
     etag = client.get(f"/api/v1/work-orders/{order.id}", headers=dispatcher).headers["ETag"]
-    op = {
-        "op_id": str(uuid.uuid4()),
-        "work_order_id": order.id,
-        "type": "call.attempt",
-        "at": (WINDOW_START - timedelta(days=1)).isoformat(),
-        "data": {"outcome": "reached"},
-    }
+    op = _reached_call(order.id)
     assert post(client, auth_headers(technician), [op])[0]["status"] == "applied"
     detail = client.get(f"/api/v1/work-orders/{order.id}", headers=dispatcher)
     assert detail.json["status"] == "en_route" and detail.headers["ETag"] != etag
