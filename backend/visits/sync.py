@@ -1,9 +1,10 @@
 """The sync protocol: apply a batch of outbox actions exactly once each, in the order sent.
 
-Every op is checked first (pure code); each work order's state is loaded once, its ops
-applied in memory as functions of (state, op), and written once per order (one update of the
-visit, one multi-row insert of its sync ops, one of its audit events), in one transaction per
-batch. A refused op leaves the state it found, so one bad op does not sink the others.
+The batch's op ids are looked up first: an op applied before is answered from what was stored
+(a replay). Every other op is checked (pure code); each work order's state is loaded once, its
+ops applied in memory as functions of (state, op), and written once per order (one statement
+for the visit, one bulk insert of its sync ops, one of its audit events), in one transaction
+per batch. A refused op leaves the state it found, so one bad op does not sink the others.
 Only applied ops are remembered (SyncOp, op_id UNIQUE):
 a refused op changed nothing, so the technician may retry it after fixing the cause.
 Two identical batches racing each other: the orders they touch are locked (PostgreSQL:
@@ -167,17 +168,17 @@ def _parse_op(raw, received_at):
 def sync_batch(user, device_id: str, raw_ops: list) -> list[dict]:
     """Apply a batch of ops for `user`; return one result per op, in the order sent, and commit.
 
-    Every op is checked first (no database); each work order's state is loaded once, its
-    ops applied in memory, in the order sent, and written once.
+    Replays are answered from one look-up; every other op is checked (no database), each work
+    order's state loaded once, its ops applied in memory, in the order sent, and written once.
     """
     received_at = utcnow()
     results: list = [None] * len(raw_ops)
     # Replays are answered first, from one query and without locking anything: an op applied
     # before was valid then, so only its body's hash is compared, nothing parsed again.
-    known = _applied_ops({op_id for op_id in map(_storable_op_id, raw_ops) if op_id})
+    op_ids = [_storable_op_id(raw) for raw in raw_ops]
+    known = _applied_ops({op_id for op_id in op_ids if op_id})
     to_apply = []
-    for index, raw in enumerate(raw_ops):
-        op_id = _storable_op_id(raw)
+    for index, (raw, op_id) in enumerate(zip(raw_ops, op_ids, strict=True)):
         if op_id in known:
             results[index] = _replay(op_id, body_hash(raw), known[op_id])
             continue
