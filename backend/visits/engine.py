@@ -370,7 +370,8 @@ def _insert_rows(connection, model, rows):
         connection.execute(table.insert(), rows)
         return
     names = list(rows[0])
-    columns = [(name, table.c[name].type._cached_bind_processor(connection.dialect)) for name in names]
+    dialect = connection.dialect
+    columns = [(name, table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in names]
     statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
     cursor = connection.connection.driver_connection.cursor()
     try:
