@@ -16,17 +16,19 @@ import hashlib
 import json
 import logging
 import math
+import re
 from collections import namedtuple
 from datetime import datetime, timedelta
 
 from flask import current_app
-from marshmallow import ValidationError
+from marshmallow import ValidationError, validate
 from sqlalchemy import ARRAY, String, any_, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
 from backend.extensions import db
 from backend.forms.jobs import seal_visit_forms
+from backend.jobs import queued_together
 from backend.messages.services import tell_running_late
 from backend.reports.rollups import refresh_after_sync
 from backend.requestbody import text_problem
@@ -47,6 +49,7 @@ from backend.visits.schemas import SyncOpSchema
 from backend.workorders.models import WorkOrder
 
 _op_schema = SyncOpSchema()
+_OP_ID_LENGTH = next(v for v in _op_schema.fields["op_id"].validators if isinstance(v, validate.Length))
 # What a replay needs of an op applied earlier in the same batch (a SyncOp row has the same two).
 _Applied = namedtuple("_Applied", "body_hash result")
 log = logging.getLogger(__name__)
@@ -86,15 +89,46 @@ def _junk(value, path="", depth=0):
     return None
 
 
+def _canonical(op: dict) -> str:
+    """Return an op's body (everything but its op_id) as canonical JSON text."""
+    body = {k: v for k, v in op.items() if k != "op_id"}
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
 def body_hash(op: dict) -> str:
     """Return the SHA-256 of an op's body (everything but its op_id), canonically serialised.
 
     A lone surrogate (not valid UTF-8) is hashed as its code point's bytes instead of failing:
     such an op is refused, and the hash of a body that could be applied is unchanged.
     """
-    body = {k: v for k, v in op.items() if k != "op_id"}
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+    return hashlib.sha256(_canonical(op).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+# Text in an op's canonical body that may stand for junk: a NUL (JSON escapes it), NaN or infinity.
+_MAYBE_JUNK = re.compile(r"\\u0000|NaN|Infinity")
+
+
+def _hash_and_junk(raw: dict, op_id):
+    """Return (body_hash, junk) of a new op: its body's hash, and what `_junk` finds in it (or None).
+
+    The canonical text made for the hash clears most ops at once: it encodes as UTF-8 (no lone
+    surrogate), holds no NUL, NaN or infinity, is shorter than any text limit and has fewer
+    brackets than the nesting limit. Only an op it does not clear is walked value by value.
+    """
+    text = _canonical(raw)
+    try:
+        encoded = text.encode()
+    except UnicodeEncodeError:
+        encoded = text.encode("utf-8", "surrogatepass")
+        clear = False
+    else:
+        clear = (
+            op_id is not None  # a storable op_id: a sane string
+            and len(text) <= NOTES_MAX
+            and text.count("{") + text.count("[") <= _MAX_DEPTH
+            and not _MAYBE_JUNK.search(text)
+        )
+    return hashlib.sha256(encoded).hexdigest(), None if clear else _junk(raw)
 
 
 def _replay(op_id, digest, stored):
@@ -130,20 +164,20 @@ def _applied_ops(op_ids):
 def _storable_op_id(raw):
     """Return an op's op_id when it is one the server may have stored (a sane string), else None."""
     op_id = raw.get("op_id") if isinstance(raw, dict) else None
-    if isinstance(op_id, str) and 8 <= len(op_id) <= 64 and text_problem(op_id) is None:
+    if isinstance(op_id, str) and _OP_ID_LENGTH.min <= len(op_id) <= _OP_ID_LENGTH.max and text_problem(op_id) is None:
         return op_id
     return None
 
 
-def _parse_op(raw, received_at):
-    """Return (op, None) when the envelope is valid, else (None, result)."""
-    op_id = raw.get("op_id") if isinstance(raw, dict) else None
+def _parse_op(raw, storable_op_id, received_at):
+    """Return (op, body_hash, None) when the envelope is valid, else (None, None, result)."""
+    op_id = raw.get("op_id") if isinstance(raw, dict) else None  # shown in a refusal, even if not storable
 
     def refuse(errors, message="The op is invalid."):
         shown_id = op_id if isinstance(op_id, str) and not _junk(op_id) else None
-        return None, {"op_id": shown_id, **rejected("validation_error", message, errors).to_result()}
+        return None, None, {"op_id": shown_id, **rejected("validation_error", message, errors).to_result()}
 
-    found = _junk(raw) if isinstance(raw, dict) else None
+    digest, found = _hash_and_junk(raw, storable_op_id) if isinstance(raw, dict) else (None, None)
     if found:
         return refuse({found[0] or "op": [found[1]]})
     try:
@@ -162,7 +196,7 @@ def _parse_op(raw, received_at):
     if abs(at - received_at) > window:
         return refuse({"at": [f"More than {window.days} days from the server's time: check the device clock."]})
     op["at"] = at
-    return op, None
+    return op, digest, None
 
 
 def sync_batch(user, device_id: str, raw_ops: list) -> list[dict]:
@@ -182,11 +216,10 @@ def sync_batch(user, device_id: str, raw_ops: list) -> list[dict]:
         if op_id in known:
             results[index] = _replay(op_id, body_hash(raw), known[op_id])
             continue
-        op, error = _parse_op(raw, received_at)
+        op, digest, error = _parse_op(raw, op_id, received_at)
         if error:
             results[index] = error
             continue
-        digest = body_hash(raw)
         try:
             op["payload"] = load_payload(op["type"], op["data"])
         except OpRefused as refusal:
@@ -319,9 +352,10 @@ def _after_commit(results, raw_ops):
     """Hand finished visits (completed, or no access) to the manager's figures and to the forms area,
     which renders and seals their PDFs; tell the customer of a late notice by message."""
     ended = sorted(_ended_orders(results, raw_ops))
-    refresh_after_sync(ended)
-    for work_order_id in ended:
-        seal_visit_forms(work_order_id)
+    with queued_together():
+        refresh_after_sync(ended)
+        for work_order_id in ended:
+            seal_visit_forms(work_order_id)
     for raw, result in zip(raw_ops, results, strict=True):
         if result.get("status") == "applied" and raw.get("type") == "call.late_notice":
             tell_running_late(raw["work_order_id"], as_utc(datetime.fromisoformat(raw["data"]["new_eta"])))

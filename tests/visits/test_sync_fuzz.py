@@ -7,6 +7,7 @@ from datetime import timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from backend.visits import sync
 from backend.visits.engine import OPS
 from tests.visits.conftest import WINDOW_START, as_sync_ops, whole_visit_ops
 
@@ -75,3 +76,42 @@ def test_any_mixed_batch_gets_one_result_per_op_and_no_server_error(
             assert result["op_id"] == op["op_id"]
         if result["status"] != "applied" and result["status"] != "duplicate":
             assert result["code"], result
+
+
+# Values a phone or a broken client may put in an op, junk of every kind the walk refuses included.
+junk_text = st.text(alphabet=st.characters(codec=None, categories=None), max_size=30) | st.sampled_from(
+    ["\x00", "a\x00b", "\ud800", "张三\udfff", "NaN", "Infinity", "\\u0000", "x" * 2001, "先" * 2000]
+)
+leaf_values = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.sampled_from([float("nan"), float("inf"), -float("inf")])
+    | junk_text
+)
+
+
+def _nested(value, depth):
+    for level in range(depth):
+        value = [value] if level % 2 else {"k": value}
+    return value
+
+
+any_values = st.recursive(
+    leaf_values,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(junk_text, children, max_size=4),
+    max_leaves=30,
+) | st.builds(_nested, leaf_values, st.integers(min_value=0, max_value=12))
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    op=st.fixed_dictionaries(
+        {"op_id": st.uuids().map(str) | st.uuids().map(str) | junk_text | any_values},
+        optional={"type": any_values, "at": any_values, "data": any_values, "work_order_id": any_values},
+    )
+)
+def test_the_quick_screen_of_an_op_finds_what_the_full_walk_finds(op):
+    """The canonical text that clears most ops at once never clears an op that the walk refuses."""
+    assert sync._hash_and_junk(op, sync._storable_op_id(op)) == (sync.body_hash(op), sync._junk(op))
