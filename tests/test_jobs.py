@@ -6,7 +6,7 @@ import uuid
 
 from flask import current_app
 
-from backend.jobs import enqueue, run_logged, run_worker
+from backend.jobs import enqueue, queued_together, redis_connection, run_logged, run_worker
 
 RESULTS = []
 
@@ -30,6 +30,28 @@ def test_with_redis_a_worker_runs_the_queued_job(app, redis_queue):
     assert (tag, app.name) in RESULTS
     job.refresh()
     assert job.get_status() == "finished"
+
+
+def test_jobs_queued_together_reach_redis_at_the_end_of_the_block_and_all_run(app, redis_queue):
+    from rq import Queue
+
+    queue = Queue(app.config["JOB_QUEUE_NAME"], connection=redis_connection(app.config["REDIS_URL"]))
+    first, second = uuid.uuid4().hex, uuid.uuid4().hex
+    with queued_together():
+        assert enqueue(remember_app_name, first) is None
+        with queued_together():  # an inner block joins the outer one
+            enqueue(remember_app_name, second)
+        assert queue.count == 0  # nothing sent yet
+    assert queue.count == 2
+    run_worker(burst=True)
+    assert (first, app.name) in RESULTS and (second, app.name) in RESULTS
+
+
+def test_without_redis_jobs_queued_together_run_where_they_are_enqueued(app):
+    tag = uuid.uuid4().hex
+    with queued_together():
+        assert enqueue(remember_app_name, tag) == tag
+        assert (tag, app.name) in RESULTS
 
 
 def test_a_worker_loads_fonts_and_signer_before_its_first_job(app, redis_queue, monkeypatch):
