@@ -7,7 +7,7 @@ so the rules are tested without waiting.
 import datetime as dt
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from backend.aftercare.models import SATISFIED_FROM, Complaint, ReturnVisitCall
@@ -337,10 +337,10 @@ def _staff(user_id: int, field: str) -> User:
 
 def supervisor_for(branch: str | None) -> User | None:
     """Return the supervisor an overdue case goes to: a manager of the branch, else the first manager."""
-    managers = db.session.scalars(
-        select(User).where(User.role == "manager", User.active.is_(True)).order_by(User.id)
-    ).all()
-    return next((m for m in managers if branch and m.branch == branch), managers[0] if managers else None)
+    # One row, not every manager: the branch's own first, then by id.
+    order = (case((User.branch == branch, 0), else_=1), User.id) if branch else (User.id,)
+    managers = select(User).where(User.role == "manager", User.active.is_(True))
+    return db.session.scalars(managers.order_by(*order).limit(1)).first()
 
 
 def escalate_overdue(*, now: dt.datetime | None = None) -> list[Complaint]:

@@ -145,3 +145,12 @@ def test_a_query_about_no_order_records_who_called_and_how_to_call_back(dispatch
     with pytest.raises(InvalidInput) as error:
         services.open_complaint(dispatcher, kind="query", channel="phone", description="x", now=OPENED)
     assert set(error.value.errors["json"]) == {"person", "contact_phone"}
+
+
+def test_a_branch_without_a_manager_and_a_case_of_no_branch_go_to_the_first_manager(make_user):
+    first = make_user("manager", name="总部主管", branch="厦门")
+    make_user("manager", name="鼓楼组长", branch="鼓楼")
+    gone = make_user("manager", name="离职主管", branch="福清")
+    gone.active = False
+    assert services.supervisor_for("福清") == first  # its only manager has left
+    assert services.supervisor_for(None) == first
