@@ -15,7 +15,7 @@ from types import SimpleNamespace
 
 import psycopg
 from marshmallow import Schema, ValidationError
-from sqlalchemy import delete, exists, insert, select, update
+from sqlalchemy import bindparam, delete, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -82,6 +82,21 @@ def conflict(code, message, errors=None):
 
 # Visit columns the engine reads and changes (every column but the keys and bookkeeping).
 _VISIT_FIELDS = tuple(c.key for c in Visit.__table__.columns if c.key not in ("id", "updated_at"))
+# The statements every visit's write runs, built once: composing one (and its cache key) cost
+# more CPU than running it.
+_INSERT_VISIT = insert(Visit).returning(Visit.id)
+# The order's version moves as the ORM's optimistic lock would move it (the ETag changes).
+_UPDATE_ORDER_STATUS = (
+    update(WorkOrder)
+    .where(WorkOrder.id == bindparam("order_id"), WorkOrder.version == bindparam("read_version"))
+    .values(status=bindparam("new_status"), version=bindparam("new_version"), updated_at=bindparam("now"))
+)
+_APPOINTMENT_DONE = update(Appointment).where(Appointment.id == bindparam("appointment_id")).values(status="done")
+_LINK_ATTACHMENTS = (
+    update(Attachment)
+    .where(Attachment.id.in_(bindparam("attachment_ids", expanding=True)))
+    .values(work_order_id=bindparam("linked_order_id"))
+)
 
 
 class VisitState(SimpleNamespace):
@@ -293,7 +308,7 @@ def write(state, actor):
         visit.compliance_score = visit_score(visit)
         if row is None:
             values = {key: getattr(visit, key) for key in _VISIT_FIELDS}
-            visit.id = connection.execute(insert(Visit).returning(Visit.id), {**values, "updated_at": now}).scalar_one()
+            visit.id = connection.execute(_INSERT_VISIT, {**values, "updated_at": now}).scalar_one()
         else:
             changed = {key: getattr(visit, key) for key in _VISIT_FIELDS if getattr(row, key) != getattr(visit, key)}
             if changed:
@@ -303,16 +318,22 @@ def write(state, actor):
             visit.id = row.id
     order = state.order
     if state.status != order.status:
-        # The order's version moves as the ORM's optimistic lock would move it (the ETag changes).
         changed = {"status": state.status, "version": order.version + 1, "updated_at": now}
         stored = connection.execute(
-            update(WorkOrder).where(WorkOrder.id == order.id, WorkOrder.version == order.version).values(changed)
+            _UPDATE_ORDER_STATUS,
+            {
+                "order_id": order.id,
+                "read_version": order.version,
+                "new_status": changed["status"],
+                "new_version": changed["version"],
+                "now": now,
+            },
         )
         if stored.rowcount != 1:
             raise StaleDataError(f"Work order {order.number} changed since it was read.")
         _set_committed(order, changed)
     if state.appointment_done and state.appointment is not None and state.appointment.status != "done":
-        connection.execute(update(Appointment).where(Appointment.id == state.appointment.id).values(status="done"))
+        connection.execute(_APPOINTMENT_DONE, {"appointment_id": state.appointment.id})
         _set_committed(state.appointment, {"status": "done"})
     if state.status_changes:
         connection.execute(
@@ -322,9 +343,10 @@ def write(state, actor):
     if state.links:
         for order_id in set(state.links.values()):
             linked = [a for a, o in state.links.items() if o == order_id]
-            connection.execute(update(Attachment).where(Attachment.id.in_(linked)).values(work_order_id=order_id))
+            connection.execute(_LINK_ATTACHMENTS, {"attachment_ids": linked, "linked_order_id": order_id})
     if state.leads is not None:
-        connection.execute(delete(Lead).where(Lead.visit_id == visit.id))
+        if row is not None:  # a visit inserted just now has no leads to replace
+            connection.execute(delete(Lead).where(Lead.visit_id == visit.id))
         if state.leads:
             connection.execute(Lead.__table__.insert(), [{**lead, "visit_id": visit.id} for lead in state.leads])
     if state.sync_ops:
