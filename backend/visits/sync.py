@@ -112,7 +112,7 @@ def _hash_and_junk(raw: dict, op_id):
     """Return (body_hash, junk) of a new op: its body's hash, and what `_junk` finds in it (or None).
 
     The canonical text made for the hash clears most ops at once: it encodes as UTF-8 (no lone
-    surrogate), holds no NUL, NaN or infinity, is shorter than any text limit and has fewer
+    surrogate), holds no NUL, NaN or infinity, is no longer than any text limit and has no more
     brackets than the nesting limit. Only an op it does not clear is walked value by value.
     """
     text = _canonical(raw)

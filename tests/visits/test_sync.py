@@ -259,3 +259,27 @@ def test_ops_a_racing_batch_stored_first_are_its_duplicates_not_a_server_error(
     assert [r["status"] for r in results] == ["duplicate", "duplicate", "rejected"]
     assert results[2]["code"] == "internal_error"
     assert counts(db, order.id) == before
+
+
+def test_a_later_help_record_replaces_the_leads_in_the_same_batch_and_in_a_later_one(
+    client, db, make_order, technician, auth_headers, put_image
+):
+    from backend.visits.models import Lead
+
+    order = make_order("repair")
+    ops = as_sync_ops(order, whole_visit_ops("repair", lambda data=None: put_image(technician)))
+    help_at = next(i for i, op in enumerate(ops) if op["type"] == "help.record")
+    first_help = ops[help_at]
+
+    def help_again(product, interest):
+        data = {"checks": [], "leads": [{"product": product, "interest": interest}], "leaflet_given": False}
+        return {**first_help, "op_id": str(uuid.uuid4()), "data": data}
+
+    # The visit starts in this batch; its second help.record replaces the first one's lead.
+    batch = ops[: help_at + 1] + [help_again("iptv", "medium")]
+    assert {r["status"] for r in post(client, auth_headers(technician), batch)} == {"applied"}
+    # The stored visit's leads are replaced by a later batch's help.record.
+    assert post(client, auth_headers(technician), [help_again("mobile", "low")])[0]["status"] == "applied"
+    db.session.expire_all()
+    leads = db.session.scalars(select(Lead).where(Lead.work_order_id == order.id)).all()
+    assert [(lead.product, lead.interest) for lead in leads] == [("mobile", "low")]
