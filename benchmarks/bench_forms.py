@@ -10,7 +10,6 @@ busy machine inflates CPU time too, so the best run is the nearest to a free cor
 """
 
 import multiprocessing
-import os
 import statistics
 import sys
 import tempfile
@@ -19,6 +18,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.httpbench import machine_load  # noqa: E402
 
 RUNS = 20
 THROUGHPUT_SECONDS = 10
@@ -44,10 +45,6 @@ def _timed(form, lang) -> tuple[float, float, bytes]:
     return time.perf_counter() - start, time.process_time() - cpu_start, pdf
 
 
-def _load() -> str:
-    return "load average {:.1f} {:.1f} {:.1f} on {} cores".format(*os.getloadavg(), os.cpu_count())
-
-
 def _worker(cert_path: str, seconds: float, start_at: float, queue):
     from backend.forms.samples import sample_service_form
 
@@ -71,7 +68,8 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         cert = str(create_demo_pkcs12(Path(tmp) / "bench.p12"))
         _setup(cert)
-        print(f"HarfBuzz subsetting: {'yes' if harfbuzz_subset_available() else 'NO (slow fallback)'}; {_load()}")
+        subsetting = "yes" if harfbuzz_subset_available() else "NO (slow fallback)"
+        print(f"HarfBuzz subsetting: {subsetting}; {machine_load()}")
         zh, en = sample_service_form("zh"), sample_service_form("en")
         zh_plain = sample_service_form("zh", customer_name="吉祥先生")
         for form, lang in ((zh, "zh"), (en, "en")):
@@ -113,7 +111,7 @@ def main():
         cpu_per_form = sum(cpu_seconds for _, cpu_seconds in results) / max(total, 1)
         print(
             f"throughput, 2 processes x {THROUGHPUT_SECONDS} s: {total} sealed forms, "
-            f"{total / THROUGHPUT_SECONDS:.1f} forms/s (target >= 10); {_load()}"
+            f"{total / THROUGHPUT_SECONDS:.1f} forms/s (target >= 10); {machine_load()}"
         )
         print(
             f"  {cpu_per_form * 1000:.0f} ms CPU per sealed form: two free cores would seal "

@@ -22,6 +22,7 @@ compared, ids aside: what a reader sees must not have changed.
 import argparse
 import difflib
 import functools
+import itertools
 import json
 import os
 import re
@@ -83,8 +84,11 @@ def _seed(app, count: int, first: int) -> list[int]:
         )
         db.session.commit()
 
-        def new_attachment(data=None, tech=tech, seed=n):
-            content = squiggle_png(seed=seed) if data is not None else _jpeg(seed % 4)
+        photos = itertools.count(n)
+
+        def new_attachment(data=None, tech=tech, seed=n, photos=photos):
+            # A visit's photos differ from each other (the fault, the meter, before and after).
+            content = squiggle_png(seed=seed) if data is not None else _jpeg(next(photos) % 4)
             return store_attachment(str(uuid.uuid4()), content, tech)[0].id
 
         results = sync_batch(tech, "bench-device", as_sync_ops(order, whole_visit_ops("repair", new_attachment)))
@@ -251,10 +255,6 @@ def _text(pdf: Path) -> str:
     return "\n".join(UUID.sub("<id>", text).split())
 
 
-def _load() -> str:
-    return "load average {:.1f} {:.1f} {:.1f} on {} cores".format(*os.getloadavg(), os.cpu_count())
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline", default=os.environ.get("SEAL_BASELINE"), help="git revision of 'before'")
@@ -266,6 +266,7 @@ def main():
 
     sys.path.insert(0, str(ROOT))
     from backend.forms.seal import create_demo_pkcs12
+    from benchmarks.httpbench import machine_load
 
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
@@ -275,7 +276,7 @@ def main():
             runs = [("after", ROOT, "warm"), ("cold", ROOT, "cold")]
             if args.baseline:
                 runs.insert(0, (f"before ({args.baseline})", _baseline_tree(args.baseline, tmp), "before"))
-            print(f"bench-seal: {VISITS} whole repair visits per run, Service + Feedback Form each; {_load()}")
+            print(f"bench-seal: {VISITS} whole repair visits per run, Service + Feedback Form each; {machine_load()}")
             print(f"{'':34} {'visits/s':>9} {'CPU ms/visit':>13} {'start-up visit':>16} {'KB/visit':>9}")
             figures = {}
             for label, code_root, mode in runs:
@@ -296,7 +297,7 @@ def main():
                     print(f"  {kind} form text (pdftotext, ids aside) same as before: {'yes' if old == new else 'NO'}")
                     for line in list(difflib.unified_diff(old, new, lineterm="", n=0))[2:12]:
                         print("    " + line)
-            print(f"done; {_load()}")
+            print(f"done; {machine_load()}")
         finally:
             redis.terminate()
             redis.wait()

@@ -127,6 +127,11 @@ def load_average() -> str:
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
+def machine_load() -> str:
+    """The load average and core count, printed beside wall-clock figures that depend on them."""
+    return "load average {:.1f} {:.1f} {:.1f} on {} cores".format(*os.getloadavg(), os.cpu_count())
+
+
 def _millis(output, percentile):
     value, unit = re.search(rf"{percentile}\s+([\d.]+)(us|ms|s)", output).groups()
     return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
