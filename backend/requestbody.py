@@ -107,9 +107,13 @@ def _field_errors(field, value):
         if field.many and isinstance(value, list):
             return _list_errors(lambda item: surrogate_errors(field.schema, item), value)
         return surrogate_errors(field.schema, value) or None
-    if isinstance(field, fields.List) and isinstance(value, list):
+    if isinstance(field, fields.List) and isinstance(value, list) and isinstance(field.inner, _MAY_HOLD_TEXT):
         return _list_errors(lambda item: _field_errors(field.inner, item), value)
     return None
+
+
+# The fields `_field_errors` looks into; a list of anything else (e.g. the sync's free-form ops) is skipped whole.
+_MAY_HOLD_TEXT = (fields.String, fields.Nested, fields.List)
 
 
 def _list_errors(check, items):
