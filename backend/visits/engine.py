@@ -366,8 +366,11 @@ def write(state, actor):
             now=follow_up["at"],
             commit=False,
         )
-    # Events of a visit this batch started carry the id the INSERT just gave it.
-    events = [{**{k: v for k, v in e.items() if k != "visit"}, "visit_id": e["visit"].id} for e in state.events]
+    # Each event holds the copy of the visit its op changed; the copies of a visit this batch
+    # started have no id, and take the one the INSERT just gave it (one visit is written per batch).
+    events = [
+        {**{k: v for k, v in e.items() if k != "visit"}, "visit_id": e["visit"].id or visit.id} for e in state.events
+    ]
     _insert_rows(connection, VisitEvent, events)
 
 

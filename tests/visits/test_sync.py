@@ -283,3 +283,53 @@ def test_a_later_help_record_replaces_the_leads_in_the_same_batch_and_in_a_later
     db.session.expire_all()
     leads = db.session.scalars(select(Lead).where(Lead.work_order_id == order.id)).all()
     assert [(lead.product, lead.interest) for lead in leads] == [("mobile", "low")]
+
+
+def test_every_audit_event_of_a_visit_started_in_the_batch_carries_the_visits_id(
+    client, db, make_order, technician, auth_headers, put_image
+):
+    order = make_order("repair")
+    ops = as_sync_ops(order, whole_visit_ops("repair", lambda data=None: put_image(technician)))
+    assert {r["status"] for r in post(client, auth_headers(technician), ops)} == {"applied"}
+    db.session.expire_all()
+    visit = db.session.scalar(select(Visit).where(Visit.work_order_id == order.id))
+    events = db.session.scalars(select(VisitEvent).where(VisitEvent.work_order_id == order.id)).all()
+    assert len(events) == len(ops)
+    # The Service Form reads its "started" time from the visit's communicate.record event.
+    assert {event.visit_id for event in events} == {visit.id}
+
+
+def test_the_migration_gives_orphaned_events_back_their_visit_id(
+    client, db, make_order, technician, auth_headers, put_image
+):
+    import importlib.util
+    from pathlib import Path
+
+    from sqlalchemy import insert
+    from sqlalchemy.exc import DBAPIError
+
+    path = Path(__file__).parents[2] / "migrations/versions/0014_link_orphan_visit_events.py"
+    spec = importlib.util.spec_from_file_location("link_orphans", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+
+    order = make_order("repair")
+    ops = as_sync_ops(order, whole_visit_ops("repair", lambda data=None: put_image(technician)))
+    post(client, auth_headers(technician), ops[:10])
+    visit_id = db.session.scalar(select(Visit.id).where(Visit.work_order_id == order.id))
+    stored = db.session.scalar(select(VisitEvent).where(VisitEvent.work_order_id == order.id).limit(1))
+    # Events as the sync from 06fdc27 stored them: no visit id, beside a sibling of their batch that has it.
+    columns = ("work_order_id", "op_id", "actor_id", "device_id", "type", "client_at", "server_at", "payload")
+    row = {name: getattr(stored, name) for name in columns}
+    orphans = [{**row, "op_id": f"orphan-{n}", "visit_id": None} for n in range(3)]
+    # An event no sibling of its batch vouches for stays as it is.
+    lone = {**row, "op_id": "lone", "visit_id": None, "server_at": row["server_at"] - timedelta(hours=1)}
+    db.session.execute(insert(VisitEvent), [*orphans, lone])
+
+    migration.link_orphans(db.session.connection())
+
+    linked = dict(db.session.execute(select(VisitEvent.op_id, VisitEvent.visit_id)).all())
+    assert [linked[orphan["op_id"]] for orphan in orphans] == [visit_id] * 3
+    assert linked["lone"] is None
+    with pytest.raises(DBAPIError, match="append-only"), db.session.begin_nested():  # append-only again
+        db.session.execute(VisitEvent.__table__.update().values(type="call.attempt"))
