@@ -72,14 +72,15 @@ def queued_together():
     A sync that ends a visit queues its forms' sealing and its figures' refresh: one pipeline
     instead of one for each. Without Redis the jobs still run at once, each where it is enqueued.
     """
-    outer = g.get("queued_jobs")
-    g.queued_jobs = batch = [] if outer is None else outer
+    if g.get("queued_jobs") is not None:  # inside another block: its end sends these too
+        yield
+        return
+    g.queued_jobs = batch = []
     try:
         yield
     finally:
-        if outer is None:
-            g.pop("queued_jobs")
-    if outer is None and batch:
+        g.pop("queued_jobs")
+    if batch:
         _send(batch, current_app.config["REDIS_URL"])
 
 

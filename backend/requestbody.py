@@ -99,6 +99,10 @@ def text_problem(value) -> str | None:
     return None
 
 
+# The fields `_field_errors` looks into; a list of anything else (e.g. the sync's free-form ops) is skipped whole.
+_MAY_HOLD_TEXT = (fields.String, fields.Nested, fields.List)
+
+
 def _field_errors(field, value):
     if isinstance(field, fields.String):
         problem = text_problem(value)
@@ -110,10 +114,6 @@ def _field_errors(field, value):
     if isinstance(field, fields.List) and isinstance(value, list) and isinstance(field.inner, _MAY_HOLD_TEXT):
         return _list_errors(lambda item: _field_errors(field.inner, item), value)
     return None
-
-
-# The fields `_field_errors` looks into; a list of anything else (e.g. the sync's free-form ops) is skipped whole.
-_MAY_HOLD_TEXT = (fields.String, fields.Nested, fields.List)
 
 
 def _list_errors(check, items):
