@@ -7,7 +7,7 @@ so the rules are tested without waiting.
 import datetime as dt
 
 from flask import current_app
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from backend.aftercare.models import SATISFIED_FROM, Complaint, ReturnVisitCall
@@ -335,12 +335,18 @@ def _staff(user_id: int, field: str) -> User:
     return user
 
 
+# One row, not every manager: the branch's own first, then by id. Built once (every visit that
+# agreed a follow-up asks, and composing the statement cost more than running it).
+_MANAGERS = select(User).where(User.role == "manager", User.active.is_(True)).limit(1)
+_FIRST_MANAGER = _MANAGERS.order_by(User.id)
+_BRANCH_MANAGER_FIRST = _MANAGERS.order_by(case((User.branch == bindparam("branch"), 0), else_=1), User.id)
+
+
 def supervisor_for(branch: str | None) -> User | None:
     """Return the supervisor an overdue case goes to: a manager of the branch, else the first manager."""
-    # One row, not every manager: the branch's own first, then by id.
-    order = (case((User.branch == branch, 0), else_=1), User.id) if branch else (User.id,)
-    managers = select(User).where(User.role == "manager", User.active.is_(True))
-    return db.session.scalars(managers.order_by(*order).limit(1)).first()
+    if branch:
+        return db.session.scalars(_BRANCH_MANAGER_FIRST, {"branch": branch}).first()
+    return db.session.scalars(_FIRST_MANAGER).first()
 
 
 def escalate_overdue(*, now: dt.datetime | None = None) -> list[Complaint]:

@@ -97,6 +97,16 @@ _LINK_ATTACHMENTS = (
     .where(Attachment.id.in_(bindparam("attachment_ids", expanding=True)))
     .values(work_order_id=bindparam("linked_order_id"))
 )
+# The state's three look-ups, built once as the statements above are.
+_OPEN_VISITS = select(Visit).where(
+    Visit.work_order_id.in_(bindparam("order_ids", expanding=True)), Visit.ended_at.is_(None)
+)
+_ACTIVE_APPOINTMENTS = select(Appointment).where(
+    Appointment.work_order_id.in_(bindparam("order_ids", expanding=True)), Appointment.status == "active"
+)
+_ATTACHMENT_OWNERS = select(Attachment.id, Attachment.work_order_id, Attachment.uploaded_by_id).where(
+    Attachment.id.in_(bindparam("attachment_ids", expanding=True))
+)
 
 
 class VisitState(SimpleNamespace):
@@ -213,21 +223,15 @@ def load_states(orders, actor, attachment_candidates=()) -> dict:
     ids = [order.id for order in orders]
     if not ids:
         return {}
-    visits = db.session.scalars(select(Visit).where(Visit.work_order_id.in_(ids), Visit.ended_at.is_(None)))
+    visits = db.session.scalars(_OPEN_VISITS, {"order_ids": ids})
     open_by_order = {visit.work_order_id: visit for visit in visits}
-    appointments = db.session.scalars(
-        select(Appointment).where(Appointment.work_order_id.in_(ids), Appointment.status == "active")
-    )
+    appointments = db.session.scalars(_ACTIVE_APPOINTMENTS, {"order_ids": ids})
     appointment_by_order = {a.work_order_id: a for a in appointments}
     attachments = {}
     # Each reference may name the actor's own upload kept under a scoped id: load both at once.
     candidates = sorted({i for c in attachment_candidates for i in (c, scoped_attachment_id(actor.id, c))})
     if candidates:
-        rows = db.session.execute(
-            select(Attachment.id, Attachment.work_order_id, Attachment.uploaded_by_id).where(
-                Attachment.id.in_(candidates)
-            )
-        )
+        rows = db.session.execute(_ATTACHMENT_OWNERS, {"attachment_ids": candidates})
         attachments = {row.id: (row.work_order_id, row.uploaded_by_id) for row in rows}
     states = {}
     for order in orders:

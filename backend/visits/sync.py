@@ -173,8 +173,11 @@ def _storable_op_id(raw):
     return None
 
 
-def _parse_op(raw, storable_op_id, received_at):
-    """Return (op, body_hash, None) when the envelope is valid, else (None, None, result)."""
+def _parse_op(raw, storable_op_id, received_at, clock_window):
+    """Return (op, body_hash, None) when the envelope is valid, else (None, None, result).
+
+    The op's device time must lie within `clock_window` of `received_at`.
+    """
     op_id = raw.get("op_id") if isinstance(raw, dict) else None  # shown in a refusal, even if not storable
 
     def refuse(errors, message="The op is invalid."):
@@ -196,9 +199,8 @@ def _parse_op(raw, storable_op_id, received_at):
         return refuse({"at": ["Not an ISO 8601 time."]})
     except OverflowError:
         return refuse({"at": ["Outside the times the server can hold."]})
-    window = timedelta(days=int(current_app.config["SYNC_CLOCK_WINDOW_DAYS"]))
-    if abs(at - received_at) > window:
-        return refuse({"at": [f"More than {window.days} days from the server's time: check the device clock."]})
+    if abs(at - received_at) > clock_window:
+        return refuse({"at": [f"More than {clock_window.days} days from the server's time: check the device clock."]})
     op["at"] = at
     return op, digest, None
 
@@ -210,6 +212,7 @@ def sync_batch(user, device_id: str, raw_ops: list) -> list[dict]:
     order's state loaded once, its ops applied in memory, in the order sent, and written once.
     """
     received_at = utcnow()
+    clock_window = timedelta(days=int(current_app.config["SYNC_CLOCK_WINDOW_DAYS"]))
     results: list = [None] * len(raw_ops)
     # Replays are answered first, from one query and without locking anything: an op applied
     # before was valid then, so only its body's hash is compared, nothing parsed again.
@@ -220,7 +223,7 @@ def sync_batch(user, device_id: str, raw_ops: list) -> list[dict]:
         if op_id in known:
             results[index] = _replay(op_id, body_hash(raw), known[op_id])
             continue
-        op, digest, error = _parse_op(raw, op_id, received_at)
+        op, digest, error = _parse_op(raw, op_id, received_at, clock_window)
         if error:
             results[index] = error
             continue
@@ -257,24 +260,29 @@ def sync_batch(user, device_id: str, raw_ops: list) -> list[dict]:
                     applied[order_id].append(index)
                 elif results[index].get("code") == "internal_error":
                     failed_orders.add(order_id)
-        for order_id, state in states.items():
-            _write_order(user, state, applied[order_id], results, raw_ops)
+        writing = [(state, applied[order_id]) for order_id, state in states.items() if applied[order_id]]
+        for state, indexes in writing:
+            _write_order(user, state, indexes, results, raw_ops, alone=len(writing) == 1)
     db.session.commit()
     _after_commit(results, raw_ops)
     return results
 
 
+# Only the orders' own columns (the customer and the status history are not the engine's), in id
+# order so that two batches lock alike; built once, as the op look-up is.
+_ORDERS = (
+    select(WorkOrder)
+    .options(lazyload(WorkOrder.customer), lazyload(WorkOrder.history))
+    .where(WorkOrder.id.in_(bindparam("order_ids", expanding=True)))
+    .order_by(WorkOrder.id)
+    .execution_options(populate_existing=True)
+)
+_ORDERS_BY_DIALECT = {"postgresql": _ORDERS.with_for_update(of=WorkOrder), "sqlite": _ORDERS}
+
+
 def _lock_orders(order_ids):
-    # Only the orders' own columns: the customer and the status history are not the engine's.
-    query = (
-        select(WorkOrder)
-        .options(lazyload(WorkOrder.customer), lazyload(WorkOrder.history))
-        .where(WorkOrder.id.in_(sorted(order_ids)))
-        .order_by(WorkOrder.id)
-    )
-    if db.engine.dialect.name == "postgresql":
-        query = query.with_for_update(of=WorkOrder)
-    rows = db.session.scalars(query.execution_options(populate_existing=True)).unique()
+    statement = _ORDERS_BY_DIALECT[db.session.connection().dialect.name]
+    rows = db.session.scalars(statement, {"order_ids": sorted(order_ids)}).unique()
     return {order.id: order for order in rows}
 
 
@@ -316,14 +324,22 @@ def _apply_one(user, device_id, state, op, digest, received_at):
     return result
 
 
-def _write_order(user, state, indexes, results, raw_ops):
-    """Write one order's applied ops in a savepoint; if that fails, none of them is applied."""
-    if not indexes:
-        return
+def _write_order(user, state, indexes, results, raw_ops, *, alone):
+    """Write one order's applied ops; if that fails, none of them is applied.
+
+    A savepoint keeps the other orders' writes when this order's fail. The batch's `alone` writing
+    order needs none: a rollback undoes as much, two round trips fewer for a phone's usual batch.
+    """
+    order_id = state.order.id  # read before a rollback expires the order
     try:
-        with db.session.begin_nested():
+        if alone:
             write(state, user)
+        else:
+            with db.session.begin_nested():
+                write(state, user)
     except IntegrityError:
+        if alone:
+            db.session.rollback()
         # Another request applied one of these op_ids between our check and our insert
         # (the database is the judge): those are duplicates; the others were not applied.
         stored = _applied_ops([raw_ops[i]["op_id"] for i in indexes])
@@ -334,7 +350,9 @@ def _write_order(user, state, indexes, results, raw_ops):
             else:
                 results[i] = {"op_id": op_id, **_internal_error()}
     except Exception:
-        log.exception("writing the sync ops of work order %s failed", state.order.id)
+        if alone:
+            db.session.rollback()
+        log.exception("writing the sync ops of work order %s failed", order_id)
         for i in indexes:
             results[i] = {"op_id": results[i]["op_id"], **_internal_error()}
 

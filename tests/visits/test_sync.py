@@ -333,3 +333,85 @@ def test_the_migration_gives_orphaned_events_back_their_visit_id(
     assert linked["lone"] is None
     with pytest.raises(DBAPIError, match="append-only"), db.session.begin_nested():  # append-only again
         db.session.execute(VisitEvent.__table__.update().values(type="call.attempt"))
+
+
+def _checklist_tick(order_id, item="no_wei"):
+    """Return a checklist.answer op ticking one item of the call step (the day before the window)."""
+    return {
+        "op_id": str(uuid.uuid4()),
+        "work_order_id": order_id,
+        "type": "checklist.answer",
+        "at": (WINDOW_START - timedelta(days=1)).isoformat(),
+        "data": {"step": "call", "item": item, "value": True},
+    }
+
+
+def _failing_for(order_id, real, op_type=None, *, midway=False):
+    """Return a stand-in of `real` (called with an order's state first) that fails as a bug would,
+    for one work order (and only for ops of `op_type`, when given); `midway`: after doing its work."""
+
+    def stand_in(state, *args, **kwargs):
+        if state.order.id != order_id or (op_type is not None and op_type not in args):
+            return real(state, *args, **kwargs)
+        if midway:
+            real(state, *args, **kwargs)
+        raise RuntimeError("a bug")
+
+    return stand_in
+
+
+@pytest.mark.parametrize("with_another_order", [True, False], ids=["beside another order", "alone"])
+def test_a_write_that_fails_refuses_its_orders_ops_keeps_the_others_and_a_resend_applies(
+    client, db, make_order, technician, auth_headers, monkeypatch, caplog, with_another_order
+):
+    broken, sound = make_order("install"), make_order("install", starts_at=WINDOW_START + timedelta(hours=3))
+    headers = auth_headers(technician)
+    ops = [_reached_call(broken.id), _checklist_tick(broken.id)]
+    if with_another_order:
+        ops[1:1] = [_reached_call(sound.id), _checklist_tick(sound.id)]
+    before = counts(db, broken.id)
+    monkeypatch.setattr(sync, "write", _failing_for(broken.id, sync.write, midway=True))
+
+    results = post(client, headers, ops)
+
+    broken_results = [r for op, r in zip(ops, results, strict=True) if op["work_order_id"] == broken.id]
+    assert {(r["status"], r["code"]) for r in broken_results} == {("rejected", "internal_error")}
+    assert f"writing the sync ops of work order {broken.id} failed" in caplog.text
+    assert counts(db, broken.id) == before
+    if with_another_order:
+        assert [r["status"] for r in results[1:3]] == ["applied", "applied"]
+        assert counts(db, sound.id)[2] == 2  # its two sync ops are stored
+    # Nothing was lost: once the fault is mended, the phone's resend applies what was refused.
+    monkeypatch.undo()
+    again = post(client, headers, ops)
+    expected = ["applied", "duplicate", "duplicate", "applied"] if with_another_order else ["applied", "applied"]
+    assert [r["status"] for r in again] == expected
+
+
+def test_an_op_that_fails_unexpectedly_refuses_it_and_its_orders_later_ops_not_the_other_orders(
+    client, db, make_order, technician, auth_headers, monkeypatch, caplog
+):
+    broken, sound = make_order("install"), make_order("install", starts_at=WINDOW_START + timedelta(hours=3))
+    ops = [
+        _reached_call(broken.id),
+        _checklist_tick(broken.id),
+        _reached_call(sound.id),
+        _checklist_tick(broken.id, "identity_confirmed"),
+        _checklist_tick(sound.id),
+    ]
+    monkeypatch.setattr(sync, "apply", _failing_for(broken.id, sync.apply, op_type="checklist.answer"))
+
+    results = post(client, auth_headers(technician), ops)
+
+    assert [(r["status"], r.get("code")) for r in results] == [
+        ("applied", None),
+        ("rejected", "internal_error"),
+        ("applied", None),
+        ("rejected", "internal_error"),
+        ("applied", None),
+    ]
+    assert f"sync op {ops[1]['op_id']} on work order {broken.id} failed" in caplog.text
+    db.session.expire_all()
+    ticked = db.session.scalar(select(Visit).where(Visit.work_order_id == broken.id)).checklist.get("call", {})
+    assert ticked == {}  # the op before the fault applied; neither tick did
+    assert list(db.session.scalar(select(Visit).where(Visit.work_order_id == sound.id)).checklist["call"]) == ["no_wei"]
