@@ -23,8 +23,7 @@ from backend.extensions import db
 from backend.reports import rollups
 from backend.timeutil import LOCAL_TZ, local_today
 from backend.visits.definitions import STEP_IDS, get_flow
-from backend.visits.engine import LATE_WITHOUT_NOTICE
-from backend.visits.models import Lead, Visit
+from backend.visits.models import LATE_WITHOUT_NOTICE, Lead, Visit
 from backend.visits.payloads import MOT_KEYS, RATING_KEYS
 
 CUSTOMERS_PER_BRANCH = 160

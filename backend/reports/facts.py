@@ -16,12 +16,13 @@ from backend.aftercare.models import SATISFIED_FROM
 from backend.extensions import db
 from backend.timeutil import LOCAL_TZ
 from backend.visits.compliance import MET, status_of
-from backend.visits.engine import LATE_WITHOUT_NOTICE
-from backend.visits.models import Lead, Visit
+from backend.visits.models import LATE_WITHOUT_NOTICE, Lead, Visit
 from backend.visits.payloads import MOT_KEYS, RATING_KEYS
 from backend.workorders.models import WorkOrder
 
 Cell = namedtuple("Cell", "day technician_id work_order_type branch area")
+# The work order's fields a cell is keyed by: changing one moves the order's visits to other cells.
+ORDER_FIELDS_IN_CELLS = ("type", "branch", "area")
 # Bands of the 0-100 compliance score, low to high: (name, lowest score in it).
 SCORE_BANDS = (("0-59", 0), ("60-79", 60), ("80-89", 80), ("90-99", 90), ("100", 100))
 # Arrival classes by the standard; each is a measure "arrival.<class>".

@@ -66,6 +66,39 @@ def record_ended_visits(work_order_ids) -> None:
     refresh_cells(_cells_of(ended) | _cells_of(_earlier_visits_of_customers(ended)))
 
 
+def cells_of_order(work_order_id) -> set:
+    """Return the cells an order's ended visits count in, as the order stands now.
+
+    Read before its branch or area changes: those cells lose the visits, and `refresh_after_move`
+    recomputes them with the ones the visits join.
+    """
+    ended = db.session.scalars(
+        select(Visit).where(Visit.work_order_id == work_order_id, Visit.ended_at.is_not(None))
+    ).all()
+    return _cells_of(ended)
+
+
+def refresh_after_move(work_order_id, earlier_cells):
+    """Refresh the figures of an order whose branch or area changed (committed), now or on a worker.
+
+    Without it the order's visits went on counting for the branch it left until `flask reports
+    rebuild`, while the drill-down, read from the visits, already listed them under the new one.
+    """
+    if earlier_cells:
+        return enqueue(run_refresh_after_move, work_order_id, [tuple(cell) for cell in sorted(earlier_cells)])
+    return None
+
+
+def run_refresh_after_move(work_order_id, earlier_cells) -> None:
+    """The job: recompute the cells the order's visits left and those they joined, and commit."""
+    run_logged("refresh_rollups", _refresh_move_and_commit, work_order_id, earlier_cells)
+
+
+def _refresh_move_and_commit(work_order_id, earlier_cells) -> None:
+    refresh_cells({Cell._make(cell) for cell in earlier_cells} | cells_of_order(work_order_id))
+    db.session.commit()
+
+
 def _earlier_visits_of_customers(visits):
     if not visits:
         return []

@@ -37,7 +37,7 @@ from backend.visits.compliance import (
     visit_score,
 )
 from backend.visits.definitions import STEP_IDS, flow_step, get_flow, swap_items, tariff_items
-from backend.visits.models import Attachment, Lead, SyncOp, Visit, VisitEvent
+from backend.visits.models import LATE_WITHOUT_NOTICE, Attachment, Lead, SyncOp, Visit, VisitEvent
 from backend.visits.payloads import MOT_KEYS, MOT_SCALE, RATING_KEYS, RATING_SCALE
 from backend.workorders.models import PhoneGuidance, StatusChange, WorkOrder
 from backend.workorders.statemachine import check_transition
@@ -47,7 +47,6 @@ from backend.workorders.statemachine import check_transition
 FOLLOW_UP_ITEM = ("operate", "follow_up_agreed")
 # Order statuses in which a technician's first action opens a new visit.
 STARTABLE = ("scheduled", "en_route", "on_site")
-LATE_WITHOUT_NOTICE = "late_without_notice"
 
 
 class OpRefused(Exception):

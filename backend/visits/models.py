@@ -21,6 +21,8 @@ from backend.timeutil import UTCDateTime, utcnow
 ARRIVAL_CLASSES = ("early", "on_time", "late")
 OUTCOMES = ("completed", "needs_revisit", "no_access", "resolved_by_phone")
 RESULTS = ("fixed", "not_fixed", "needs_revisit")
+# A visit's flag: it arrived late without calling the customer first (the standard requires the call).
+LATE_WITHOUT_NOTICE = "late_without_notice"
 
 
 class Visit(db.Model):

@@ -10,6 +10,8 @@ from backend.booking.models import Appointment
 from backend.customers.models import Customer
 from backend.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from backend.extensions import db
+from backend.reports import rollups
+from backend.reports.facts import ORDER_FIELDS_IN_CELLS
 from backend.timeutil import LOCAL_TZ, local_day_bounds, utcnow
 from backend.workorders.models import PhoneGuidance, StatusChange, WorkOrder, WorkOrderCounter
 from backend.workorders.statemachine import allowed_targets, transition
@@ -186,9 +188,13 @@ def update_order(actor, order: WorkOrder, changes: dict, if_match: str | None) -
             code="type_locked",
             errors={"json": {"type": ["Only while status is new."]}},
         )
+    # The manager's figures count a visit under its order's branch and area: moving the order moves them.
+    moves_figures = any(field in changes and changes[field] != getattr(order, field) for field in ORDER_FIELDS_IN_CELLS)
+    earlier_cells = rollups.cells_of_order(order.id) if moves_figures else set()
     for field, value in changes.items():
         setattr(order, field, value)
     _commit_against_lost_update(order)
+    rollups.refresh_after_move(order.id, earlier_cells)
     return order
 
 

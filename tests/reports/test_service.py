@@ -23,9 +23,11 @@ from datetime import date
 
 import pytest
 
+from backend.jobs import run_worker
 from backend.reports import rollups, service
 from backend.reports.facts import rule_statuses
 from backend.reports.models import KpiRollup
+from backend.workorders.services import etag_of, update_order
 from tests.reports.conftest import NOW, Month, local
 
 NOV = service.Filters(date(2026, 11, 1), date(2026, 11, 30))
@@ -212,3 +214,29 @@ def test_a_revisit_within_seven_days_undoes_an_earlier_fix_when_it_ends(november
     got = figures()
     assert (got["first_time_fix"]["numerator"], got["first_time_fix"]["denominator"]) == (6, 9)  # V1 lost, V11 won
     assert "WO-202611-O1" not in [r["number"] for r in service.orders_behind(NOV, "first_time_fix", NOW)]
+
+
+def _rollup_rows(db):
+    return {
+        (r.day, r.technician_id, r.work_order_type, r.branch, r.area): r.counts for r in db.session.query(KpiRollup)
+    }
+
+
+@pytest.mark.parametrize("on_a_worker", [False, True], ids=["in-process", "queued to RQ"])
+def test_an_order_moved_to_another_branch_takes_its_visits_figures_along(november, db, request, on_a_worker):
+    if on_a_worker:
+        request.getfixturevalue("redis_queue")
+    fuzhou, xiamen = (service.Filters(NOV.start, NOV.end, branch=branch) for branch in ("福州", "厦门"))
+    assert (value("visits", fuzhou), value("visits", xiamen)) == (9, 1)
+    order = november.orders["O2"]  # V2 and V3, worked in 福州 鼓楼区
+
+    update_order(november.dispatcher, order, {"branch": "厦门", "area": "思明区"}, etag_of(order))
+    if on_a_worker:
+        assert value("visits", xiamen) == 1  # the figures follow when the worker has run
+        run_worker(burst=True)
+
+    assert (value("visits", fuzhou), value("visits", xiamen)) == (7, 3)
+    assert value("first_time_fix", xiamen) == 0.5  # V2 needed a revisit; V10 was fixed
+    refreshed = _rollup_rows(db)
+    rollups.rebuild(date(2026, 10, 20), date(2026, 12, 10))
+    assert _rollup_rows(db) == refreshed
