@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_console_intake import _sign_in
+from tests.e2e.test_console_manager import _visit
 
 
 def _completed_days_ago(server, order_id, days):
@@ -76,3 +77,31 @@ def test_a_return_visit_unreached_then_reached_and_satisfied_closes_the_order(li
     sheet.get_by_role("button", name="记录回访").click()
     expect(page.get_by_role("status")).to_contain_text("回访完成，工单已关闭")
     assert live_server.scalar("SELECT status FROM work_orders WHERE id = :id", id=order["id"]) == "closed"
+
+
+def test_a_follow_up_the_technician_agreed_at_the_visit_is_marked_on_the_queue(live_server, desk):
+    # Worked through POST /api/v1/sync as the app would, 修复后主动联系客户进行确认 ticked: the
+    # visit's end opens the follow-up case the call centre sees on the order's row.
+    agreed, plain = live_server.order("repair", 0), live_server.order("repair", 1)
+    _visit(live_server, live_server.token("tech"), agreed, "on_time")
+    with live_server.engine.begin() as connection:  # completed two days ago: the return call is due
+        connection.execute(
+            sa.text("UPDATE status_changes SET at = :at WHERE work_order_id = :id AND to_status = 'completed'"),
+            {"id": agreed["id"], "at": dt.datetime.now(dt.UTC) - dt.timedelta(days=2)},
+        )
+    _completed_days_ago(live_server, plain["id"], 3)
+    _visit_fixed(live_server, plain["id"], "重新接线")
+    case = live_server.rows(
+        "SELECT description, status FROM complaints WHERE work_order_id = :id AND kind = 'follow_up'", id=agreed["id"]
+    )
+    assert [tuple(row) for row in case] == [("修复后主动联系客户进行确认（上门时约定）：更换机顶盒", "open")]
+
+    page = desk.new_page()
+    _sign_in(page, live_server, "dispatch")
+    page.get_by_role("link", name="回访").click()
+
+    badge = page.get_by_role("row", name=re.compile(agreed["number"])).get_by_test_id("follow-up")
+    expect(badge).to_have_text("上门时约定：修复后主动联系客户确认")
+    expect(badge).to_have_attribute("title", "修复后主动联系客户进行确认（上门时约定）：更换机顶盒")
+    expect(page.get_by_role("row", name=re.compile(plain["number"]))).to_be_visible()
+    expect(page.get_by_role("row", name=re.compile(plain["number"])).get_by_test_id("follow-up")).to_have_count(0)
