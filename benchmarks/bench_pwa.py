@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, DIST, PHONE, LiveServer  # noqa: E402
 
 OPS = 500
-BATCH = 50  # the app's batch size (pwa/src/sync.js)
+BATCH = 100  # the app's batch size (pwa/src/sync.js)
 
 AGENDA_WATCH = """
 new MutationObserver((_, obs) => {

@@ -75,10 +75,15 @@ export async function recordAction(db, { type, data = {}, ...rest }) {
 /** Return the ops still waiting to be sent, oldest first. */
 export async function pendingOps(db, limit = Infinity) {
   const out = [];
-  let cursor = await db.transaction('outbox').store.openCursor();
-  while (cursor && out.length < limit) {
-    if (cursor.value.state === 'pending') out.push(cursor.value);
-    cursor = await cursor.continue();
+  const store = db.transaction('outbox').store;
+  // Read in chunks rather than one record per request: refused ops stay in the outbox and are skipped.
+  let after = null;
+  while (out.length < limit) {
+    const wanted = Number.isFinite(limit) ? limit - out.length : undefined;
+    const chunk = await store.getAll(after === null ? null : IDBKeyRange.lowerBound(after, true), wanted);
+    for (const op of chunk) if (op.state === 'pending' && out.length < limit) out.push(op);
+    if (!chunk.length || wanted === undefined || chunk.length < wanted) break;
+    after = chunk[chunk.length - 1].seq;
   }
   return out;
 }

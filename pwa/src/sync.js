@@ -2,7 +2,7 @@
 import { deviceId, getMeta, setMeta } from './db.js';
 import { pendingOps } from './outbox.js';
 
-export const BATCH_SIZE = 50;
+export const BATCH_SIZE = 100;
 export const BASE_DELAY_MS = 2000;
 export const MAX_DELAY_MS = 5 * 60 * 1000;
 export const PERIOD_MS = 60 * 1000;
@@ -22,6 +22,20 @@ class AuthRequired extends Error {}
 
 const batchKey = (ops) => ops.map((op) => op.op_id).join(',');
 
+/**
+ * Return the runs of consecutive integers in `numbers` as [first, last] pairs: outbox keys a
+ * range can delete at once, since no other key lies between them (a refused op breaks a run).
+ */
+export function consecutiveRuns(numbers) {
+  const runs = [];
+  for (const n of [...numbers].sort((a, b) => a - b)) {
+    const run = runs[runs.length - 1];
+    if (run && n === run[1] + 1) run[1] = n;
+    else if (!run || n !== run[1]) runs.push([n, n]);
+  }
+  return runs;
+}
+
 /** Return the hex SHA-256 of a Blob (the server checks it on upload). */
 async function sha256Hex(blob) {
   const buf = await blob.arrayBuffer();
@@ -37,6 +51,7 @@ function envelope(op) {
 export function createSyncer({ db, fetch = globalThis.fetch.bind(globalThis), baseUrl = '', random = Math.random, batchSize = BATCH_SIZE, onChange = () => {} }) {
   let running = null;
   let attempt = 0;
+  let device = null; // this phone's id: read once, it never changes
   let timer = null;
   // Server errors in a row, for the batch at the head of the queue.
   let failing = { key: null, count: 0 };
@@ -96,7 +111,7 @@ export function createSyncer({ db, fetch = globalThis.fetch.bind(globalThis), ba
     const res = await call('/api/v1/sync', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ device_id: await deviceId(db), ops: sendable.map(envelope) }),
+      body: JSON.stringify({ device_id: (device ??= await deviceId(db)), ops: sendable.map(envelope) }),
     });
     const body = await res.json().catch(() => ({}));
     if (!res.ok) {
@@ -108,20 +123,23 @@ export function createSyncer({ db, fetch = globalThis.fetch.bind(globalThis), ba
     }
     const byId = new Map(sendable.map((op) => [op.op_id, op]));
     let settled = ops.length - sendable.length;
-    // One transaction settles the whole batch: a transaction per op made draining slow.
+    // One transaction settles the whole batch (a transaction per op made draining slow), its
+    // requests sent at once rather than one after another's answer.
     const tx = db.transaction('outbox', 'readwrite');
+    const requests = [];
+    const done = [];
     for (const result of body.results || []) {
       const op = byId.get(result.op_id);
       if (!op) continue;
       settled += 1;
       if (result.status === 'applied' || result.status === 'duplicate') {
-        await tx.store.delete(op.seq);
+        done.push(op.seq);
       } else {
-        const cur = await tx.store.get(op.seq);
-        if (cur) await tx.store.put({ ...cur, state: 'failed', result });
+        requests.push(tx.store.get(op.seq).then((cur) => cur && tx.store.put({ ...cur, state: 'failed', result })));
       }
     }
-    await tx.done;
+    for (const [first, last] of consecutiveRuns(done)) requests.push(tx.store.delete(IDBKeyRange.bound(first, last)));
+    await Promise.all([...requests, tx.done]);
     return settled;
   }
 

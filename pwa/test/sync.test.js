@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fakeServer, freshDB } from './helpers.js';
 import { getMeta } from '../src/db.js';
 import { allOps, pendingOps, recordAction, refusedOps, retryOp } from '../src/outbox.js';
-import { BASE_DELAY_MS, MAX_DELAY_MS, POISON_AFTER, backoffDelay, createSyncer } from '../src/sync.js';
+import { BASE_DELAY_MS, MAX_DELAY_MS, POISON_AFTER, backoffDelay, consecutiveRuns, createSyncer } from '../src/sync.js';
 
 const act = (db, workOrderId, type, data = {}, extra = {}) => recordAction(db, { workOrderId, type, data, ...extra });
 
@@ -47,6 +47,38 @@ describe('sync loop', () => {
     expect(refused).toHaveLength(1);
     expect(refused[0]).toMatchObject({ work_order_id: 1, state: 'failed', result: { status: 'conflict', code: 'order_cancelled' } });
     expect([...server.applied.values()].map((o) => o.work_order_id)).toEqual([2]);
+  });
+
+  it('keeps a refused op that sits between applied ones, and finds pending ops behind refused ones', async () => {
+    const db = await freshDB();
+    const ops = [];
+    for (let i = 0; i < 6; i++) ops.push(await act(db, 1 + i, 'arrive.checkin'));
+    const refused = new Set([ops[1].op_id, ops[2].op_id, ops[4].op_id]);
+    let refuse = true;
+    const server = fakeServer(() => (refuse ? {
+      results: Object.fromEntries([...refused].map((id) => [id, { status: 'conflict', code: 'order_cancelled', message: '工单已取消' }])),
+    } : null));
+    expect(await createSyncer({ db, fetch: server.fetch, batchSize: 4 }).drain()).toMatchObject({ status: 'ok', sent: 6 });
+    expect((await allOps(db)).map((op) => op.op_id)).toEqual([ops[1].op_id, ops[2].op_id, ops[4].op_id]);
+    // New work queued behind the refused ops is found past them, a batch at a time.
+    refuse = false;
+    const later = [await act(db, 9, 'arrive.checkin'), await act(db, 9, 'visit.complete')];
+    expect((await pendingOps(db, 1)).map((op) => op.op_id)).toEqual([later[0].op_id]);
+    expect(await createSyncer({ db, fetch: server.fetch, batchSize: 1 }).drain()).toMatchObject({ status: 'ok', sent: 2 });
+    expect((await refusedOps(db)).map((op) => op.op_id)).toEqual([ops[1].op_id, ops[2].op_id, ops[4].op_id]);
+    // A refused op queued between two that are sent now stays, whatever the two are answered.
+    const [before, between, after] = [await act(db, 10, 'arrive.checkin'), await act(db, 11, 'arrive.checkin'), await act(db, 12, 'arrive.checkin')];
+    await db.put('outbox', { ...(await db.get('outbox', between.seq)), state: 'failed' });
+    expect(await createSyncer({ db, fetch: server.fetch }).drain()).toMatchObject({ status: 'ok', sent: 2 });
+    expect((await allOps(db)).map((op) => op.op_id)).not.toContain(before.op_id);
+    expect((await allOps(db)).map((op) => op.op_id)).not.toContain(after.op_id);
+    expect((await refusedOps(db)).map((op) => op.op_id)).toContain(between.op_id);
+  });
+
+  it('deletes settled ops by runs of consecutive keys', () => {
+    expect(consecutiveRuns([12, 3, 5, 4, 9, 10])).toEqual([[3, 5], [9, 10], [12, 12]]);
+    expect(consecutiveRuns([7, 7, 8])).toEqual([[7, 8]]);
+    expect(consecutiveRuns([])).toEqual([]);
   });
 
   it('keeps a rejected op with its field errors until the technician retries it', async () => {
