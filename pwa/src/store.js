@@ -71,7 +71,7 @@ export async function boot() {
     store.set({ ...snapshot, ready: true });
   }
   store.db = await openAppDB();
-  store.syncer = createSyncer({ db: store.db, onChange: reloadSoon });
+  store.syncer = createSyncer({ db: store.db, onChange: reloadAfterSync });
   await reload();
   setLang(store.state.lang);
   store.set({ ready: true });
@@ -90,11 +90,17 @@ const RELOAD_AFTER_SYNC_MS = 250;
 let reloadPending = null;
 
 /**
- * Reload once, a moment after the syncer reports a change, however many it reports meanwhile.
- * A full reload per batch, each racing the next batch for IndexedDB, made draining the outbox
- * twice as slow as the server.
+ * Reload once, a moment after the syncer reports a batch, however many it reports meanwhile, and
+ * at once when a drain is over. A full reload per batch, each racing the next batch for
+ * IndexedDB, made draining the outbox twice as slow as the server.
  */
-function reloadSoon() {
+function reloadAfterSync(final) {
+  if (final) {
+    clearTimeout(reloadPending);
+    reloadPending = null;
+    reload().catch(() => {});
+    return;
+  }
   reloadPending ??= setTimeout(() => {
     reloadPending = null;
     reload().catch(() => {});

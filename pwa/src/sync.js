@@ -47,7 +47,10 @@ function envelope(op) {
   return { op_id: op.op_id, work_order_id: op.work_order_id, type: op.type, at: op.at, data: op.data };
 }
 
-/** Build a sync loop around an app database; `fetch` and `random` are injectable for tests. */
+/**
+ * Build a sync loop around an app database; `fetch` and `random` are injectable for tests.
+ * `onChange(final)` is told after each batch, and with `final` true when a drain is over.
+ */
 export function createSyncer({ db, fetch = globalThis.fetch.bind(globalThis), baseUrl = '', random = Math.random, batchSize = BATCH_SIZE, onChange = () => {} }) {
   let running = null;
   let attempt = 0;
@@ -220,7 +223,7 @@ export function createSyncer({ db, fetch = globalThis.fetch.bind(globalThis), ba
       if (!ops.length) break;
       const settled = await sendOrIsolate(ops);
       sent += settled;
-      onChange();
+      onChange(false);
       if (settled === 0) throw new Retryable('server returned no results');
     }
     return sent;
@@ -251,7 +254,7 @@ export function createSyncer({ db, fetch = globalThis.fetch.bind(globalThis), ba
         await setMeta(db, 'sync', { ...status, last_error: err.message, last_error_at: new Date().toISOString() });
         return { status: 'retry', sent: 0, delay: backoffDelay(attempt, random) };
       } finally {
-        onChange();
+        onChange(true);
       }
     });
     try {

@@ -1,5 +1,7 @@
 """Installability, the no-access path with the knock timer, and a conflict after a dispatcher's cancel."""
 
+from playwright.sync_api import expect
+
 from tests.e2e.conftest import screenshot, wait_until
 from tests.e2e.driver import STEP_DRIVERS, login, open_visit, outbox, photo_file
 
@@ -93,7 +95,7 @@ def test_cancelled_while_offline_shows_the_conflict_and_the_rest_still_applies(l
     refused = outbox(page)
     assert {op["work_order_id"] for op in refused} == {cancelled["id"]}
     assert {op["result"]["code"] for op in refused} == {"order_cancelled"}
-    assert page.locator("[data-testid=refused]").first.get_by_text("调度已取消此工单").is_visible()
+    expect(page.locator("[data-testid=refused]").first.get_by_text("调度已取消此工单")).to_be_visible()
     applied = live_server.scalar("SELECT count(*) FROM visit_events WHERE work_order_id = :id", id=other["id"])
     assert applied > 0
     assert live_server.scalar("SELECT count(*) FROM visit_events WHERE work_order_id = :id", id=cancelled["id"]) == 0

@@ -9,6 +9,7 @@ import json
 from zoneinfo import ZoneInfo
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, screenshot
 from tests.e2e.driver import STEP_DRIVERS, answer_checklist, login, open_visit, outbox, sign
@@ -314,10 +315,9 @@ def test_the_sync_bar_counts_visits_and_what_needs_attention(live_server, phone,
     phone.route("**/api/v1/sync", answer)
     phone.set_offline(False)
     page.get_by_role("button", name="立即同步").click()
-    bar.get_by_test_id("attention").wait_for()
-    assert bar.get_by_test_id("attention").inner_text() == "1 个上门需处理"
-    assert bar.get_by_test_id("queued").inner_text() == "已全部同步"
-    assert page.locator(f"[data-order='{second['number']}']").get_by_test_id("needs-attention").is_visible()
+    expect(bar.get_by_test_id("attention")).to_have_text("1 个上门需处理")
+    expect(bar.get_by_test_id("queued")).to_have_text("已全部同步")
+    expect(page.locator(f"[data-order='{second['number']}']").get_by_test_id("needs-attention")).to_be_visible()
     assert page.locator(f"[data-order='{first['number']}']").get_by_test_id("needs-attention").count() == 0
 
 
