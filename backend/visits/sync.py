@@ -18,6 +18,7 @@ import logging
 import math
 import re
 from collections import namedtuple
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -332,14 +333,16 @@ def _write_order(user, state, indexes, results, raw_ops, *, alone):
     """
     order_id = state.order.id  # read before a rollback expires the order
     try:
-        if alone:
+        with nullcontext() if alone else db.session.begin_nested():
             write(state, user)
-        else:
-            with db.session.begin_nested():
-                write(state, user)
-    except IntegrityError:
+    except Exception as exc:
         if alone:
             db.session.rollback()
+        if not isinstance(exc, IntegrityError):
+            log.exception("writing the sync ops of work order %s failed", order_id)
+            for i in indexes:
+                results[i] = {"op_id": results[i]["op_id"], **_internal_error()}
+            return
         # Another request applied one of these op_ids between our check and our insert
         # (the database is the judge): those are duplicates; the others were not applied.
         stored = _applied_ops([raw_ops[i]["op_id"] for i in indexes])
@@ -349,12 +352,6 @@ def _write_order(user, state, indexes, results, raw_ops, *, alone):
                 results[i] = _replay(op_id, body_hash(raw_ops[i]), stored[op_id])
             else:
                 results[i] = {"op_id": op_id, **_internal_error()}
-    except Exception:
-        if alone:
-            db.session.rollback()
-        log.exception("writing the sync ops of work order %s failed", order_id)
-        for i in indexes:
-            results[i] = {"op_id": results[i]["op_id"], **_internal_error()}
 
 
 def _internal_error():

@@ -74,18 +74,17 @@ export async function recordAction(db, { type, data = {}, ...rest }) {
 
 /** Return the ops still waiting to be sent, oldest first. */
 export async function pendingOps(db, limit = Infinity) {
-  const out = [];
   const store = db.transaction('outbox').store;
+  const out = [];
+  let range = null;
   // Read in chunks rather than one record per request: refused ops stay in the outbox and are skipped.
-  let after = null;
-  while (out.length < limit) {
-    const wanted = Number.isFinite(limit) ? limit - out.length : undefined;
-    const chunk = await store.getAll(after === null ? null : IDBKeyRange.lowerBound(after, true), wanted);
-    for (const op of chunk) if (op.state === 'pending' && out.length < limit) out.push(op);
-    if (!chunk.length || wanted === undefined || chunk.length < wanted) break;
-    after = chunk[chunk.length - 1].seq;
+  for (;;) {
+    const wanted = limit - out.length;
+    const chunk = await store.getAll(range, Number.isFinite(wanted) ? wanted : undefined);
+    out.push(...chunk.filter((op) => op.state === 'pending'));
+    if (out.length >= limit || !(chunk.length >= wanted)) return out;
+    range = IDBKeyRange.lowerBound(chunk[chunk.length - 1].seq, true);
   }
-  return out;
 }
 
 /** Return every op still in the outbox (pending and refused), oldest first. */

@@ -95,16 +95,12 @@ let reloadPending = null;
  * IndexedDB, made draining the outbox twice as slow as the server.
  */
 function reloadAfterSync(final) {
-  if (final) {
-    clearTimeout(reloadPending);
+  if (final) clearTimeout(reloadPending);
+  else if (reloadPending) return;
+  reloadPending = setTimeout(() => {
     reloadPending = null;
     reload().catch(() => {});
-    return;
-  }
-  reloadPending ??= setTimeout(() => {
-    reloadPending = null;
-    reload().catch(() => {});
-  }, RELOAD_AFTER_SYNC_MS);
+  }, final ? 0 : RELOAD_AFTER_SYNC_MS);
 }
 
 /** Re-read everything the screens show from IndexedDB, in one transaction. */
